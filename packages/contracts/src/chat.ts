@@ -1,0 +1,108 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Wire types of the public chat API (contract section 3), shared by the server and the widget. */
+export const ID_PATTERN = '^[a-z]{2,4}_[A-Za-z0-9_-]{8,40}$';
+export const MAX_MESSAGE_CHARS = 2_000;
+export const MAX_VISITOR_ID_CHARS = 128;
+
+export const ChatContext = Type.Object(
+  {
+    pageUrl: Type.Optional(Type.String({ maxLength: 2_048 })),
+    referrer: Type.Optional(Type.String({ maxLength: 2_048 })),
+    locale: Type.Optional(Type.String({ maxLength: 35, pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$' })),
+  },
+  { additionalProperties: false },
+);
+
+export const SystemChatRequest = Type.Object(
+  {
+    chatbotId: Type.String({ pattern: '^bot_[A-Za-z0-9_-]{8,40}$' }),
+    visitorId: Type.String({ minLength: 1, maxLength: MAX_VISITOR_ID_CHARS, pattern: '^[A-Za-z0-9_.:-]+$' }),
+    conversationId: Type.Optional(Type.String({ pattern: '^conv_[A-Za-z0-9_-]{8,40}$' })),
+    conversationToken: Type.Optional(Type.String({ minLength: 16, maxLength: 128 })),
+    message: Type.String({ minLength: 1, maxLength: MAX_MESSAGE_CHARS }),
+    context: Type.Optional(ChatContext),
+  },
+  { additionalProperties: false },
+);
+export type SystemChatRequest = Static<typeof SystemChatRequest>;
+
+export const ChatSource = Type.Object({ id: Type.String(), title: Type.String() });
+export type ChatSource = Static<typeof ChatSource>;
+
+export const ChatMessage = Type.Object({
+  id: Type.String(),
+  role: Type.Union([Type.Literal('visitor'), Type.Literal('assistant'), Type.Literal('agent'), Type.Literal('system')]),
+  text: Type.String(),
+  createdAt: Type.String(),
+  authorName: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+});
+export type ChatMessage = Static<typeof ChatMessage>;
+
+export const SystemChatReply = Type.Object({
+  conversationId: Type.String(),
+  conversationToken: Type.String(),
+  message: ChatMessage,
+  intent: Type.Union([Type.String(), Type.Null()]),
+  lead: Type.Optional(Type.Object({ captured: Type.Boolean(), missing: Type.Array(Type.String()) })),
+  escalated: Type.Boolean(),
+  quickReplies: Type.Optional(Type.Array(Type.String())),
+  sources: Type.Array(ChatSource),
+});
+export type SystemChatReply = Static<typeof SystemChatReply>;
+
+export const RateRequest = Type.Object(
+  {
+    messageId: Type.String({ pattern: '^msg_[A-Za-z0-9_-]{8,40}$' }),
+    rating: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+    comment: Type.Optional(Type.String({ maxLength: 1_000 })),
+    conversationToken: Type.String({ minLength: 16, maxLength: 128 }),
+  },
+  { additionalProperties: false },
+);
+export type RateRequest = Static<typeof RateRequest>;
+
+export const RateReply = Type.Object({
+  id: Type.String(),
+  messageId: Type.String(),
+  conversationId: Type.String(),
+  rating: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+  comment: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+export type RateReply = Static<typeof RateReply>;
+
+export const WidgetConfig = Type.Object({
+  chatbotId: Type.String(),
+  name: Type.String(),
+  greeting: Type.String(),
+  title: Type.String(),
+  color: Type.String(),
+  position: Type.Union([Type.Literal('bottom-right'), Type.Literal('bottom-left')]),
+  avatarUrl: Type.Union([Type.String(), Type.Null()]),
+  quickReplies: Type.Array(Type.String()),
+  active: Type.Boolean(),
+});
+export type WidgetConfig = Static<typeof WidgetConfig>;
+
+export const HealthReply = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
+  version: Type.String(),
+  uptimeSeconds: Type.Number(),
+  checks: Type.Object({
+    database: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
+    deliveryBacklog: Type.Union([Type.Number(), Type.Null()]),
+  }),
+});
+export type HealthReply = Static<typeof HealthReply>;
+
+export const Problem = Type.Object({
+  type: Type.String(),
+  title: Type.String(),
+  status: Type.Number(),
+  detail: Type.String(),
+  code: Type.Optional(Type.String()),
+  errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+});
+export type Problem = Static<typeof Problem>;

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify from 'fastify';
+import type { Redis } from 'ioredis';
+import type { AppConfig } from './config.js';
+import type { Db } from './db/database.js';
+import { authenticatePortalRequest } from './http/auth.js';
+import { buildProblem, mapErrorToProblem, sendProblem } from './http/problem.js';
+import type { App, RouteDeps } from './http/types.js';
+import { registerAccountRoutes, registerAuthRoutes } from './modules/accounts/accounts.routes.js';
+import { registerChatbotRoutes } from './modules/chatbots/chatbots.routes.js';
+import { registerHealthRoutes } from './modules/health/health.routes.js';
+import { registerKnowledgeRoutes } from './modules/knowledge/knowledge.routes.js';
+
+export const BODY_LIMIT_BYTES = 256 * 1024;
+const CSV_CONTENT_TYPES = ['text/csv', 'application/csv'];
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+export interface AppOptions {
+  config: AppConfig;
+  database: Db;
+  /** Shared Redis connection for rate limits and fan-out; null runs everything in memory. */
+  redis?: Redis | null;
+}
+
+/** Builds the Fastify app with every route; never listens (main.ts and tests do that). */
+export async function buildApp({ config, database, redis = null }: AppOptions): Promise<App> {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'req.headers["x-api-key"]'], censor: '[redacted]' },
+    },
+    genReqId: () => randomUUID(),
+    requestIdHeader: 'x-request-id',
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.trustProxy,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorateRequest('auth', null);
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+
+  await app.register(helmet, {
+    // The widget script and its API are loaded by other sites; the routes that serve them relax CORP.
+    crossOriginResourcePolicy: { policy: 'same-site' },
+    contentSecurityPolicy: {
+      directives: { 'default-src': ["'self'"], 'img-src': ["'self'", 'data:', 'https:'], 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"], 'connect-src': ["'self'"] },
+    },
+  });
+  await app.register(cookie);
+  await app.register(rateLimit, {
+    global: false,
+    hook: 'preHandler',
+    enableDraftSpec: true,
+    ...(redis ? { redis, nameSpace: 'fc-rl:', skipOnError: true } : {}),
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      message: `Too many requests. Try again in ${Math.ceil(context.ttl / 1000)} seconds.`,
+    }),
+  });
+
+  app.addContentTypeParser(CSV_CONTENT_TYPES, { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  app.setErrorHandler((error, request, reply) => sendProblem(reply, mapErrorToProblem(error, request)));
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, buildProblem(404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`)));
+
+  const deps: RouteDeps = { config, database };
+
+  registerHealthRoutes(app, deps, () => Promise.resolve(null));
+  registerAuthRoutes(app, deps);
+
+  await app.register(async (portal: App) => {
+    portal.addHook('onRequest', async (request, reply) => authenticatePortalRequest(database.db, request, reply));
+    registerAccountRoutes(portal, deps);
+    registerChatbotRoutes(portal, deps);
+    registerKnowledgeRoutes(portal, deps);
+  });
+
+  return app;
+}

@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The only reader of `process.env`. Parses every setting, collects every problem, and refuses to start
+ * with the whole list rather than the first one (contract section 8).
+ */
+export type DatabaseConfig =
+  | { kind: 'sqlite'; file: string }
+  | { kind: 'postgres'; url: string };
+
+export type DeliveryWorkerMode = 'inline' | 'off';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  database: DatabaseConfig;
+  redisUrl: string | null;
+  secretKey: Buffer;
+  allowPrivateWebhookTargets: boolean;
+  deliveryWorker: DeliveryWorkerMode;
+  dataDir: string;
+  retryScheduleMs: number[] | null;
+  seedDemo: boolean | null;
+  logLevel: LogLevel;
+  trustProxy: boolean;
+  cookieSecure: boolean;
+  publicUrl: string | null;
+  scryptLogN: number;
+  version: string;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const SECRET_KEY_BYTES = 32;
+const SECRET_KEY_FILE = 'secret.key';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+type Env = Record<string, string | undefined>;
+
+function parseBoolean(name: string, raw: string | undefined, problems: string[]): boolean | null {
+  if (raw === undefined || raw === '') return null;
+  const value = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  problems.push(`${name} must be true or false (got "${raw}")`);
+  return null;
+}
+
+/** Parses `1s,2s,5s` style schedules (units ms, s, m, h, d); used for FC_RETRY_SCHEDULE. */
+export function parseDurationList(raw: string): number[] {
+  const parts = raw.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  if (parts.length === 0) throw new Error('must list at least one delay, e.g. "1s,2s,5s"');
+  return parts.map((part) => {
+    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(part);
+    if (!match) throw new Error(`"${part}" is not a delay such as 500ms, 5s, 5m, 2h or 1d`);
+    return Math.round(Number(match[1]) * (DURATION_UNITS_MS[match[2] as string] ?? 1));
+  });
+}
+
+function readPackageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function loadOrCreateSecretKey(dataDir: string): Buffer {
+  const file = path.join(dataDir, SECRET_KEY_FILE);
+  if (existsSync(file)) return decodeSecretKey(readFileSync(file, 'utf8').trim());
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(SECRET_KEY_BYTES);
+  // 0600: the key decrypts every stored webhook secret, so only the service user may read it.
+  writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  return key;
+}
+
+function decodeSecretKey(raw: string): Buffer {
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  if (key.length !== SECRET_KEY_BYTES) throw new Error('must be 32 bytes, as 64 hex characters or base64');
+  return key;
+}
+
+/** Reads and validates the whole configuration; throws a ConfigError listing every bad setting. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+
+  const portRaw = env.PORT ?? '3000';
+  const port = Number(portRaw);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) problems.push(`PORT must be a port number (got "${portRaw}")`);
+
+  const host = env.HOST && env.HOST.trim() !== '' ? env.HOST.trim() : '0.0.0.0';
+  const dataDir = path.resolve(env.FC_DATA_DIR && env.FC_DATA_DIR !== '' ? env.FC_DATA_DIR : './data');
+
+  let database: DatabaseConfig = { kind: 'sqlite', file: path.join(dataDir, 'fusionchatalyst.db') };
+  const databaseUrl = env.DATABASE_URL?.trim();
+  if (databaseUrl) {
+    if (/^postgres(ql)?:\/\//.test(databaseUrl)) database = { kind: 'postgres', url: databaseUrl };
+    else if (databaseUrl.startsWith('sqlite:')) {
+      const file = databaseUrl.slice('sqlite:'.length).replace(/^\/\//, '');
+      if (file === '') problems.push('DATABASE_URL sqlite:<path> needs a path');
+      else database = { kind: 'sqlite', file: file === ':memory:' ? file : path.resolve(file) };
+    } else problems.push('DATABASE_URL must start with postgres://, postgresql:// or sqlite:');
+  }
+
+  const redisUrl = env.REDIS_URL?.trim() || null;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must start with redis:// or rediss://');
+
+  const allowPrivateWebhookTargets = parseBoolean('FC_ALLOW_PRIVATE_WEBHOOK_TARGETS', env.FC_ALLOW_PRIVATE_WEBHOOK_TARGETS, problems) ?? false;
+
+  const workerRaw = (env.FC_DELIVERY_WORKER ?? 'inline').trim().toLowerCase();
+  let deliveryWorker: DeliveryWorkerMode = 'inline';
+  if (workerRaw === 'inline' || workerRaw === 'off') deliveryWorker = workerRaw;
+  else problems.push(`FC_DELIVERY_WORKER must be "inline" or "off" (got "${env.FC_DELIVERY_WORKER}")`);
+
+  let retryScheduleMs: number[] | null = null;
+  if (env.FC_RETRY_SCHEDULE && env.FC_RETRY_SCHEDULE.trim() !== '') {
+    try {
+      retryScheduleMs = parseDurationList(env.FC_RETRY_SCHEDULE);
+    } catch (error) {
+      problems.push(`FC_RETRY_SCHEDULE ${(error as Error).message}`);
+    }
+  }
+
+  const seedDemo = parseBoolean('FC_SEED_DEMO', env.FC_SEED_DEMO, problems);
+
+  const logLevelRaw = (env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info')).trim().toLowerCase();
+  let logLevel: LogLevel = 'info';
+  if ((LOG_LEVELS as readonly string[]).includes(logLevelRaw)) logLevel = logLevelRaw as LogLevel;
+  else problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")`);
+
+  const trustProxy = parseBoolean('FC_TRUST_PROXY', env.FC_TRUST_PROXY, problems) ?? false;
+  const cookieSecure = parseBoolean('FC_COOKIE_SECURE', env.FC_COOKIE_SECURE, problems) ?? false;
+
+  let publicUrl: string | null = null;
+  if (env.FC_PUBLIC_URL && env.FC_PUBLIC_URL.trim() !== '') {
+    try {
+      publicUrl = new URL(env.FC_PUBLIC_URL).origin;
+    } catch {
+      problems.push(`FC_PUBLIC_URL must be an absolute URL (got "${env.FC_PUBLIC_URL}")`);
+    }
+  }
+
+  const scryptLogNRaw = env.FC_SCRYPT_LOG_N ?? '17';
+  const scryptLogN = Number(scryptLogNRaw);
+  if (!Number.isInteger(scryptLogN) || scryptLogN < 10 || scryptLogN > 20) {
+    problems.push(`FC_SCRYPT_LOG_N must be an integer from 10 to 20 (got "${scryptLogNRaw}")`);
+  }
+
+  let secretKey: Buffer = Buffer.alloc(0);
+  if (env.FC_SECRET_KEY && env.FC_SECRET_KEY.trim() !== '') {
+    try {
+      secretKey = decodeSecretKey(env.FC_SECRET_KEY.trim());
+    } catch (error) {
+      problems.push(`FC_SECRET_KEY ${(error as Error).message}`);
+    }
+  } else if (problems.length === 0) {
+    try {
+      secretKey = loadOrCreateSecretKey(dataDir);
+    } catch (error) {
+      problems.push(`FC_SECRET_KEY is unset and ${path.join(dataDir, SECRET_KEY_FILE)} is unusable: ${(error as Error).message}`);
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    port, host, database, redisUrl, secretKey, allowPrivateWebhookTargets, deliveryWorker, dataDir,
+    retryScheduleMs, seedDemo, logLevel, trustProxy, cookieSecure, publicUrl, scryptLogN, version: readPackageVersion(),
+  };
+}

@@ -1,0 +1,68 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { AppError } from '../lib/errors.js';
+import { safeEqual } from '../lib/crypto.js';
+import { findApiKeyByToken, findSessionByToken, touchApiKey } from '../modules/accounts/accounts.repository.js';
+
+export const SESSION_COOKIE = 'fc_session';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export interface AuthContext {
+  customerId: string;
+  userId: string | null;
+  via: 'session' | 'api_key';
+  sessionId: string | null;
+  csrfToken: string | null;
+  apiKeyId: string | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: AuthContext | null;
+  }
+}
+
+/** Returns the authenticated caller or throws 401; routes behind the portal hook can rely on it. */
+export function requireAuth(request: FastifyRequest): AuthContext {
+  if (!request.auth) throw new AppError('unauthorized', 'Log in or send an API key.');
+  return request.auth;
+}
+
+function readBearer(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match) throw new AppError('unauthorized', 'The Authorization header must be "Bearer <api key>".');
+  return match[1] ?? null;
+}
+
+/**
+ * Authenticates a portal request: `Authorization: Bearer <api key>` or the session cookie. Cookie-authenticated
+ * writes must echo the session's CSRF token in `X-CSRF-Token` (a cross-site form cannot read it);
+ * bearer requests are not sent automatically by browsers, so they need none.
+ */
+export async function authenticatePortalRequest(db: Kysely<Database>, request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  const bearer = readBearer(request);
+  if (bearer !== null) {
+    const key = await findApiKeyByToken(db, bearer);
+    if (!key) throw new AppError('unauthorized', 'The API key is invalid or has been revoked.');
+    await touchApiKey(db, key.id);
+    request.auth = { customerId: key.customer_id, userId: null, via: 'api_key', sessionId: null, csrfToken: null, apiKeyId: key.id };
+    return;
+  }
+  const token = request.cookies[SESSION_COOKIE];
+  if (!token) throw new AppError('unauthorized', 'Log in to continue.');
+  const session = await findSessionByToken(db, token);
+  if (!session) throw new AppError('unauthorized', 'Your session has ended. Log in again.');
+  if (!SAFE_METHODS.has(request.method)) {
+    const sent = request.headers['x-csrf-token'];
+    if (typeof sent !== 'string' || !safeEqual(sent, session.csrf_token)) {
+      throw new AppError('csrf_failed', 'Missing or wrong X-CSRF-Token header.');
+    }
+  }
+  request.auth = {
+    customerId: session.customer_id, userId: session.user_id, via: 'session', sessionId: session.id,
+    csrfToken: session.csrf_token, apiKeyId: null,
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * Errors the API answers on purpose. Every code maps to one HTTP status and one stable problem `type`;
+ * the single error handler in `app.ts` turns them into `application/problem+json`.
+ */
+export const ERROR_STATUS = {
+  bad_request: 400,
+  validation_failed: 400,
+  unauthorized: 401,
+  payment_required: 402,
+  forbidden: 403,
+  csrf_failed: 403,
+  not_found: 404,
+  conflict: 409,
+  gone: 410,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unprocessable: 422,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** A field-level problem, so a form can show the message next to the right input. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly errors: FieldError[] | undefined;
+
+  constructor(code: ErrorCode, detail: string, errors?: FieldError[]) {
+    super(detail);
+    this.name = 'AppError';
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    this.errors = errors;
+  }
+}
+
+/** Throws `not_found` when a tenant-scoped lookup came back empty (same answer for "absent" and "not yours"). */
+export function assertFound<T>(value: T | undefined | null, what: string): T {
+  if (value === undefined || value === null) throw new AppError('not_found', `${what} not found`);
+  return value;
+}

@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, readSessionCookie, signUpAccount, type TestContext } from '../../test/harness.js';
+
+describe('accounts', () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestApp();
+  });
+  afterAll(async () => {
+    await ctx.close();
+  });
+
+  it('signs up a customer on a 7-day trial with an owner, a session cookie and a CSRF token', async () => {
+    const response = await ctx.app.inject({ method: 'POST', url: '/api/portal/signup', payload: { email: 'Jane@Example.com', password: 'a long password', company: 'Jane Co' } });
+    expect(response.statusCode).toBe(201);
+    const body = response.json();
+    expect(body.user).toMatchObject({ email: 'jane@example.com', role: 'owner' });
+    expect(body.customer).toMatchObject({ name: 'Jane Co', status: 'trial', isActive: true, trialDaysLeft: 7 });
+    expect(body.customer.id).toMatch(/^cus_/);
+    const trialMs = Date.parse(body.customer.trialEndsAt) - Date.now();
+    expect(trialMs).toBeGreaterThan(6.9 * 86_400_000);
+    expect(body.customer.trialEndsAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(typeof body.csrfToken).toBe('string');
+    const cookie = response.cookies.find((c) => c.name === 'fc_session');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
+    expect(JSON.stringify(body)).not.toContain('password');
+  });
+
+  it('refuses a second signup with the same email', async () => {
+    const account = await signUpAccount(ctx.app);
+    const response = await ctx.app.inject({ method: 'POST', url: '/api/portal/signup', payload: { email: account.email.toUpperCase(), password: 'another password', company: 'X' } });
+    expect(response.statusCode).toBe(409);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+  });
+
+  it('logs in with the right password only, and rotates the session', async () => {
+    const account = await signUpAccount(ctx.app);
+    const wrong = await ctx.app.inject({ method: 'POST', url: '/api/portal/login', payload: { email: account.email, password: 'wrong password' } });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json().detail).toBe('Email or password is wrong.');
+    const unknown = await ctx.app.inject({ method: 'POST', url: '/api/portal/login', payload: { email: 'nobody@example.com', password: 'wrong password' } });
+    expect(unknown.json().detail).toBe('Email or password is wrong.');
+
+    const login = await ctx.app.inject({ method: 'POST', url: '/api/portal/login', headers: { cookie: account.cookie }, payload: { email: account.email, password: account.password } });
+    expect(login.statusCode).toBe(200);
+    const newCookie = readSessionCookie(login);
+    expect(newCookie).not.toBe(account.cookie);
+    expect(login.json().csrfToken).not.toBe(account.csrfToken);
+    // The session that was presented at login is gone (no fixation).
+    const old = await ctx.app.inject({ method: 'GET', url: '/api/portal/me', headers: { cookie: account.cookie } });
+    expect(old.statusCode).toBe(401);
+    const me = await ctx.app.inject({ method: 'GET', url: '/api/portal/me', headers: { cookie: newCookie } });
+    expect(me.statusCode).toBe(200);
+    expect(me.json().user.email).toBe(account.email);
+  });
+
+  it('ends the session for good on logout', async () => {
+    const account = await signUpAccount(ctx.app);
+    const logout = await ctx.app.inject({ method: 'POST', url: '/api/portal/logout', headers: { cookie: account.cookie } });
+    expect(logout.statusCode).toBe(204);
+    const me = await ctx.app.inject({ method: 'GET', url: '/api/portal/me', headers: { cookie: account.cookie } });
+    expect(me.statusCode).toBe(401);
+  });
+
+  it('requires the CSRF token on cookie-authenticated writes but not on bearer requests', async () => {
+    const account = await signUpAccount(ctx.app);
+    const noToken = await ctx.app.inject({ method: 'POST', url: '/api/portal/chatbots', headers: { cookie: account.cookie }, payload: { name: 'Bot' } });
+    expect(noToken.statusCode).toBe(403);
+    expect(noToken.json().code).toBe('csrf_failed');
+    const wrongToken = await ctx.app.inject({ method: 'POST', url: '/api/portal/chatbots', headers: { cookie: account.cookie, 'x-csrf-token': 'nope' }, payload: { name: 'Bot' } });
+    expect(wrongToken.statusCode).toBe(403);
+    const key = await ctx.app.inject({ method: 'POST', url: '/api/portal/api-keys', headers: account.headers, payload: { name: 'CI' } });
+    const bearer = await ctx.app.inject({ method: 'POST', url: '/api/portal/chatbots', headers: { authorization: `Bearer ${key.json().key}` }, payload: { name: 'Bot' } });
+    expect(bearer.statusCode).toBe(201);
+    const list = await ctx.app.inject({ method: 'GET', url: '/api/portal/chatbots', headers: { cookie: account.cookie } });
+    expect(list.json().items).toHaveLength(1);
+  });
+
+  it('shows an API key once, stores only its hash, and stops accepting it once revoked', async () => {
+    const account = await signUpAccount(ctx.app);
+    const created = await ctx.app.inject({ method: 'POST', url: '/api/portal/api-keys', headers: account.headers, payload: { name: 'Zapier' } });
+    expect(created.statusCode).toBe(201);
+    const { id, key } = created.json();
+    expect(key).toMatch(/^fck_/);
+    const stored = await ctx.database.db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    expect(stored.key_hash).not.toContain(key);
+    const list = await ctx.app.inject({ method: 'GET', url: '/api/portal/api-keys', headers: { authorization: `Bearer ${key}` } });
+    expect(list.statusCode).toBe(200);
+    expect(JSON.stringify(list.json())).not.toContain(key);
+    expect(list.json().items[0]).toMatchObject({ id, name: 'Zapier', revokedAt: null });
+    const revoke = await ctx.app.inject({ method: 'DELETE', url: `/api/portal/api-keys/${id}`, headers: account.headers });
+    expect(revoke.statusCode).toBe(204);
+    const after = await ctx.app.inject({ method: 'GET', url: '/api/portal/me', headers: { authorization: `Bearer ${key}` } });
+    expect(after.statusCode).toBe(401);
+  });
+
+  it('cancels the account from the portal', async () => {
+    const account = await signUpAccount(ctx.app);
+    const response = await ctx.app.inject({ method: 'POST', url: '/api/portal/account/cancel', headers: account.headers });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ status: 'cancelled', isActive: false });
+    const me = await ctx.app.inject({ method: 'GET', url: '/api/portal/me', headers: { cookie: account.cookie } });
+    expect(me.json().customer.isActive).toBe(false);
+  });
+
+  it('throttles repeated login attempts for one account', async () => {
+    const account = await signUpAccount(ctx.app);
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 12; attempt += 1) {
+      const response = await ctx.app.inject({ method: 'POST', url: '/api/portal/login', payload: { email: account.email, password: `guess ${attempt}` } });
+      statuses.push(response.statusCode);
+    }
+    expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(10)).toEqual([429, 429]);
+    const blocked = await ctx.app.inject({ method: 'POST', url: '/api/portal/login', payload: { email: account.email, password: account.password } });
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.headers['retry-after']).toBeDefined();
+    expect(blocked.headers['content-type']).toContain('application/problem+json');
+  });
+});

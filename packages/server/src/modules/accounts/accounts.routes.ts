@@ -1,0 +1,98 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
+import { SESSION_COOKIE, requireAuth } from '../../http/auth.js';
+import type { App, RouteDeps } from '../../http/types.js';
+import { AppError } from '../../lib/errors.js';
+import {
+  ApiKeyView, CreateApiKeyBody, CreatedApiKey, CustomerView, IdParams, LoginBody, SessionReply, SignupBody,
+} from './accounts.schemas.js';
+import {
+  SESSION_TTL_MS, cancelAccount, createApiKey, getAccount, getApiKeys, logIn, logOut, revokeApiKey, signUp,
+  toCustomerView, toUserView, type NewSession,
+} from './accounts.service.js';
+
+const LOGIN_ATTEMPTS_PER_WINDOW = 10;
+const LOGIN_WINDOW = '15 minutes';
+const SIGNUPS_PER_WINDOW = 20;
+
+function setSessionCookie(reply: FastifyReply, session: NewSession, secure: boolean): void {
+  reply.setCookie(SESSION_COOKIE, session.token, {
+    httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: Math.floor(SESSION_TTL_MS / 1000),
+  });
+}
+
+/** Sign-up, login, logout: the routes reachable without a session. */
+export function registerAuthRoutes(app: App, { config, database }: RouteDeps): void {
+  const { db } = database;
+
+  app.post('/api/portal/signup', {
+    schema: { body: SignupBody, response: { 201: SessionReply } },
+    config: { rateLimit: { max: SIGNUPS_PER_WINDOW, timeWindow: '1 hour' } },
+  }, async (request, reply) => {
+    const { user, customer, session } = await signUp(db, request.body, config.scryptLogN);
+    setSessionCookie(reply, session, config.cookieSecure);
+    return reply.status(201).send({ user: toUserView(user), customer: toCustomerView(customer), csrfToken: session.csrfToken });
+  });
+
+  app.post('/api/portal/login', {
+    schema: { body: LoginBody, response: { 200: SessionReply } },
+    // Throttle per address and per account: a botnet guessing one password and one address guessing many.
+    config: {
+      rateLimit: {
+        max: LOGIN_ATTEMPTS_PER_WINDOW,
+        timeWindow: LOGIN_WINDOW,
+        keyGenerator: (request) => {
+          const body = request.body as { email?: unknown } | undefined;
+          const email = typeof body?.email === 'string' ? body.email.trim().toLowerCase() : '';
+          return `login:${request.ip}:${email}`;
+        },
+      },
+    },
+  }, async (request, reply) => {
+    const { user, customer, session } = await logIn(db, request.body, request.cookies[SESSION_COOKIE]);
+    setSessionCookie(reply, session, config.cookieSecure);
+    return { user: toUserView(user), customer: toCustomerView(customer), csrfToken: session.csrfToken };
+  });
+
+  app.post('/api/portal/logout', { schema: { response: { 204: Type.Null() } } }, async (request, reply) => {
+    const token = request.cookies[SESSION_COOKIE];
+    if (token) await logOut(db, token);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.status(204).send(null);
+  });
+}
+
+/** The account routes behind authentication: me, cancel, API keys. */
+export function registerAccountRoutes(app: App, { database }: RouteDeps): void {
+  const { db } = database;
+
+  app.get('/api/portal/me', {
+    schema: { response: { 200: Type.Object({ user: Type.Union([SessionReply.properties.user, Type.Null()]), customer: CustomerView, csrfToken: Type.Union([Type.String(), Type.Null()]) }) } },
+  }, async (request) => {
+    const auth = requireAuth(request);
+    const { user, customer } = await getAccount(db, auth.customerId, auth.userId);
+    return { user: user ? toUserView(user) : null, customer: toCustomerView(customer), csrfToken: auth.csrfToken };
+  });
+
+  app.post('/api/portal/account/cancel', { schema: { response: { 200: CustomerView } } }, async (request) => {
+    const auth = requireAuth(request);
+    if (auth.via !== 'session') throw new AppError('forbidden', 'Cancel the account from the portal, not with an API key.');
+    return toCustomerView(await cancelAccount(db, auth.customerId));
+  });
+
+  app.get('/api/portal/api-keys', { schema: { response: { 200: Type.Object({ items: Type.Array(ApiKeyView), nextCursor: Type.Null() }) } } }, async (request) => {
+    const auth = requireAuth(request);
+    return { items: await getApiKeys(db, auth.customerId), nextCursor: null };
+  });
+
+  app.post('/api/portal/api-keys', { schema: { body: CreateApiKeyBody, response: { 201: CreatedApiKey } } }, async (request, reply) => {
+    const auth = requireAuth(request);
+    return reply.status(201).send(await createApiKey(db, auth.customerId, request.body.name));
+  });
+
+  app.delete('/api/portal/api-keys/:id', { schema: { params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {
+    const auth = requireAuth(request);
+    await revokeApiKey(db, auth.customerId, request.params.id);
+    return reply.status(204).send(null);
+  });
+}

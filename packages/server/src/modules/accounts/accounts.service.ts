@@ -1,0 +1,181 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { AppError, assertFound } from '../../lib/errors.js';
+import { hashPassword, hashToken, newToken, verifyPassword } from '../../lib/crypto.js';
+import { newId } from '../../lib/ids.js';
+import { addMs, nowIso, toWireTime } from '../../lib/time.js';
+import {
+  findCustomer, findUser, findUserByEmail, listApiKeys,
+  type ApiKeyRow, type CustomerRow, type UserRow,
+} from './accounts.repository.js';
+
+export const TRIAL_DAYS = 7;
+const DAY_MS = 86_400_000;
+export const SESSION_TTL_MS = 14 * DAY_MS;
+const API_KEY_PREFIX = 'fck_';
+
+// Verifying against a real hash when the email is unknown keeps login timing the same either way.
+let dummyHash: Promise<string> | null = null;
+
+export interface CustomerView {
+  id: string; name: string; status: string; trialEndsAt: string; isActive: boolean;
+  trialDaysLeft: number | null; createdAt: string; cancelledAt: string | null;
+}
+
+export interface UserView { id: string; email: string; name: string | null; role: string; createdAt: string }
+
+export interface NewSession { token: string; csrfToken: string; expiresAt: string }
+
+/** True when the account may chat: paid (active), or on a trial that has not ended. */
+export function isCustomerActive(customer: Pick<CustomerRow, 'status' | 'trial_ends_at'>, now = nowIso()): boolean {
+  if (customer.status === 'active') return true;
+  return customer.status === 'trial' && customer.trial_ends_at > now;
+}
+
+/** The customer as the portal shows it. */
+export function toCustomerView(customer: CustomerRow, now = nowIso()): CustomerView {
+  const msLeft = Date.parse(customer.trial_ends_at) - Date.parse(now);
+  return {
+    id: customer.id,
+    name: customer.name,
+    status: customer.status,
+    trialEndsAt: toWireTime(customer.trial_ends_at),
+    isActive: isCustomerActive(customer, now),
+    trialDaysLeft: customer.status === 'trial' ? Math.max(0, Math.ceil(msLeft / DAY_MS)) : null,
+    createdAt: toWireTime(customer.created_at),
+    cancelledAt: toWireTime(customer.cancelled_at),
+  };
+}
+
+/** The user as the portal shows it (never the password hash). */
+export function toUserView(user: UserRow): UserView {
+  return { id: user.id, email: user.email, name: user.name, role: user.role, createdAt: toWireTime(user.created_at) };
+}
+
+async function createSession(db: Kysely<Database>, user: UserRow): Promise<NewSession> {
+  const token = newToken();
+  const csrfToken = newToken();
+  const now = nowIso();
+  const expiresAt = addMs(now, SESSION_TTL_MS);
+  await db
+    .insertInto('sessions')
+    .values({ id: hashToken(token), user_id: user.id, customer_id: user.customer_id, csrf_token: csrfToken, created_at: now, expires_at: expiresAt })
+    .execute();
+  return { token, csrfToken, expiresAt };
+}
+
+/** Creates a customer on a 7-day trial with its owner user, and logs that user in. */
+export async function signUp(
+  db: Kysely<Database>,
+  input: { email: string; password: string; company: string; name?: string | undefined },
+  scryptLogN: number,
+): Promise<{ user: UserRow; customer: CustomerRow; session: NewSession }> {
+  const email = input.email.trim().toLowerCase();
+  if (await findUserByEmail(db, email)) {
+    throw new AppError('conflict', 'An account with this email already exists. Log in instead.', [{ field: 'body.email', message: 'is already registered' }]);
+  }
+  const passwordHash = await hashPassword(input.password, scryptLogN);
+  const now = nowIso();
+  const customer: CustomerRow = {
+    id: newId('cus'), name: input.company.trim(), status: 'trial', trial_ends_at: addMs(now, TRIAL_DAYS * DAY_MS),
+    created_at: now, updated_at: now, cancelled_at: null,
+  };
+  const user: UserRow = {
+    id: newId('usr'), customer_id: customer.id, email, name: input.name?.trim() || null, password_hash: passwordHash, role: 'owner', created_at: now,
+  };
+  try {
+    await db.transaction().execute(async (trx) => {
+      await trx.insertInto('customers').values(customer).execute();
+      await trx.insertInto('users').values(user).execute();
+    });
+  } catch (error) {
+    // Two signups racing for one email: the unique index decides, the loser gets the same 409.
+    if (await findUserByEmail(db, email)) throw new AppError('conflict', 'An account with this email already exists. Log in instead.');
+    throw error;
+  }
+  return { user, customer, session: await createSession(db, user) };
+}
+
+/** Checks credentials and opens a new session (a fresh token on every login: no session fixation). */
+export async function logIn(
+  db: Kysely<Database>,
+  input: { email: string; password: string },
+  previousSessionToken: string | undefined,
+): Promise<{ user: UserRow; customer: CustomerRow; session: NewSession }> {
+  const user = await findUserByEmail(db, input.email.trim());
+  dummyHash ??= hashPassword('not-a-real-password', 12);
+  const valid = await verifyPassword(input.password, user?.password_hash ?? (await dummyHash));
+  if (!user || !valid) throw new AppError('unauthorized', 'Email or password is wrong.');
+  if (previousSessionToken) await logOut(db, previousSessionToken);
+  const customer = assertFound(await findCustomer(db, user.customer_id), 'Customer');
+  return { user, customer, session: await createSession(db, user) };
+}
+
+/** Ends a session for good: the token stops working everywhere at once. */
+export async function logOut(db: Kysely<Database>, sessionToken: string): Promise<void> {
+  await db.deleteFrom('sessions').where('id', '=', hashToken(sessionToken)).execute();
+}
+
+/** The signed-in user (null for API-key callers) and their customer. */
+export async function getAccount(db: Kysely<Database>, customerId: string, userId: string | null): Promise<{ user: UserRow | null; customer: CustomerRow }> {
+  const customer = assertFound(await findCustomer(db, customerId), 'Customer');
+  const user = userId ? (await findUser(db, customerId, userId)) ?? null : null;
+  return { user, customer };
+}
+
+/** Cancels the subscription: chat stops answering; data stays so the account can be re-activated. */
+export async function cancelAccount(db: Kysely<Database>, customerId: string): Promise<CustomerRow> {
+  const now = nowIso();
+  await db.updateTable('customers').set({ status: 'cancelled', cancelled_at: now, updated_at: now }).where('id', '=', customerId).execute();
+  return assertFound(await findCustomer(db, customerId), 'Customer');
+}
+
+/** Activates an account by customer id or by any of its users' email (admin command). */
+export async function activateAccount(db: Kysely<Database>, customerIdOrEmail: string): Promise<CustomerRow> {
+  let customerId = customerIdOrEmail.trim();
+  if (customerId.includes('@')) {
+    const user = assertFound(await findUserByEmail(db, customerId), 'User');
+    customerId = user.customer_id;
+  }
+  const now = nowIso();
+  const result = await db.updateTable('customers').set({ status: 'active', cancelled_at: null, updated_at: now }).where('id', '=', customerId).executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) throw new AppError('not_found', `No customer ${customerIdOrEmail}`);
+  return assertFound(await findCustomer(db, customerId), 'Customer');
+}
+
+export interface ApiKeyView { id: string; name: string; prefix: string; createdAt: string; lastUsedAt: string | null; revokedAt: string | null }
+
+function toApiKeyView(row: Omit<ApiKeyRow, 'key_hash'>): ApiKeyView {
+  return {
+    id: row.id, name: row.name, prefix: row.key_prefix, createdAt: toWireTime(row.created_at),
+    lastUsedAt: toWireTime(row.last_used_at), revokedAt: toWireTime(row.revoked_at),
+  };
+}
+
+/** Creates an API key; the key itself is returned this once and only its hash is stored. */
+export async function createApiKey(db: Kysely<Database>, customerId: string, name: string): Promise<ApiKeyView & { key: string }> {
+  const key = API_KEY_PREFIX + newToken();
+  const row = {
+    id: newId('key'), customer_id: customerId, name: name.trim(), key_hash: hashToken(key),
+    key_prefix: key.slice(0, API_KEY_PREFIX.length + 6), created_at: nowIso(), last_used_at: null, revoked_at: null,
+  };
+  await db.insertInto('api_keys').values(row).execute();
+  return { ...toApiKeyView(row), key };
+}
+
+/** Lists the customer's API keys (prefixes only). */
+export async function getApiKeys(db: Kysely<Database>, customerId: string): Promise<ApiKeyView[]> {
+  return (await listApiKeys(db, customerId)).map(toApiKeyView);
+}
+
+/** Revokes a key: requests with it fail from now on. */
+export async function revokeApiKey(db: Kysely<Database>, customerId: string, keyId: string): Promise<void> {
+  const result = await db
+    .updateTable('api_keys')
+    .set({ revoked_at: nowIso() })
+    .where('customer_id', '=', customerId)
+    .where('id', '=', keyId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) throw new AppError('not_found', 'API key not found');
+}

@@ -1,0 +1,40 @@
+import { Type } from '@sinclair/typebox';
+import { requireAuth } from '../../http/auth.js';
+import type { App, RouteDeps } from '../../http/types.js';
+import { DEFAULT_PAGE_SIZE, PageQuery } from '../../lib/pagination.js';
+import { IdParams } from '../accounts/accounts.schemas.js';
+import { ChatbotView, CreateChatbotBody, UpdateChatbotBody } from './chatbots.schemas.js';
+import { createChatbot, deleteChatbot, getChatbot, listChatbots, toChatbotView, updateChatbot } from './chatbots.service.js';
+
+/** Chatbot CRUD under /api/portal/chatbots. */
+export function registerChatbotRoutes(app: App, { config, database }: RouteDeps): void {
+  const { db } = database;
+
+  app.get('/api/portal/chatbots', {
+    schema: { querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: Type.Object({ items: Type.Array(ChatbotView), nextCursor: Type.Union([Type.String(), Type.Null()]) }) } },
+  }, async (request) => {
+    const auth = requireAuth(request);
+    return listChatbots(db, auth.customerId, { limit: request.query.limit ?? DEFAULT_PAGE_SIZE, cursor: request.query.cursor });
+  });
+
+  app.post('/api/portal/chatbots', { schema: { body: CreateChatbotBody, response: { 201: ChatbotView } } }, async (request, reply) => {
+    const auth = requireAuth(request);
+    return reply.status(201).send(toChatbotView(await createChatbot(db, config.secretKey, auth.customerId, request.body)));
+  });
+
+  app.get('/api/portal/chatbots/:id', { schema: { params: IdParams, response: { 200: ChatbotView } } }, async (request) => {
+    const auth = requireAuth(request);
+    return toChatbotView(await getChatbot(db, auth.customerId, request.params.id));
+  });
+
+  app.patch('/api/portal/chatbots/:id', { schema: { params: IdParams, body: UpdateChatbotBody, response: { 200: ChatbotView } } }, async (request) => {
+    const auth = requireAuth(request);
+    return toChatbotView(await updateChatbot(db, config.secretKey, auth.customerId, request.params.id, request.body));
+  });
+
+  app.delete('/api/portal/chatbots/:id', { schema: { params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {
+    const auth = requireAuth(request);
+    await deleteChatbot(db, auth.customerId, request.params.id);
+    return reply.status(204).send(null);
+  });
+}

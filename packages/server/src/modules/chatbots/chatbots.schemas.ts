@@ -1,0 +1,104 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Chatbot settings (contract section 6). Every field has a default, so `POST {name}` alone makes a working bot. */
+const LeadFieldSchema = Type.Union([Type.Literal('name'), Type.Literal('email'), Type.Literal('phone')]);
+const IntentName = Type.String({ pattern: '^[a-z][a-z0-9_]{1,39}$' });
+const OriginPattern = '^https?://(\\*\\.)?[A-Za-z0-9.-]+(:\\d{1,5})?$';
+
+export const ChatbotSettings = Type.Object(
+  {
+    greeting: Type.String({ minLength: 1, maxLength: 500 }),
+    defaultPhoneRegion: Type.String({ pattern: '^[A-Z]{2}$' }),
+    locale: Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35 }),
+    allowedOrigins: Type.Array(Type.String({ pattern: OriginPattern, maxLength: 255 }), { maxItems: 20 }),
+    leadCapture: Type.Object(
+      {
+        enabled: Type.Boolean(),
+        fields: Type.Array(LeadFieldSchema, { maxItems: 3, uniqueItems: true }),
+        requiredFields: Type.Array(LeadFieldSchema, { maxItems: 3, uniqueItems: true }),
+        intents: Type.Array(IntentName, { maxItems: 30, uniqueItems: true }),
+      },
+      { additionalProperties: false },
+    ),
+    escalation: Type.Object(
+      {
+        enabled: Type.Boolean(),
+        onRequest: Type.Boolean(),
+        onAnger: Type.Boolean(),
+        onComplaint: Type.Boolean(),
+        onLegal: Type.Boolean(),
+        maxFailedAnswers: Type.Integer({ minimum: 0, maximum: 20 }),
+        keywords: Type.Array(Type.String({ minLength: 2, maxLength: 60 }), { maxItems: 50 }),
+      },
+      { additionalProperties: false },
+    ),
+    rateLimit: Type.Object(
+      {
+        perVisitorPerMinute: Type.Integer({ minimum: 1, maximum: 1_000 }),
+        perIpPerMinute: Type.Integer({ minimum: 1, maximum: 10_000 }),
+      },
+      { additionalProperties: false },
+    ),
+    idleMinutesBeforeEnded: Type.Integer({ minimum: 1, maximum: 10_080 }),
+    intents: Type.Array(
+      Type.Object(
+        {
+          name: IntentName,
+          examples: Type.Array(Type.String({ minLength: 2, maxLength: 300 }), { minItems: 1, maxItems: 50 }),
+          captureLead: Type.Boolean(),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 30 },
+    ),
+    quickReplies: Type.Array(Type.String({ minLength: 1, maxLength: 60 }), { maxItems: 6 }),
+    appearance: Type.Object(
+      {
+        title: Type.String({ minLength: 1, maxLength: 60 }),
+        color: Type.String({ pattern: '^#[0-9a-fA-F]{6}$' }),
+        position: Type.Union([Type.Literal('bottom-right'), Type.Literal('bottom-left')]),
+        avatarUrl: Type.Union([Type.String({ pattern: '^https://', maxLength: 2_048 }), Type.Null()]),
+      },
+      { additionalProperties: false },
+    ),
+    llm: Type.Union([
+      Type.Null(),
+      Type.Object(
+        {
+          baseUrl: Type.String({ pattern: '^https?://', maxLength: 2_048 }),
+          model: Type.String({ minLength: 1, maxLength: 200 }),
+          apiKey: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+          timeoutMs: Type.Integer({ minimum: 500, maximum: 60_000 }),
+        },
+        { additionalProperties: false },
+      ),
+    ]),
+  },
+  { additionalProperties: false },
+);
+export type ChatbotSettings = Static<typeof ChatbotSettings>;
+
+/** Partial settings as a client sends them on create/update; merged over the current values. */
+export const ChatbotSettingsPatch = Type.Record(Type.String({ maxLength: 40 }), Type.Unknown(), { maxProperties: 30 });
+
+export const CreateChatbotBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 120 }), settings: Type.Optional(ChatbotSettingsPatch) },
+  { additionalProperties: false },
+);
+
+export const UpdateChatbotBody = Type.Object(
+  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })), settings: Type.Optional(ChatbotSettingsPatch) },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+/** The settings as the API shows them: the LLM key is write-only. */
+const PublicSettings = Type.Unsafe<Record<string, unknown>>(Type.Object({}, { additionalProperties: true }));
+
+export const ChatbotView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  settings: PublicSettings,
+  knowledgeVersion: Type.Integer(),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});

@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
+import { buildApp } from '../app.js';
+import { loadConfig, type AppConfig } from '../config.js';
+import { openDatabase, type Db } from '../db/database.js';
+import { migrateToLatest } from '../db/migrate.js';
+import type { App } from '../http/types.js';
+
+/**
+ * Test harness: a real app on a real database. SQLite by default (a fresh file per harness); when
+ * TEST_DATABASE_URL points at PostgreSQL, each harness gets its own schema, dropped on close, so test files
+ * run in parallel without seeing each other's rows.
+ */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? '';
+export const IS_POSTGRES = /^postgres(ql)?:\/\//.test(TEST_DATABASE_URL);
+
+export interface TestContext {
+  app: App;
+  database: Db;
+  config: AppConfig;
+  close(): Promise<void>;
+}
+
+export interface TestAccount {
+  customerId: string;
+  userId: string;
+  email: string;
+  password: string;
+  cookie: string;
+  csrfToken: string;
+  /** Headers for a cookie-authenticated write (session cookie + CSRF token). */
+  headers: Record<string, string>;
+}
+
+async function createPostgresSchema(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  const url = new URL(TEST_DATABASE_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await client.connect();
+      await client.query(`drop schema if exists ${schema} cascade`);
+      await client.end();
+    },
+  };
+}
+
+/** Builds a config as the tests want it; `env` overrides any setting. */
+export function createTestConfig(env: Record<string, string> = {}): AppConfig {
+  return loadConfig({
+    NODE_ENV: 'test',
+    FC_SECRET_KEY: randomBytes(32).toString('hex'),
+    FC_SCRYPT_LOG_N: '10',
+    FC_SEED_DEMO: 'false',
+    FC_ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true',
+    ...env,
+  });
+}
+
+/** Opens a fresh, migrated test database (and returns how to drop it). */
+export async function openTestDatabase(): Promise<{ database: Db; databaseUrl: string; dataDir: string; dispose: () => Promise<void> }> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'fc-test-'));
+  let databaseUrl = `sqlite:${path.join(dataDir, 'test.db')}`;
+  let drop = async (): Promise<void> => undefined;
+  if (IS_POSTGRES) ({ url: databaseUrl, drop } = await createPostgresSchema());
+  const config = createTestConfig({ DATABASE_URL: databaseUrl, FC_DATA_DIR: dataDir });
+  const database = openDatabase(config.database);
+  await migrateToLatest(database.db);
+  return {
+    database, databaseUrl, dataDir,
+    dispose: async () => {
+      await database.close();
+      await drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A built app on a fresh database. */
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestContext> {
+  const { database, databaseUrl, dataDir, dispose } = await openTestDatabase();
+  const config = createTestConfig({ DATABASE_URL: databaseUrl, FC_DATA_DIR: dataDir, ...env });
+  const app = await buildApp({ config, database });
+  await app.ready();
+  return {
+    app, database, config,
+    close: async () => {
+      await app.close();
+      await dispose();
+    },
+  };
+}
+
+/** Reads the session cookie a signup/login set. */
+export function readSessionCookie(response: LightMyRequestResponse): string {
+  const cookie = response.cookies.find((c) => c.name === 'fc_session');
+  if (!cookie) throw new Error(`no session cookie in ${response.statusCode} ${response.body}`);
+  return `fc_session=${cookie.value}`;
+}
+
+let accountCounter = 0;
+
+/** Factory: signs a new customer up through the API and returns its credentials. */
+export async function signUpAccount(app: App, overrides: { email?: string; company?: string } = {}): Promise<TestAccount> {
+  accountCounter += 1;
+  const email = overrides.email ?? `owner${accountCounter}-${randomBytes(4).toString('hex')}@example.com`;
+  const password = 'correct horse battery';
+  const response = await app.inject({ method: 'POST', url: '/api/portal/signup', payload: { email, password, company: overrides.company ?? `Company ${accountCounter}` } });
+  if (response.statusCode !== 201) throw new Error(`signup failed: ${response.statusCode} ${response.body}`);
+  const body = response.json<{ user: { id: string }; customer: { id: string }; csrfToken: string }>();
+  const cookie = readSessionCookie(response);
+  return {
+    customerId: body.customer.id, userId: body.user.id, email, password, cookie, csrfToken: body.csrfToken,
+    headers: { cookie, 'x-csrf-token': body.csrfToken },
+  };
+}
+
+/** Factory: creates a chatbot for an account. */
+export async function createChatbotFor(app: App, account: TestAccount, body: Record<string, unknown> = { name: 'Test Bot' }): Promise<{ id: string; name: string }> {
+  const response = await app.inject({ method: 'POST', url: '/api/portal/chatbots', headers: account.headers, payload: body });
+  if (response.statusCode !== 201) throw new Error(`create chatbot failed: ${response.statusCode} ${response.body}`);
+  return response.json();
+}

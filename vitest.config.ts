@@ -1,0 +1,16 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: {
+    // Tests run the TypeScript sources of the shared contracts, so no build is needed before `npm test`.
+    alias: { '@fc/contracts': fileURLToPath(new URL('./packages/contracts/src/index.ts', import.meta.url)) },
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    reporters: ['default', './test/summary-reporter.ts'],
+  },
+});
