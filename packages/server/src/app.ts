@@ -3,6 +3,7 @@ import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
 import Fastify from 'fastify';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from './config.js';
@@ -11,13 +12,29 @@ import { authenticatePortalRequest } from './http/auth.js';
 import { buildProblem, mapErrorToProblem, sendProblem } from './http/problem.js';
 import type { App, RouteDeps } from './http/types.js';
 import { registerAccountRoutes, registerAuthRoutes } from './modules/accounts/accounts.routes.js';
+import { registerChatRoutes } from './modules/chat/chat.routes.js';
+import type { ChatDeps } from './modules/chat/chat.service.js';
+import { KnowledgeIndexCache } from './modules/chat/knowledge-index.cache.js';
 import { registerChatbotRoutes } from './modules/chatbots/chatbots.routes.js';
+import { registerConversationRoutes } from './modules/conversations/conversations.routes.js';
+import { registerTrainingRoutes } from './modules/training/training.routes.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
 import { registerKnowledgeRoutes } from './modules/knowledge/knowledge.routes.js';
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
 const CSV_CONTENT_TYPES = ['text/csv', 'application/csv'];
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeTable: RouteEntry[];
+  }
+}
 
 export interface AppOptions {
   config: AppConfig;
@@ -39,9 +56,22 @@ export async function buildApp({ config, database, redis = null }: AppOptions): 
     trustProxy: config.trustProxy,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     forceCloseConnections: 'idle',
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // Router-level errors (bad URL encoding, over-long params) get the same problem body as the rest.
+    frameworkErrors: (error, request, reply) => sendProblem(reply, mapErrorToProblem(error, request)),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Bodies are validated strictly (a number is never silently turned into a string); query strings and
+  // params arrive as text, so only they are coerced (`?limit=20` → 20).
+  const strictAjv = new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false });
+  const coercingAjv = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema));
+
+  // Every registered route, so tests (tenancy, fuzzing) can prove they cover all of them.
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url });
+  });
   app.decorateRequest('auth', null);
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
@@ -73,7 +103,10 @@ export async function buildApp({ config, database, redis = null }: AppOptions): 
 
   const deps: RouteDeps = { config, database };
 
+  const chatDeps: ChatDeps = { db: database.db, indexCache: new KnowledgeIndexCache(database.db) };
+
   registerHealthRoutes(app, deps, () => Promise.resolve(null));
+  registerChatRoutes(app, deps, chatDeps);
   registerAuthRoutes(app, deps);
 
   await app.register(async (portal: App) => {
@@ -81,6 +114,8 @@ export async function buildApp({ config, database, redis = null }: AppOptions): 
     registerAccountRoutes(portal, deps);
     registerChatbotRoutes(portal, deps);
     registerKnowledgeRoutes(portal, deps);
+    registerConversationRoutes(portal, deps);
+    registerTrainingRoutes(portal, deps);
   });
 
   return app;

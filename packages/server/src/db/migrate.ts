@@ -1,6 +1,8 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
 import * as accountsAndChatbots from './migrations/2026-11-28-01-accounts-and-chatbots.js';
+import * as conversationsAndOutbox from './migrations/2026-11-28-02-conversations-and-outbox.js';
 
 /**
  * Dated migrations, listed explicitly so the compiled build needs no directory scanning. Names sort by date;
@@ -8,13 +10,15 @@ import * as accountsAndChatbots from './migrations/2026-11-28-01-accounts-and-ch
  */
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-28-01-accounts-and-chatbots': accountsAndChatbots,
+  '2026-11-28-02-conversations-and-outbox': conversationsAndOutbox,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };
 
 /** Applies every pending migration (Kysely takes a lock, so concurrent starters are safe on PostgreSQL). */
-export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  // Migrations are typed against no schema at all: they describe the tables as they were on their date.
+  const migrator = new Migrator({ db: db as unknown as Kysely<unknown>, provider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -67,6 +67,125 @@ export interface KnowledgeEntriesTable {
   updated_at: string;
 }
 
+export type ConversationStatus = 'open' | 'ended';
+
+export interface ConversationsTable {
+  id: string;
+  customer_id: string;
+  chatbot_id: string;
+  visitor_id: string;
+  token_hash: string;
+  status: ConversationStatus;
+  intent: string | null;
+  /** The engine's conversation state (JSON). */
+  state: string;
+  message_count: number;
+  first_message: string | null;
+  lead_id: string | null;
+  escalated: number;
+  page_url: string | null;
+  referrer: string | null;
+  locale: string | null;
+  started_at: string;
+  last_message_at: string;
+  /** When the idle sweep ends this conversation unless another message arrives first. */
+  idle_deadline_at: string | null;
+  ended_at: string | null;
+}
+
+export type MessageRole = 'visitor' | 'assistant' | 'agent' | 'system';
+
+export interface MessagesTable {
+  id: string;
+  customer_id: string;
+  conversation_id: string;
+  /** Position in the conversation; `after=<msg id>` pagination and ordering use it. */
+  seq: number;
+  role: MessageRole;
+  text: string;
+  intent: string | null;
+  /** JSON array of {id, title} for bot answers. */
+  sources: string | null;
+  confidence: number | null;
+  author_name: string | null;
+  created_at: string;
+}
+
+export interface RatingsTable {
+  id: string;
+  customer_id: string;
+  chatbot_id: string;
+  conversation_id: string;
+  message_id: string;
+  rating: 'up' | 'down';
+  comment: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LeadsTable {
+  id: string;
+  customer_id: string;
+  chatbot_id: string;
+  conversation_id: string;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  intent: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EscalationsTable {
+  id: string;
+  customer_id: string;
+  chatbot_id: string;
+  conversation_id: string;
+  reason: string;
+  last_message: string | null;
+  status: 'open' | 'resolved';
+  created_at: string;
+  updated_at: string;
+  resolved_at: string | null;
+}
+
+export interface ReviewsTable {
+  id: string;
+  customer_id: string;
+  chatbot_id: string;
+  conversation_id: string;
+  message_id: string;
+  question: string;
+  answer: string;
+  sources: string;
+  comment: string | null;
+  status: 'open' | 'resolved' | 'dismissed';
+  resolution_entry_id: string | null;
+  created_at: string;
+  resolved_at: string | null;
+}
+
+export interface LearnedExamplesTable {
+  id: string;
+  customer_id: string;
+  chatbot_id: string;
+  entry_id: string;
+  message_id: string;
+  question: string;
+  created_at: string;
+}
+
+export interface EventsTable {
+  id: string;
+  customer_id: string;
+  chatbot_id: string | null;
+  conversation_id: string | null;
+  type: string;
+  /** JSON: the event context mappings read from (lead, chatbot, conversation, visitor, …). */
+  payload: string;
+  created_at: string;
+}
+
 export interface Database {
   customers: CustomersTable;
   users: UsersTable;
@@ -74,4 +193,12 @@ export interface Database {
   api_keys: ApiKeysTable;
   chatbots: ChatbotsTable;
   knowledge_entries: KnowledgeEntriesTable;
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+  ratings: RatingsTable;
+  leads: LeadsTable;
+  escalations: EscalationsTable;
+  reviews: ReviewsTable;
+  learned_examples: LearnedExamplesTable;
+  events: EventsTable;
 }

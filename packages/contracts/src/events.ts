@@ -1,0 +1,46 @@
+/** Outbound event types and the webhook envelope (contract section 4). */
+export const EVENT_TYPES = [
+  'conversation.started',
+  'lead.captured',
+  'escalation.created',
+  'conversation.ended',
+  'message.rated',
+  'escalation.resolved',
+  'webhook.test',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Keys every delivery carries; field mappings can never override them. */
+export const ENVELOPE_KEYS = ['eventType', 'eventTimestamp', 'eventId', 'customerId', 'chatbotId', 'conversationId'] as const;
+
+export interface WebhookEnvelope {
+  eventType: EventType;
+  eventTimestamp: string;
+  eventId: string;
+  customerId: string;
+  chatbotId: string | null;
+  conversationId: string | null;
+}
+
+/**
+ * What an event records about the moment it happened: the objects field mappings read from
+ * (`lead.email`, `chatbot.name`, `conversation.transcript`, …). Stored with the event, so a replay days
+ * later sends what was true then.
+ */
+export interface EventContext {
+  customer: { id: string; name: string };
+  chatbot: { id: string; name: string } | null;
+  conversation?: {
+    id: string;
+    intent: string | null;
+    startedAt: string;
+    messageCount: number;
+    firstMessage: string | null;
+    transcript?: string;
+    summary?: string;
+  };
+  visitor?: { id: string; pageUrl: string | null; referrer: string | null; locale: string | null };
+  lead?: { id: string | null; name: string | null; email: string | null; phone: string | null; intent: string | null };
+  escalation?: { id: string; reason: string; lastMessage: string | null; status?: string };
+  rating?: { rating: 'up' | 'down'; comment: string | null; question: string | null; answer: string | null };
+}

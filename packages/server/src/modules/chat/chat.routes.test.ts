@@ -1,0 +1,191 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createChatbotFor, createTestApp, signUpAccount, type TestAccount, type TestContext } from '../../test/harness.js';
+
+const KNOWLEDGE = {
+  faqs: [
+    { question: 'What are your opening hours?', answer: 'We are open Monday to Friday from 9 AM to 5 PM.' },
+    { question: 'How much does a haircut cost?', answer: 'A standard haircut is $35, including a wash.' },
+    { question: 'Where are you located?', answer: 'We are at 12 Main Street, next to the library.' },
+  ],
+  documents: [{ title: 'Parking', text: 'Free parking is available behind the building. Street parking is metered until 6 PM.' }],
+};
+
+describe('public chat', () => {
+  let ctx: TestContext;
+  let account: TestAccount;
+  let chatbotId: string;
+
+  async function chat(body: Record<string, unknown>, headers: Record<string, string> = {}) {
+    return ctx.app.inject({ method: 'POST', url: '/api/public/system-chat', headers, payload: { chatbotId, visitorId: 'visitor-1', ...body } });
+  }
+
+  async function events(type?: string) {
+    let query = ctx.database.db.selectFrom('events').selectAll().where('customer_id', '=', account.customerId);
+    if (type) query = query.where('type', '=', type);
+    return query.execute();
+  }
+
+  beforeAll(async () => {
+    ctx = await createTestApp();
+    account = await signUpAccount(ctx.app);
+    chatbotId = (await createChatbotFor(ctx.app, account, { name: 'Salon Bot', settings: { rateLimit: { perVisitorPerMinute: 1000, perIpPerMinute: 1000 } } })).id;
+    await ctx.app.inject({ method: 'POST', url: `/api/portal/chatbots/${chatbotId}/knowledge/import`, headers: account.headers, payload: KNOWLEDGE });
+  });
+  afterAll(async () => {
+    await ctx.close();
+  });
+
+  it('answers from the knowledge base with sources and starts a conversation (one conversation.started event)', async () => {
+    const response = await chat({ message: 'how much is a haircut?', context: { pageUrl: 'https://salon.example/prices' } });
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect(body.conversationId).toMatch(/^conv_/);
+    expect(body.conversationToken.length).toBeGreaterThanOrEqual(32);
+    expect(body.message).toMatchObject({ id: expect.stringMatching(/^msg_/), role: 'assistant' });
+    expect(body.message.text).toContain('$35');
+    expect(body.message.createdAt).toMatch(/Z$/);
+    expect(body.sources).toEqual([{ id: expect.stringMatching(/^kb_/), title: 'How much does a haircut cost?' }]);
+    expect(body.escalated).toBe(false);
+    const started = (await events('conversation.started')).filter((e) => e.conversation_id === body.conversationId);
+    expect(started).toHaveLength(1);
+    expect(JSON.parse(started[0]!.payload)).toMatchObject({ chatbot: { name: 'Salon Bot' }, visitor: { pageUrl: 'https://salon.example/prices' }, conversation: { firstMessage: 'how much is a haircut?' } });
+
+    const next = await chat({ message: 'and where are you located?', conversationId: body.conversationId, conversationToken: body.conversationToken });
+    expect(next.json().message.text).toContain('12 Main Street');
+    expect((await events('conversation.started')).filter((e) => e.conversation_id === body.conversationId)).toHaveLength(1);
+  });
+
+  it('says it does not know, with no sources, instead of asserting an unrelated fact', async () => {
+    const response = await chat({ message: 'Who won the football game last night?' });
+    const body = response.json();
+    expect(body.sources).toEqual([]);
+    expect(body.message.text).not.toContain('$35');
+    expect(body.message.text.toLowerCase()).toMatch(/not sure|don.t know|person|team|human/);
+  });
+
+  it('refuses to continue a conversation without its token', async () => {
+    const first = (await chat({ message: 'hello' })).json();
+    const noToken = await chat({ message: 'hi again', conversationId: first.conversationId });
+    expect(noToken.statusCode).toBe(404);
+    const wrongToken = await chat({ message: 'hi again', conversationId: first.conversationId, conversationToken: 'x'.repeat(43) });
+    expect(wrongToken.statusCode).toBe(404);
+    const messages = await ctx.app.inject({ method: 'GET', url: `/api/public/conversations/${first.conversationId}/messages` });
+    expect(messages.statusCode).toBe(404);
+    const withToken = await ctx.app.inject({ method: 'GET', url: `/api/public/conversations/${first.conversationId}/messages`, headers: { 'x-fc-conversation-token': first.conversationToken } });
+    expect(withToken.statusCode).toBe(200);
+    expect(withToken.json().items.map((m: { role: string }) => m.role)).toEqual(['visitor', 'assistant']);
+  });
+
+  it('captures a lead once, asking for missing fields, and updates it with later details', async () => {
+    const first = (await chat({ visitorId: 'lead-visitor', message: 'I would like to book an appointment for a haircut next week' })).json();
+    expect(first.intent).toBe('book_appointment');
+    const turn = (message: string) => chat({ visitorId: 'lead-visitor', message, conversationId: first.conversationId, conversationToken: first.conversationToken });
+    await turn("I'm Jane Smith");
+    const withPhone = (await turn('my number is (512) 555-0123')).json();
+    expect(withPhone.lead).toMatchObject({ captured: true });
+    await turn('and my email is jane.smith@example.com');
+    const leads = await ctx.app.inject({ method: 'GET', url: `/api/portal/leads?conversationId=${first.conversationId}`, headers: account.headers });
+    expect(leads.json().items).toEqual([expect.objectContaining({ name: 'Jane Smith', phone: '+15125550123', email: 'jane.smith@example.com', intent: 'book_appointment', conversationId: first.conversationId })]);
+    const captured = (await events('lead.captured')).filter((e) => e.conversation_id === first.conversationId);
+    expect(captured).toHaveLength(1);
+    expect(JSON.parse(captured[0]!.payload).lead).toMatchObject({ name: 'Jane Smith', phone: '+15125550123' });
+  });
+
+  it('escalates an explicit request for a person once', async () => {
+    const first = (await chat({ visitorId: 'angry', message: 'I want to talk to a real person right now' })).json();
+    expect(first.escalated).toBe(true);
+    const again = (await chat({ visitorId: 'angry', message: 'Seriously, get me a human', conversationId: first.conversationId, conversationToken: first.conversationToken })).json();
+    expect(again.escalated).toBe(true);
+    const created = (await events('escalation.created')).filter((e) => e.conversation_id === first.conversationId);
+    expect(created).toHaveLength(1);
+    const list = await ctx.app.inject({ method: 'GET', url: '/api/portal/escalations', headers: account.headers });
+    expect(list.json().items.some((e: { conversationId: string; status: string }) => e.conversationId === first.conversationId && e.status === 'open')).toBe(true);
+  });
+
+  it('stores a message as text, never as markup', async () => {
+    const xss = '<img src=x onerror=alert(1)>';
+    const first = (await chat({ message: xss })).json();
+    const detail = await ctx.app.inject({ method: 'GET', url: `/api/portal/conversations/${first.conversationId}`, headers: account.headers });
+    expect(detail.json().messages[0].text).toBe(xss);
+  });
+
+  it('streams the reply as Server-Sent Events, and stores the same text', async () => {
+    const response = await chat({ message: 'what are your opening hours' }, { accept: 'text/event-stream' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toContain('text/event-stream');
+    const events = response.body.trim().split('\n\n').map((block) => {
+      const [eventLine, dataLine] = block.split('\n');
+      return { event: eventLine!.slice('event: '.length), data: JSON.parse(dataLine!.slice('data: '.length)) };
+    });
+    const deltas = events.filter((e) => e.event === 'delta').map((e) => e.data.text).join('');
+    const done = events.find((e) => e.event === 'done')!.data;
+    expect(deltas).toBe(done.message.text);
+    expect(done.message.text).toContain('9 AM to 5 PM');
+    const stored = await ctx.database.db.selectFrom('messages').select('text').where('id', '=', done.message.id).executeTakeFirstOrThrow();
+    expect(stored.text).toBe(deltas);
+  });
+
+  it('answers CORS for the chatbot’s allowed sites only', async () => {
+    const bot = await createChatbotFor(ctx.app, account, { name: 'Strict', settings: { allowedOrigins: ['https://shop.example.com', 'https://*.example.org'] } });
+    const preflight = await ctx.app.inject({ method: 'OPTIONS', url: '/api/public/system-chat', headers: { origin: 'https://shop.example.com', 'access-control-request-method': 'POST' } });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://shop.example.com');
+    const allowed = await ctx.app.inject({ method: 'POST', url: '/api/public/system-chat', headers: { origin: 'https://shop.example.com' }, payload: { chatbotId: bot.id, visitorId: 'v', message: 'hi' } });
+    expect(allowed.statusCode).toBe(200);
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://shop.example.com');
+    const wildcard = await ctx.app.inject({ method: 'POST', url: '/api/public/system-chat', headers: { origin: 'https://www.example.org' }, payload: { chatbotId: bot.id, visitorId: 'v', message: 'hi' } });
+    expect(wildcard.statusCode).toBe(200);
+    const refused = await ctx.app.inject({ method: 'POST', url: '/api/public/system-chat', headers: { origin: 'https://evil.example.net' }, payload: { chatbotId: bot.id, visitorId: 'v', message: 'hi' } });
+    expect(refused.statusCode).toBe(403);
+    expect(await ctx.database.db.selectFrom('conversations').select('id').where('chatbot_id', '=', bot.id).execute()).toHaveLength(2);
+  });
+
+  it('rate-limits per visitor with Retry-After and RateLimit headers', async () => {
+    const bot = await createChatbotFor(ctx.app, account, { name: 'Limited', settings: { rateLimit: { perVisitorPerMinute: 2, perIpPerMinute: 100 } } });
+    const send = (visitorId: string) => ctx.app.inject({ method: 'POST', url: '/api/public/system-chat', payload: { chatbotId: bot.id, visitorId, message: 'hello' } });
+    expect((await send('a')).statusCode).toBe(200);
+    const second = await send('a');
+    expect(second.headers['ratelimit-limit']).toBe('2');
+    expect(second.headers['ratelimit-remaining']).toBe('0');
+    const third = await send('a');
+    expect(third.statusCode).toBe(429);
+    expect(third.headers['retry-after']).toBeDefined();
+    expect(third.headers['content-type']).toContain('application/problem+json');
+    expect((await send('b')).statusCode).toBe(200);
+  });
+
+  it('answers a clear problem instead of chatting when the account is not active', async () => {
+    const other = await signUpAccount(ctx.app);
+    const bot = await createChatbotFor(ctx.app, other, { name: 'Expired' });
+    await ctx.database.db.updateTable('customers').set({ trial_ends_at: '2020-01-01T00:00:00.000Z' }).where('id', '=', other.customerId).execute();
+    const response = await ctx.app.inject({ method: 'POST', url: '/api/public/system-chat', payload: { chatbotId: bot.id, visitorId: 'v', message: 'hi' } });
+    expect(response.statusCode).toBe(402);
+    expect(response.json()).toMatchObject({ status: 402, code: 'payment_required' });
+    expect(await ctx.database.db.selectFrom('conversations').select('id').where('chatbot_id', '=', bot.id).execute()).toHaveLength(0);
+    const me = await ctx.app.inject({ method: 'GET', url: '/api/portal/me', headers: other.headers });
+    expect(me.json().customer).toMatchObject({ isActive: false, trialDaysLeft: 0 });
+    const widget = await ctx.app.inject({ method: 'GET', url: `/api/public/chatbots/${bot.id}/widget` });
+    expect(widget.json().active).toBe(false);
+  });
+
+  it('rejects bad chat input with problems and writes nothing', async () => {
+    const before = (await ctx.database.db.selectFrom('messages').select('id').execute()).length;
+    const cases: Record<string, unknown>[] = [
+      { chatbotId, visitorId: 'v' },
+      { chatbotId, visitorId: 'v', message: '' },
+      { chatbotId, visitorId: 'v', message: 'x'.repeat(2001) },
+      { chatbotId: 'not-a-bot', visitorId: 'v', message: 'hi' },
+      { chatbotId, visitorId: 'v', message: 42 },
+      { chatbotId, visitorId: 'v', message: 'hi', extra: true },
+      { chatbotId, visitorId: 'v w', message: 'hi' },
+    ];
+    for (const payload of cases) {
+      const response = await ctx.app.inject({ method: 'POST', url: '/api/public/system-chat', payload });
+      expect(response.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+    }
+    const unknownBot = await ctx.app.inject({ method: 'POST', url: '/api/public/system-chat', payload: { chatbotId: 'bot_doesnotexist1', visitorId: 'v', message: 'hi' } });
+    expect(unknownBot.statusCode).toBe(404);
+    expect((await ctx.database.db.selectFrom('messages').select('id').execute()).length).toBe(before);
+  });
+});

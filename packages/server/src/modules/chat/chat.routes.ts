@@ -1,0 +1,187 @@
+import {
+  ChatMessage, RateReply, RateRequest, SystemChatReply, SystemChatRequest, WidgetConfig, type SystemChatRequest as ChatRequest,
+} from '@fc/contracts';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { App, RouteDeps } from '../../http/types.js';
+import { mapErrorToProblem } from '../../http/problem.js';
+import { AppError } from '../../lib/errors.js';
+import { toWireTime } from '../../lib/time.js';
+import { isCustomerActive } from '../accounts/accounts.service.js';
+import { readStoredSettings } from '../chatbots/chatbots.service.js';
+import { rateMessage } from '../training/training.service.js';
+import { findChatTarget, findConversationById, listMessages, type ChatTarget } from './chat.repository.js';
+import { isTokenValid, runChatTurn, type ChatDeps } from './chat.service.js';
+
+const RATE_WINDOW = '1 minute';
+const DEFAULT_PER_IP_PER_MINUTE = 60;
+const DEFAULT_PER_VISITOR_PER_MINUTE = 20;
+const CHAT_BODY_LIMIT_BYTES = 16 * 1024;
+const STREAM_CHUNK_WORDS = 3;
+const PREFLIGHT_MAX_AGE_S = 600;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    chatTarget?: Promise<ChatTarget | undefined>;
+  }
+}
+
+/** Loads the chatbot a public request names, once per request (rate limits and the handler share it). */
+function loadTarget(deps: ChatDeps, request: FastifyRequest, chatbotId: string): Promise<ChatTarget | undefined> {
+  request.chatTarget ??= findChatTarget(deps.db, chatbotId);
+  return request.chatTarget;
+}
+
+/**
+ * Per-chatbot CORS. A preflight cannot say which chatbot it is for (the id is in the body), so preflights
+ * are answered for any origin, and the real request is refused unless its Origin is one of the chatbot's
+ * `allowedOrigins` (an empty list allows every site, so a new bot works before it is configured).
+ */
+function isOriginAllowed(origin: string | undefined, allowed: string[]): boolean {
+  if (!origin || allowed.length === 0) return true;
+  return allowed.some((pattern) => {
+    if (!pattern.includes('*.')) return pattern === origin;
+    const [scheme, host] = pattern.split('://*.') as [string, string];
+    return origin.startsWith(`${scheme}://`) && origin.endsWith(`.${host}`);
+  });
+}
+
+function assertOrigin(request: FastifyRequest, target: ChatTarget): void {
+  const origin = request.headers.origin;
+  if (!isOriginAllowed(origin, readStoredSettings(target).allowedOrigins)) {
+    throw new AppError('forbidden', `This chatbot is not enabled for ${origin}. Add the site in the chatbot's allowed domains.`);
+  }
+}
+
+function readConversationToken(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-fc-conversation-token'];
+  if (typeof header === 'string') return header;
+  const query = request.query as { token?: string } | undefined;
+  return query?.token;
+}
+
+function writeSse(reply: FastifyReply, event: string, data: unknown): void {
+  reply.raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+/** The public endpoints the widget calls (contract section 3). */
+export function registerChatRoutes(app: App, { database }: RouteDeps, deps: ChatDeps): void {
+  const { db } = database;
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/api/public/')) return;
+    const origin = request.headers.origin;
+    void reply.header('cross-origin-resource-policy', 'cross-origin');
+    if (origin) {
+      void reply.header('access-control-allow-origin', origin);
+      void reply.header('vary', 'Origin');
+      void reply.header('access-control-expose-headers', 'Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Request-Id');
+    }
+    if (request.method === 'OPTIONS') {
+      void reply.header('access-control-allow-methods', 'GET, POST');
+      void reply.header('access-control-allow-headers', 'Content-Type, Accept, X-FC-Conversation-Token');
+      void reply.header('access-control-max-age', String(PREFLIGHT_MAX_AGE_S));
+      return reply.status(204).send();
+    }
+    return undefined;
+  });
+  // Preflights are answered by the hook above; these routes exist so the router does not 404 them first.
+  app.options('/api/public/*', async (_request, reply) => reply.status(204).send());
+
+  const chatbotIdOf = (request: FastifyRequest): string => (request.body as ChatRequest).chatbotId;
+  const perIp = app.rateLimit({
+    timeWindow: RATE_WINDOW,
+    keyGenerator: (request) => `ip:${chatbotIdOf(request)}:${request.ip}`,
+    max: async (request) => {
+      const target = await loadTarget(deps, request, chatbotIdOf(request));
+      return target ? readStoredSettings(target).rateLimit.perIpPerMinute : DEFAULT_PER_IP_PER_MINUTE;
+    },
+  });
+  const perVisitor = app.rateLimit({
+    timeWindow: RATE_WINDOW,
+    keyGenerator: (request) => `visitor:${chatbotIdOf(request)}:${(request.body as ChatRequest).visitorId}`,
+    max: async (request) => {
+      const target = await loadTarget(deps, request, chatbotIdOf(request));
+      return target ? readStoredSettings(target).rateLimit.perVisitorPerMinute : DEFAULT_PER_VISITOR_PER_MINUTE;
+    },
+  });
+
+  app.post('/api/public/system-chat', {
+    bodyLimit: CHAT_BODY_LIMIT_BYTES,
+    preHandler: [perVisitor, perIp],
+    schema: { body: SystemChatRequest, response: { 200: SystemChatReply } },
+  }, async (request, reply) => {
+    const target = await loadTarget(deps, request, request.body.chatbotId);
+    if (!target) throw new AppError('not_found', 'Chatbot not found.');
+    assertOrigin(request, target);
+    const wantsStream = (request.headers.accept ?? '').includes('text/event-stream');
+    if (!wantsStream) return runChatTurn(deps, target, request.body);
+
+    // Server-Sent Events: `delta` events carry the reply as it is produced, `done` the stored reply.
+    reply.hijack();
+    reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive',
+      'x-accel-buffering': 'no', ...(reply.getHeaders() as Record<string, string>),
+    });
+    let streamed = false;
+    try {
+      const result = await runChatTurn(deps, target, request.body, { onDelta: (text) => { streamed = true; writeSse(reply, 'delta', { text }); } });
+      if (!streamed) {
+        const words = result.message.text.split(/(?<=\s)/);
+        for (let i = 0; i < words.length; i += STREAM_CHUNK_WORDS) writeSse(reply, 'delta', { text: words.slice(i, i + STREAM_CHUNK_WORDS).join('') });
+      }
+      writeSse(reply, 'done', result);
+    } catch (error) {
+      writeSse(reply, 'error', mapErrorToProblem(error, request));
+    }
+    reply.raw.end();
+    return reply;
+  });
+
+  app.post('/api/public/conversations/:id/rate', {
+    bodyLimit: CHAT_BODY_LIMIT_BYTES,
+    config: { rateLimit: { max: DEFAULT_PER_IP_PER_MINUTE, timeWindow: RATE_WINDOW } },
+    schema: { params: Type.Object({ id: Type.String({ pattern: '^conv_[A-Za-z0-9_-]{8,40}$' }) }), body: RateRequest, response: { 200: RateReply } },
+  }, async (request) => rateMessage(db, request.params.id, request.body));
+
+  app.get('/api/public/chatbots/:id/widget', {
+    config: { rateLimit: { max: DEFAULT_PER_IP_PER_MINUTE * 2, timeWindow: RATE_WINDOW } },
+    schema: { params: Type.Object({ id: Type.String({ pattern: '^bot_[A-Za-z0-9_-]{8,40}$' }) }), response: { 200: WidgetConfig } },
+  }, async (request, reply) => {
+    const target = await loadTarget(deps, request, request.params.id);
+    if (!target) throw new AppError('not_found', 'Chatbot not found.');
+    assertOrigin(request, target);
+    const settings = readStoredSettings(target);
+    void reply.header('cache-control', 'public, max-age=60');
+    return {
+      chatbotId: target.chatbot_id, name: target.chatbot_name, greeting: settings.greeting, title: settings.appearance.title,
+      color: settings.appearance.color, position: settings.appearance.position, avatarUrl: settings.appearance.avatarUrl,
+      quickReplies: settings.quickReplies, active: isCustomerActive({ status: target.customer_status, trial_ends_at: target.trial_ends_at }),
+    };
+  });
+
+  app.get('/api/public/conversations/:id/messages', {
+    config: { rateLimit: { max: DEFAULT_PER_IP_PER_MINUTE * 2, timeWindow: RATE_WINDOW } },
+    schema: {
+      params: Type.Object({ id: Type.String({ pattern: '^conv_[A-Za-z0-9_-]{8,40}$' }) }),
+      querystring: Type.Object({ after: Type.Optional(Type.String({ pattern: '^msg_[A-Za-z0-9_-]{8,40}$' })), token: Type.Optional(Type.String({ maxLength: 128 })) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ items: Type.Array(ChatMessage), nextCursor: Type.Null() }) },
+    },
+  }, async (request) => {
+    const conversation = await findConversationById(db, request.params.id);
+    if (!conversation || !isTokenValid(conversation, readConversationToken(request))) {
+      throw new AppError('not_found', 'Conversation not found, or the conversation token does not match.');
+    }
+    let afterSeq = 0;
+    if (request.query.after) {
+      const after = await db.selectFrom('messages').select('seq').where('conversation_id', '=', conversation.id).where('id', '=', request.query.after).executeTakeFirst();
+      if (!after) throw new AppError('not_found', 'No such message in this conversation.');
+      afterSeq = after.seq;
+    }
+    const rows = await listMessages(db, conversation.id, afterSeq);
+    return {
+      items: rows.map((row) => ({ id: row.id, role: row.role, text: row.text, createdAt: toWireTime(row.created_at), authorName: row.author_name })),
+      nextCursor: null,
+    };
+  });
+}

@@ -1,0 +1,244 @@
+import { restoreState } from './conversation-state.js';
+import type { ConversationState, EngineSettings, LeadField, LeadResult, RetrievalHit, TurnInput, TurnResult } from './engine.types.js';
+import { detectEscalation, isNegativeFeedback, type EscalationReason } from './escalation.js';
+import { detectIntent, SMALL_TALK_INTENTS } from './intents.js';
+import { extractLeadDetails } from './lead-extraction.js';
+import { isPromptInjection } from './prompt-guard.js';
+import { analyzeText } from './text-analysis.js';
+
+/** Default minimum retrieval confidence to answer from the knowledge base (see the eval script for how it was chosen). */
+export const DEFAULT_ANSWER_THRESHOLD = 0.22;
+/** Messages are cut here before analysis; the service bounds them earlier, this only guards the engine. */
+const MAX_MESSAGE_CHARS = 4_000;
+/** The bot asks for the same detail at most this often, so it never nags. */
+const MAX_ASKS_PER_FIELD = 2;
+
+const FIELD_QUESTIONS: Record<LeadField, string> = {
+  name: 'May I have your name?',
+  phone: "What's the best phone number to reach you?",
+  email: "What's your email address?",
+};
+
+const ESCALATION_MESSAGES: Record<EscalationReason, string> = {
+  requested_human: "Of course. I've asked a member of the {business} team to take over this conversation; a person will get back to you as soon as possible.",
+  anger: "I'm sorry this hasn't been helpful. I've passed this conversation to the {business} team, and a person will follow up with you shortly.",
+  complaint: "I'm sorry to hear that. I've passed this to the {business} team so a person can look into it and follow up with you as soon as possible.",
+  legal: "I understand this is serious. I've passed this conversation to the {business} team, and a person will contact you as soon as possible.",
+  keyword: "I've asked a member of the {business} team to follow up with you personally; a person will get back to you as soon as possible.",
+  repeated_failed_answers: "I'm sorry I couldn't answer that. I've passed this conversation to the {business} team, and a person will follow up with you shortly.",
+};
+
+/** Settings used when the chatbot has not customised anything (contract defaults). */
+export function createDefaultSettings(businessName = 'our team'): EngineSettings {
+  return {
+    businessName,
+    defaultPhoneRegion: 'US',
+    leadCapture: { enabled: true, fields: ['name', 'phone', 'email'], requiredFields: [], intents: ['request_quote', 'book_appointment'] },
+    escalation: { enabled: true, onRequest: true, onAnger: true, onComplaint: true, onLegal: true, maxFailedAnswers: 3, keywords: [] },
+    customIntents: [],
+  };
+}
+
+function isLeadIntent(intent: string | null, settings: EngineSettings): boolean {
+  if (!intent) return false;
+  return settings.leadCapture.intents.includes(intent) || settings.customIntents.some((c) => c.name === intent && c.captureLead);
+}
+
+function hasContact(state: ConversationState): boolean {
+  return Boolean(state.lead.email || state.lead.phone);
+}
+
+function isLeadComplete(state: ConversationState, settings: EngineSettings): boolean {
+  const required = settings.leadCapture.requiredFields;
+  if (required.length === 0) return hasContact(state);
+  return required.every((field) => Boolean(state.lead[field]));
+}
+
+function listMissingFields(state: ConversationState, settings: EngineSettings): LeadField[] {
+  return settings.leadCapture.fields.filter((field) => !state.lead[field] && !state.declinedFields.includes(field));
+}
+
+function pickNextField(state: ConversationState, fields: LeadField[]): LeadField | null {
+  return fields.find((field) => !state.lead[field] && !state.declinedFields.includes(field) && (state.askedCounts[field] ?? 0) < MAX_ASKS_PER_FIELD) ?? null;
+}
+
+function firstName(name: string | null): string {
+  return name ? ` ${name.split(/\s+/)[0] ?? ''}` : '';
+}
+
+function fill(template: string, settings: EngineSettings): string {
+  return template.replaceAll('{business}', settings.businessName || 'our');
+}
+
+function updateConversationIntent(state: ConversationState, intent: string, settings: EngineSettings): void {
+  if (isLeadIntent(intent, settings)) {
+    if (!isLeadIntent(state.intent, settings)) state.intent = intent;
+    return;
+  }
+  if (state.intent === null && !SMALL_TALK_INTENTS.has(intent)) state.intent = intent;
+}
+
+/** Applies extracted details to the state; returns whether anything changed and what was captured now. */
+function applyLeadDetails(state: ConversationState, message: string, settings: EngineSettings): { changed: boolean; captured: LeadField[]; declined: LeadField[] } {
+  const extracted = extractLeadDetails(message, { awaitingField: state.awaitingField, defaultRegion: settings.defaultPhoneRegion });
+  const captured: LeadField[] = [];
+  let changed = false;
+  for (const field of ['name', 'email', 'phone'] as const) {
+    const value = extracted[field];
+    if (!value) continue;
+    captured.push(field);
+    if (state.lead[field] !== value) {
+      state.lead[field] = value;
+      changed = true;
+    }
+    state.declinedFields = state.declinedFields.filter((f) => f !== field);
+  }
+  const declined = extracted.declined.filter((field) => !captured.includes(field));
+  for (const field of declined) if (!state.declinedFields.includes(field)) state.declinedFields.push(field);
+  if (state.awaitingField && (captured.includes(state.awaitingField) || declined.includes(state.awaitingField))) state.awaitingField = null;
+  return { changed, captured, declined };
+}
+
+function buildLeadResult(state: ConversationState, settings: EngineSettings, changed: boolean): LeadResult {
+  return {
+    changed,
+    fields: { ...state.lead },
+    missing: listMissingFields(state, settings),
+    complete: isLeadComplete(state, settings),
+  };
+}
+
+function acknowledge(captured: LeadField[], declined: LeadField[], state: ConversationState): string {
+  if (captured.includes('name')) return `Thanks${firstName(state.lead.name)}!`;
+  if (captured.length > 0) return 'Got it, thanks.';
+  if (declined.length > 0) return 'No problem.';
+  return '';
+}
+
+function joinParts(parts: string[]): string {
+  return parts.filter((p) => p.trim().length > 0).join(' ');
+}
+
+/** Runs one visitor message through the engine: lead details, intent, escalation, retrieval and the reply. Pure: no I/O. */
+export function runTurn(input: TurnInput): TurnResult {
+  const { settings, index } = input;
+  const state = restoreState(structuredClone(input.state));
+  state.turns += 1;
+  const message = input.message.slice(0, MAX_MESSAGE_CHARS).trim();
+  const threshold = settings.answerThreshold ?? DEFAULT_ANSWER_THRESHOLD;
+  const wasAwaiting = state.awaitingField;
+
+  const lead = applyLeadDetails(state, message, settings);
+  const intent = detectIntent(message, settings.customIntents);
+  updateConversationIntent(state, intent, settings);
+
+  let answer: RetrievalHit | null = null;
+  let confidence = 0;
+  let failedThisTurn = false;
+  const parts: string[] = [];
+  let quickReplies: string[] = [];
+  let escalation: { reason: string } | null = null;
+
+  const isInjection = isPromptInjection(message);
+  const escalationReason = !state.escalated && !isInjection ? detectEscalation(message, settings.escalation) : null;
+  if (isNegativeFeedback(message)) {
+    state.failedAnswers += 1;
+    failedThisTurn = true;
+  }
+
+  const gaveOnlyDetails =
+    (lead.captured.length > 0 || lead.declined.length > 0) && !message.includes('?') && !isLeadIntent(intent, settings) && ['general_question', 'greeting', 'thanks', 'goodbye'].includes(intent);
+  const answeredAwaited = wasAwaiting !== null && lead.captured.includes(wasAwaiting);
+  const isSmallTalk = SMALL_TALK_INTENTS.has(intent);
+  const hasContent = analyzeText(message).units.length > 0;
+  const shouldSearch = !isInjection && !escalationReason && !gaveOnlyDetails && !answeredAwaited && !isSmallTalk && hasContent;
+
+  if (shouldSearch) {
+    const top = index.search(message, 3)[0];
+    confidence = top?.confidence ?? 0;
+    if (top && top.confidence >= threshold) answer = top;
+  }
+
+  if (isInjection) {
+    parts.push(`Sorry, I can't help with that. I can only answer questions about ${settings.businessName || 'this business'} from its own information, or connect you with a person from the team.`);
+    quickReplies = ['Talk to a person'];
+  } else if (escalationReason) {
+    escalation = { reason: escalationReason };
+    state.escalated = true;
+    parts.push(fill(ESCALATION_MESSAGES[escalationReason], settings));
+  } else if (answer) {
+    parts.push(answer.text);
+  } else if (isSmallTalk) {
+    if (intent === 'greeting') {
+      parts.push(`Hi! Thanks for reaching out to ${settings.businessName || 'us'}. How can I help you today?`);
+      quickReplies = [...index.suggestQuestions(3), 'Talk to a person'];
+    } else if (intent === 'thanks') {
+      parts.push("You're welcome! Is there anything else I can help you with?");
+    } else {
+      parts.push(`Thanks for chatting with ${settings.businessName || 'us'}. Have a great day!`);
+    }
+  } else if (lead.captured.length > 0 || lead.declined.length > 0) {
+    parts.push(acknowledge(lead.captured, lead.declined, state));
+  } else if (isLeadIntent(intent, settings) && settings.leadCapture.enabled) {
+    parts.push('I can help you with that.');
+  } else if (state.escalated && (intent === 'talk_to_human' || intent === 'complaint')) {
+    parts.push(`I've already let the ${settings.businessName || ''} team know, and a person will get back to you as soon as possible.`.replace('the  team', 'the team'));
+  } else {
+    parts.push(
+      `I'm sorry, I don't know the answer to that. I can only answer questions about ${settings.businessName || 'this business'} from its own information. Would you like me to connect you with a person from the team?`,
+    );
+    quickReplies = ['Talk to a person'];
+    if (!failedThisTurn) state.failedAnswers += 1;
+    failedThisTurn = true;
+  }
+
+  // Repeated misses hand over to a person, once per conversation.
+  const maxFailed = settings.escalation.maxFailedAnswers;
+  if (!escalation && !state.escalated && settings.escalation.enabled && maxFailed > 0 && failedThisTurn && state.failedAnswers >= maxFailed) {
+    escalation = { reason: 'repeated_failed_answers' };
+    state.escalated = true;
+    parts.push(fill(ESCALATION_MESSAGES.repeated_failed_answers, settings));
+  }
+
+  // Ask for the next missing detail: for a lead-worthy conversation, or for a way to reach the visitor after an escalation.
+  const isLeadFlow = settings.leadCapture.enabled && isLeadIntent(state.intent, settings);
+  let nextField: LeadField | null = null;
+  if (escalation && !hasContact(state)) {
+    nextField = pickNextField(state, ['phone', 'email']);
+    if (nextField) parts.push("What's the best phone number or email address to reach you?");
+  } else if (isLeadFlow && !isInjection) {
+    nextField = pickNextField(state, settings.leadCapture.fields);
+    if (nextField) {
+      const isFirstAsk = Object.keys(state.askedCounts).length === 0;
+      if (answer && isFirstAsk) parts.push('I can also have someone from the team follow up with you.');
+      else if (!answer && parts.length === 0) parts.push(acknowledge(lead.captured, lead.declined, state));
+      parts.push(FIELD_QUESTIONS[nextField]);
+    } else if (isLeadComplete(state, settings) && !state.leadAcknowledged) {
+      state.leadAcknowledged = true;
+      parts.push(`Thank you${firstName(state.lead.name)}! Someone from ${settings.businessName || 'our team'} will be in touch soon.`);
+    }
+  }
+  if (nextField) {
+    state.askedCounts[nextField] = (state.askedCounts[nextField] ?? 0) + 1;
+    quickReplies = [];
+  }
+  state.awaitingField = nextField;
+
+  const text = joinParts(parts);
+  state.lastBotText = text;
+  state.lastSourceIds = answer ? [answer.entryId] : [];
+  const showLead = isLeadFlow || Boolean(escalation) || lead.changed || hasContact(state) || Boolean(state.lead.name);
+
+  return {
+    text,
+    intent,
+    conversationIntent: state.intent,
+    sources: answer ? [{ id: answer.entryId, title: answer.title }] : [],
+    answered: Boolean(answer),
+    confidence,
+    lead: showLead ? buildLeadResult(state, settings, lead.changed) : null,
+    escalation,
+    quickReplies,
+    state,
+  };
+}

@@ -1,0 +1,133 @@
+/** Public types of the built-in chat engine. The engine is pure: the chat service persists everything. */
+
+export type LeadField = 'name' | 'email' | 'phone';
+
+export const LEAD_FIELDS: readonly LeadField[] = ['name', 'email', 'phone'];
+
+/**
+ * One knowledge entry of a chatbot. 'curated' = a corrected answer saved from the training review queue
+ * ({question, answer}); it wins for that question and its paraphrases.
+ */
+export interface KnowledgeEntry {
+  id: string;
+  kind: 'faq' | 'document' | 'curated';
+  title: string;
+  question: string | null;
+  answer: string | null;
+  text: string | null;
+}
+
+/** A thumbs-up: the visitor's question becomes an extra paraphrase of the entry that answered it. */
+export interface LearnedExample {
+  question: string;
+  entryId: string;
+  /** Grows with repeated thumbs-up for the same question; 1 for the first. */
+  weight: number;
+}
+
+export interface CustomIntent {
+  name: string;
+  examples: string[];
+  captureLead: boolean;
+}
+
+export interface EngineSettings {
+  /** The chatbot's (business's) name, used in phrasing. */
+  businessName: string;
+  /** ISO region ('US', 'GB', …) for numbers written without a country code. */
+  defaultPhoneRegion: string;
+  leadCapture: { enabled: boolean; fields: LeadField[]; requiredFields: LeadField[]; intents: string[] };
+  escalation: {
+    enabled: boolean;
+    onRequest: boolean;
+    onAnger: boolean;
+    onComplaint: boolean;
+    onLegal: boolean;
+    maxFailedAnswers: number;
+    keywords: string[];
+  };
+  customIntents: CustomIntent[];
+  /** Minimum retrieval confidence (0–1) to answer from the knowledge base. */
+  answerThreshold?: number;
+}
+
+export interface LeadDetails {
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+}
+
+/** Persisted by the service as JSON between turns. */
+export interface ConversationState {
+  version: 1;
+  turns: number;
+  /** The conversation's main intent. */
+  intent: string | null;
+  lead: LeadDetails;
+  awaitingField: LeadField | null;
+  declinedFields: LeadField[];
+  /** How often each field was asked for, so the bot does not nag. */
+  askedCounts: Partial<Record<LeadField, number>>;
+  escalated: boolean;
+  failedAnswers: number;
+  /** Whether the "we'll be in touch" line was already said. */
+  leadAcknowledged: boolean;
+  lastBotText?: string;
+  lastSourceIds?: string[];
+}
+
+export interface RetrievalHit {
+  /** The knowledge entry the hit quotes (for a learned paraphrase: the entry it points to). */
+  entryId: string;
+  kind: KnowledgeEntry['kind'];
+  title: string;
+  /** The text to quote: an FAQ or curated answer, or the best passage of a document. */
+  text: string;
+  /** Calibrated 0–1 relevance; compare with the answer threshold. */
+  confidence: number;
+  /** Whether the match came through a learned (thumbs-up) paraphrase. */
+  viaLearned: boolean;
+}
+
+export interface KnowledgeIndex {
+  /** Best hits first, at most one per entry. */
+  search(query: string, limit?: number): RetrievalHit[];
+  /** Adds or replaces one entry. */
+  upsert(entry: KnowledgeEntry): void;
+  /** Removes an entry (and the learned paraphrases pointing at it). */
+  remove(entryId: string): void;
+  /** Adds a learned paraphrase, or raises its weight when it is already known. */
+  addLearned(example: LearnedExample): void;
+  /** A few FAQ questions, for quick replies. */
+  suggestQuestions(limit: number): string[];
+  /** Number of knowledge entries. */
+  readonly size: number;
+}
+
+export interface LeadResult {
+  changed: boolean;
+  fields: LeadDetails;
+  missing: LeadField[];
+  /** The required fields are in: the service records (or updates) the lead. */
+  complete: boolean;
+}
+
+export interface TurnResult {
+  text: string;
+  intent: string | null;
+  conversationIntent: string | null;
+  sources: { id: string; title: string }[];
+  answered: boolean;
+  confidence: number;
+  lead: LeadResult | null;
+  escalation: { reason: string } | null;
+  quickReplies: string[];
+  state: ConversationState;
+}
+
+export interface TurnInput {
+  message: string;
+  state: ConversationState;
+  settings: EngineSettings;
+  index: KnowledgeIndex;
+}

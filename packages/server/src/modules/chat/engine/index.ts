@@ -1,0 +1,23 @@
+/** The built-in chat engine: pure functions over a knowledge index and a JSON conversation state. */
+export type {
+  ConversationState,
+  CustomIntent,
+  EngineSettings,
+  KnowledgeEntry,
+  KnowledgeIndex,
+  LeadDetails,
+  LeadField,
+  LeadResult,
+  LearnedExample,
+  RetrievalHit,
+  TurnInput,
+  TurnResult,
+} from './engine.types.js';
+export { createInitialState, restoreState } from './conversation-state.js';
+export { buildKnowledgeIndex, splitIntoPassages } from './retrieval.index.js';
+export { createDefaultSettings, DEFAULT_ANSWER_THRESHOLD, runTurn } from './chat-engine.js';
+export { detectIntent, BUILT_IN_INTENTS } from './intents.js';
+export { extractLeadDetails } from './lead-extraction.js';
+export { detectEscalation } from './escalation.js';
+export { isPromptInjection } from './prompt-guard.js';
+export { measureRetrievalLatency } from './retrieval.latency.js';

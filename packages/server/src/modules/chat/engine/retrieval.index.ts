@@ -1,0 +1,369 @@
+import MiniSearch from 'minisearch';
+import SearchableMap from 'minisearch/SearchableMap';
+import type { KnowledgeEntry, KnowledgeIndex, LearnedExample, RetrievalHit } from './engine.types.js';
+import { analyzeText, collectTerms, CONCEPT_PREFIX, isOffTopicWord, type AnalyzedText, type TextUnit } from './text-analysis.js';
+
+/** How many BM25 candidates are re-ranked with the slower, calibrated scorer. */
+const RERANK_CANDIDATES = 30;
+/** Documents are quoted passage by passage; a paragraph longer than this is cut at sentence ends. */
+const PASSAGE_MAX_CHARS = 700;
+/** A synonym match counts a little less than the visitor's own word. */
+const CONCEPT_MATCH_CREDIT = 0.85;
+/** A spelling-corrected word counts less than a word spelled as in the knowledge base. */
+const CORRECTED_MATCH_CREDIT = 0.6;
+/** Curated answers (corrections from the review queue) must beat the entry they correct. */
+const CURATED_BONUS = 0.12;
+/** Bonus when the entry holds the kind of fact the question asks for (a price for "how much", …). */
+const ANSWER_TYPE_BONUS = 0.06;
+const FIELD_BOOSTS = { q: 2, t: 1, b: 1 };
+export const TUNING = { cov: 0.45, qm: 0.35, bm: 0.3, passageQm: 0.8, passageMul: 0.92, idfPow: 1, debug: false };
+
+type DocKind = 'faq' | 'passage' | 'curated' | 'learned';
+type AnswerType = 'money' | 'duration' | 'clock' | 'phone';
+
+interface IndexedDoc {
+  id: number;
+  entryId: string;
+  kind: DocKind;
+  /** The question this doc stands for (FAQ, curated, learned paraphrase); null for passages. */
+  questionUnits: TextUnit[] | null;
+  /** Terms counted in document frequencies. */
+  terms: Set<string>;
+  /** Terms a query is matched against (a learned paraphrase adds its target's terms). */
+  coverageTerms: Set<string>;
+  text: string;
+  answerTypes: Set<AnswerType>;
+  learnedWeight: number;
+}
+
+interface StoredEntry {
+  entry: KnowledgeEntry;
+  docIds: number[];
+}
+
+interface QueryUnit {
+  stem: string;
+  concepts: string[];
+  credit: number;
+  word: string;
+}
+
+/** Splits a document into passages: paragraphs, with long ones cut at sentence boundaries. */
+export function splitIntoPassages(text: string): string[] {
+  const passages: string[] = [];
+  for (const paragraph of text.split(/\n\s*\n|\r\n\s*\r\n/)) {
+    const clean = paragraph.replace(/\s+/g, ' ').trim();
+    if (!clean) continue;
+    if (clean.length <= PASSAGE_MAX_CHARS) {
+      passages.push(clean);
+      continue;
+    }
+    const sentences = clean.match(/[^.!?]+(?:[.!?]+|$)\s*/g) ?? [clean];
+    let current = '';
+    for (const sentence of sentences) {
+      if (current && current.length + sentence.length > PASSAGE_MAX_CHARS) {
+        passages.push(current.trim());
+        current = '';
+      }
+      current += sentence;
+    }
+    if (current.trim()) passages.push(current.trim());
+  }
+  return passages;
+}
+
+function detectAnswerTypes(text: string): Set<AnswerType> {
+  const types = new Set<AnswerType>();
+  if (/[$€£]\s?\d|\bfree\b|\d+\s?(?:%|percent|dollars)/i.test(text)) types.add('money');
+  if (/\b\d+(?:\s?(?:to|-)\s?\d+)?[\s-]?(?:minutes?|hours?|days?|weeks?|months?|years?)\b|\bsame day\b/i.test(text)) types.add('duration');
+  if (/\b\d{1,2}(?::\d\d)?\s?(?:am|pm|a\.m\.|p\.m\.)(?=\W|$)/i.test(text)) types.add('clock');
+  if (/\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}/.test(text)) types.add('phone');
+  return types;
+}
+
+function wantedAnswerTypes(terms: Set<string>): AnswerType[] {
+  const wanted: AnswerType[] = [];
+  if (terms.has(`${CONCEPT_PREFIX}price`)) wanted.push('money');
+  if (terms.has(`${CONCEPT_PREFIX}durat`) || terms.has(`${CONCEPT_PREFIX}quick`)) wanted.push('duration');
+  if (['hour', 'weekend', 'weekday', 'timeofday'].some((c) => terms.has(`${CONCEPT_PREFIX}${c}`))) wanted.push('clock');
+  if (terms.has(`${CONCEPT_PREFIX}phone`)) wanted.push('phone');
+  return wanted;
+}
+
+function toQueryUnits(analyzed: AnalyzedText): QueryUnit[] {
+  const units: QueryUnit[] = analyzed.units.map((u) => ({ stem: u.stem, concepts: u.concepts, credit: 1, word: u.word }));
+  for (const concept of analyzed.phraseConcepts) {
+    if (!units.some((u) => u.concepts.includes(concept))) units.push({ stem: concept, concepts: [], credit: 1, word: concept });
+  }
+  return units;
+}
+
+class MemoryKnowledgeIndex implements KnowledgeIndex {
+  private readonly search_ = new MiniSearch<{ id: number; q: string; t: string; b: string }>({
+    fields: ['q', 't', 'b'],
+    tokenize: (text) => (text ? text.split(' ') : []),
+    processTerm: (term) => term || null,
+  });
+  private readonly docs = new Map<number, IndexedDoc>();
+  private readonly entries = new Map<string, StoredEntry>();
+  private readonly learned = new Map<string, { example: LearnedExample; docId: number }>();
+  private readonly docFreq = new Map<string, number>();
+  private readonly surfaceWords = new SearchableMap<number>();
+  private nextDocId = 1;
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  upsert(entry: KnowledgeEntry): void {
+    if (this.entries.has(entry.id)) this.removeEntryDocs(entry.id);
+    const stored: StoredEntry = { entry, docIds: [] };
+    this.entries.set(entry.id, stored);
+    if (entry.kind === 'document') {
+      for (const passage of splitIntoPassages(entry.text ?? entry.answer ?? '')) {
+        stored.docIds.push(this.addDoc(entry.id, 'passage', null, entry.title, passage, passage, 1));
+      }
+    } else {
+      const question = entry.question ?? entry.title;
+      const answer = entry.answer ?? entry.text ?? '';
+      const kind: DocKind = entry.kind === 'curated' ? 'curated' : 'faq';
+      stored.docIds.push(this.addDoc(entry.id, kind, question, entry.title === question ? '' : entry.title, answer, answer, 1));
+    }
+    for (const [key, learned] of this.learned) {
+      if (learned.example.entryId === entry.id && !this.docs.has(learned.docId)) {
+        this.learned.set(key, { example: learned.example, docId: this.addLearnedDoc(learned.example) });
+      }
+    }
+  }
+
+  remove(entryId: string): void {
+    this.removeEntryDocs(entryId);
+    this.entries.delete(entryId);
+    for (const [key, learned] of this.learned) {
+      if (learned.example.entryId !== entryId) continue;
+      this.removeDoc(learned.docId);
+      this.learned.delete(key);
+    }
+  }
+
+  addLearned(example: LearnedExample): void {
+    const key = `${example.entryId}\u0000${collectTerms(analyzeText(example.question)).join(' ')}`;
+    const existing = this.learned.get(key);
+    if (existing) this.removeDoc(existing.docId);
+    const merged: LearnedExample = existing
+      ? { ...example, weight: Math.max(example.weight, existing.example.weight + 1) }
+      : example;
+    const docId = this.entries.has(example.entryId) ? this.addLearnedDoc(merged) : -1;
+    this.learned.set(key, { example: merged, docId });
+  }
+
+  suggestQuestions(limit: number): string[] {
+    const questions: string[] = [];
+    for (const { entry } of this.entries.values()) {
+      if (questions.length >= limit) break;
+      if (entry.kind === 'faq' && entry.question && entry.question.length <= 60) questions.push(entry.question);
+    }
+    return questions;
+  }
+
+  search(query: string, limit = 5): RetrievalHit[] {
+    const analyzed = analyzeText(query);
+    const units = this.correctSpelling(toQueryUnits(analyzed));
+    if (units.length === 0 || this.docs.size === 0) return [];
+
+    const boosts = new Map<string, number>();
+    for (const unit of units) {
+      boosts.set(unit.stem, Math.max(boosts.get(unit.stem) ?? 0, unit.credit));
+      for (const concept of unit.concepts) boosts.set(concept, Math.max(boosts.get(concept) ?? 0, unit.credit * CONCEPT_MATCH_CREDIT));
+    }
+    const raw = this.search_.search([...boosts.keys()].join(' '), {
+      combineWith: 'OR',
+      boost: FIELD_BOOSTS,
+      boostTerm: (term) => boosts.get(term) ?? 1,
+      boostDocument: (id: number) => 1 + Math.log1p(this.docs.get(id)?.learnedWeight ?? 0) * 0.2,
+    });
+    if (raw.length === 0) return [];
+    const topRaw = raw[0]?.score ?? 1;
+
+    const queryTerms = new Set(boosts.keys());
+    const wanted = wantedAnswerTypes(queryTerms);
+    const unitWeights = units.map((u) => this.weighUnit(u));
+    const totalWeight = unitWeights.reduce((a, b) => a + b, 0) || 1;
+    const offTopicPenalty = units.some((u) => isOffTopicWord(u.word) && !this.docFreq.has(u.stem)) ? 0.4 : 1;
+
+    const best = new Map<string, RetrievalHit>();
+    const ranks = new Map<string, number>();
+    for (const result of raw.slice(0, RERANK_CANDIDATES)) {
+      const doc = this.docs.get(result.id as number);
+      if (!doc) continue;
+      const stored = this.entries.get(doc.entryId);
+      if (!stored) continue;
+      let matched = 0;
+      units.forEach((unit, i) => {
+        matched += (unitWeights[i] ?? 0) * this.matchCredit(unit, doc.coverageTerms);
+      });
+      const coverage = matched / totalWeight;
+      const questionMatch = doc.questionUnits ? this.scoreQuestionMatch(doc.questionUnits, queryTerms, coverage) : coverage * TUNING.passageQm;
+      const bm25 = result.score / topRaw;
+      const typeBonus = wanted.some((type) => doc.answerTypes.has(type)) ? ANSWER_TYPE_BONUS : 0;
+      const curatedBonus = doc.kind === 'curated' ? CURATED_BONUS : 0;
+      const passageFactor = doc.kind === 'passage' ? TUNING.passageMul : 1;
+      // Confidence only measures how much of the question the entry covers; BM25 helps order close candidates,
+      // but is relative to the best hit, so it must not make a poor best hit look confident.
+      const matchQuality = (TUNING.cov * coverage + TUNING.qm * questionMatch) / (TUNING.cov + TUNING.qm);
+      const confidence = Math.max(0, Math.min(1, (matchQuality + typeBonus + curatedBonus) * passageFactor * offTopicPenalty));
+      const rank = confidence + TUNING.bm * bm25 * offTopicPenalty;
+      const previous = best.get(doc.entryId);
+      if (previous && (ranks.get(doc.entryId) ?? 0) >= rank) continue;
+      ranks.set(doc.entryId, rank);
+      const text = doc.kind === 'learned' ? this.resolveLearnedText(stored, units) : doc.text;
+      best.set(doc.entryId, {
+        entryId: doc.entryId,
+        kind: stored.entry.kind,
+        title: stored.entry.title,
+        text,
+        confidence,
+        viaLearned: doc.kind === 'learned',
+      });
+    }
+    return [...best.values()].sort((a, b) => (ranks.get(b.entryId) ?? 0) - (ranks.get(a.entryId) ?? 0)).slice(0, limit);
+  }
+
+  private scoreQuestionMatch(questionUnits: TextUnit[], queryTerms: Set<string>, queryCoverage: number): number {
+    let total = 0;
+    let covered = 0;
+    for (const unit of questionUnits) {
+      const weight = this.weighUnit({ stem: unit.stem, concepts: unit.concepts, credit: 1, word: unit.word });
+      total += weight;
+      if (queryTerms.has(unit.stem)) covered += weight;
+      else if (unit.concepts.some((c) => queryTerms.has(c))) covered += weight * CONCEPT_MATCH_CREDIT;
+    }
+    const questionCoverage = total > 0 ? covered / total : 0;
+    return questionCoverage + queryCoverage > 0 ? (2 * questionCoverage * queryCoverage) / (questionCoverage + queryCoverage) : 0;
+  }
+
+  private matchCredit(unit: QueryUnit, terms: Set<string>): number {
+    if (terms.has(unit.stem)) return unit.credit;
+    if (unit.concepts.some((c) => terms.has(c))) return unit.credit * CONCEPT_MATCH_CREDIT;
+    return 0;
+  }
+
+  private idf(term: string): number {
+    const n = this.docs.size;
+    const df = this.docFreq.get(term) ?? 0;
+    return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+  }
+
+  /** A word weighs its rarest form; a word unknown to the knowledge base weighs like a rare one, so an off-topic focus word lowers confidence. */
+  private weighUnit(unit: QueryUnit): number {
+    const known = [unit.stem, ...unit.concepts].filter((t) => this.docFreq.has(t));
+    if (known.length === 0) return (this.idf('\u0000unknown') * 0.8) ** TUNING.idfPow;
+    return Math.max(...known.map((t) => this.idf(t))) ** TUNING.idfPow;
+  }
+
+  private correctSpelling(units: QueryUnit[]): QueryUnit[] {
+    return units.map((unit) => {
+      if (unit.word.length < 4 || /\d/.test(unit.word) || unit.stem.startsWith(CONCEPT_PREFIX) || isOffTopicWord(unit.word)) return unit;
+      if (this.docFreq.has(unit.stem) || unit.concepts.some((c) => this.docFreq.has(c))) return unit;
+      const maxDistance = unit.word.length >= 8 ? 2 : unit.word.length >= 5 ? 1 : 0;
+      if (maxDistance === 0) return unit;
+      let bestWord: string | null = null;
+      let bestKey: [number, number] = [Infinity, 0];
+      for (const [word, [count, distance]] of this.surfaceWords.fuzzyGet(unit.word, maxDistance)) {
+        // Typos rarely hit the first letter; requiring it keeps "taco" from becoming "tank".
+        if (word[0] !== unit.word[0]) continue;
+        if (distance < bestKey[0] || (distance === bestKey[0] && count > bestKey[1])) {
+          bestWord = word;
+          bestKey = [distance, count];
+        }
+      }
+      if (!bestWord) return unit;
+      const corrected = analyzeText(bestWord).units[0];
+      if (!corrected) return unit;
+      return { stem: corrected.stem, concepts: corrected.concepts, credit: CORRECTED_MATCH_CREDIT, word: unit.word };
+    });
+  }
+
+  private resolveLearnedText(stored: StoredEntry, units: QueryUnit[]): string {
+    const { entry } = stored;
+    if (entry.kind !== 'document') return entry.answer ?? entry.text ?? '';
+    let bestText = '';
+    let bestScore = -1;
+    for (const docId of stored.docIds) {
+      const doc = this.docs.get(docId);
+      if (!doc) continue;
+      const score = units.reduce((sum, unit) => sum + this.matchCredit(unit, doc.coverageTerms), 0);
+      if (score > bestScore) {
+        bestScore = score;
+        bestText = doc.text;
+      }
+    }
+    return bestText;
+  }
+
+  private addLearnedDoc(example: LearnedExample): number {
+    const stored = this.entries.get(example.entryId);
+    const id = this.addDoc(example.entryId, 'learned', example.question, '', '', '', example.weight);
+    const doc = this.docs.get(id);
+    if (doc && stored) {
+      // A paraphrase also "contains" the words of the answer it points to, so coverage stays comparable.
+      doc.coverageTerms = new Set(doc.terms);
+      for (const otherId of stored.docIds) for (const term of this.docs.get(otherId)?.terms ?? []) doc.coverageTerms.add(term);
+    }
+    return id;
+  }
+
+  private addDoc(entryId: string, kind: DocKind, question: string | null, title: string, body: string, text: string, learnedWeight: number): number {
+    const id = this.nextDocId++;
+    const questionAnalysis = question ? analyzeText(question) : null;
+    const q = questionAnalysis ? collectTerms(questionAnalysis) : [];
+    const t = collectTerms(analyzeText(title));
+    const bodyAnalysis = analyzeText(body);
+    const b = collectTerms(bodyAnalysis);
+    const terms = new Set([...q, ...t, ...b]);
+    for (const term of terms) this.docFreq.set(term, (this.docFreq.get(term) ?? 0) + 1);
+    for (const unit of [...(questionAnalysis?.units ?? []), ...bodyAnalysis.units]) {
+      this.surfaceWords.update(unit.word, (count) => (count ?? 0) + 1);
+    }
+    this.docs.set(id, {
+      id,
+      entryId,
+      kind,
+      questionUnits: questionAnalysis ? questionAnalysis.units : null,
+      terms,
+      coverageTerms: terms,
+      text,
+      answerTypes: detectAnswerTypes(text),
+      learnedWeight: kind === 'learned' ? learnedWeight : 0,
+    });
+    this.search_.add({ id, q: q.join(' '), t: t.join(' '), b: b.join(' ') });
+    return id;
+  }
+
+  private removeEntryDocs(entryId: string): void {
+    const stored = this.entries.get(entryId);
+    if (!stored) return;
+    for (const docId of stored.docIds) this.removeDoc(docId);
+    stored.docIds = [];
+  }
+
+  private removeDoc(docId: number): void {
+    const doc = this.docs.get(docId);
+    if (!doc) return;
+    for (const term of doc.terms) {
+      const df = (this.docFreq.get(term) ?? 1) - 1;
+      if (df <= 0) this.docFreq.delete(term);
+      else this.docFreq.set(term, df);
+    }
+    this.search_.discard(docId);
+    this.docs.delete(docId);
+  }
+}
+
+/** Builds the in-memory retrieval index for one chatbot's knowledge and learned paraphrases. */
+export function buildKnowledgeIndex(entries: KnowledgeEntry[], learned: LearnedExample[] = []): KnowledgeIndex {
+  const index = new MemoryKnowledgeIndex();
+  for (const entry of entries) index.upsert(entry);
+  for (const example of learned) index.addLearned(example);
+  return index;
+}

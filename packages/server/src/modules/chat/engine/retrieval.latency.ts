@@ -1,0 +1,77 @@
+import { performance } from 'node:perf_hooks';
+import type { KnowledgeEntry } from './engine.types.js';
+import { buildKnowledgeIndex } from './retrieval.index.js';
+
+const SYLLABLES = ['ka', 'lo', 'mi', 'ser', 'tan', 'vek', 'du', 'ro', 'pal', 'zin', 'fo', 'gri', 'hu', 'ne', 'bar', 'qui', 'to', 'wel'];
+/** Everyday business words mixed into synthetic entries so common terms have realistic, long posting lists. */
+const COMMON_WORDS = 'price cost hours open appointment service repair install replace water heater drain leak team warranty payment card area city phone email schedule cancel discount free estimate quote emergency weekend holiday'.split(' ');
+
+/** Deterministic pseudo-random numbers (mulberry32), so every run builds the same corpus. */
+function createRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function makeWord(random: () => number, rareWords: number): string {
+  const n = Math.floor(random() * rareWords);
+  let word = '';
+  let rest = n;
+  for (let i = 0; i < 3; i++) {
+    word += SYLLABLES[rest % SYLLABLES.length];
+    rest = Math.floor(rest / SYLLABLES.length);
+  }
+  return word + (n % 7 === 0 ? 's' : '');
+}
+
+/** Builds n synthetic knowledge entries (90 % FAQs, 10 % documents); entry i's question contains the unique word `uniq<i>x`. */
+export function createSyntheticEntries(n: number, seed = 42): KnowledgeEntry[] {
+  const random = createRandom(seed);
+  const entries: KnowledgeEntry[] = [];
+  const sentence = (words: number): string => {
+    const parts: string[] = [];
+    for (let i = 0; i < words; i++) {
+      parts.push(random() < 0.3 ? (COMMON_WORDS[Math.floor(random() * COMMON_WORDS.length)] ?? 'price') : makeWord(random, 5_000));
+    }
+    return parts.join(' ');
+  };
+  for (let i = 0; i < n; i++) {
+    const marker = `uniq${i}x`;
+    if (i % 10 === 9) {
+      const text = `${sentence(40)} ${marker}.\n\n${sentence(40)}.\n\n${sentence(30)}.`;
+      entries.push({ id: `doc-${i}`, kind: 'document', title: `Guide ${sentence(3)}`, question: null, answer: null, text });
+    } else {
+      const question = `How does ${sentence(5)} ${marker} work?`;
+      entries.push({ id: `faq-${i}`, kind: 'faq', title: question, question, answer: `${sentence(25)}.`, text: null });
+    }
+  }
+  return entries;
+}
+
+/** Builds an index of n synthetic entries and times searches of realistic questions; returns p50/p99 in milliseconds. */
+export function measureRetrievalLatency(n: number, queries = 500): { entries: number; buildMs: number; p50Ms: number; p99Ms: number } {
+  const entries = createSyntheticEntries(n);
+  const buildStart = performance.now();
+  const index = buildKnowledgeIndex(entries);
+  const buildMs = performance.now() - buildStart;
+  const random = createRandom(7);
+  const timings: number[] = [];
+  for (let i = 0; i < queries + 50; i++) {
+    const entry = entries[Math.floor(random() * entries.length)];
+    const base = entry?.question ?? entry?.text?.slice(0, 120) ?? 'price';
+    // Visitors type a little differently: chit-chat around the question, a common word, a typo.
+    const query = `hi there, quick question about ${base.split(' ').slice(0, 6).join(' ')} and the price on weekends?`;
+    const start = performance.now();
+    index.search(query, 5);
+    const elapsed = performance.now() - start;
+    if (i >= 50) timings.push(elapsed); // the first searches warm the JIT
+  }
+  timings.sort((a, b) => a - b);
+  const at = (q: number): number => timings[Math.min(timings.length - 1, Math.floor(q * timings.length))] ?? 0;
+  return { entries: n, buildMs: Math.round(buildMs), p50Ms: Number(at(0.5).toFixed(3)), p99Ms: Number(at(0.99).toFixed(3)) };
+}

@@ -1,0 +1,127 @@
+import type { InjectOptions } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createChatbotFor, createTestApp, signUpAccount, type TestAccount, type TestContext } from './harness.js';
+
+/**
+ * Bad input on every route with a body: malformed JSON, wrong types, missing fields, oversized bodies and
+ * wrong media types all get a 4xx problem response and change nothing in the database.
+ */
+interface Ids {
+  chatbotId: string;
+  entryId: string;
+  conversationId: string;
+  reviewId: string;
+}
+
+interface BodyRoute {
+  method: 'POST' | 'PATCH';
+  url: string;
+  path: (ids: Ids) => string;
+  /** A body of the right shape but wrong types. */
+  wrongTypes: unknown;
+  /** True when `{}` is a valid body (nothing required). */
+  emptyIsValid?: boolean;
+}
+
+const BODY_ROUTES: BodyRoute[] = [
+  { method: 'POST', url: '/api/portal/signup', path: () => '/api/portal/signup', wrongTypes: { email: 42, password: true, company: [] } },
+  { method: 'POST', url: '/api/portal/login', path: () => '/api/portal/login', wrongTypes: { email: {}, password: 1 } },
+  { method: 'POST', url: '/api/portal/api-keys', path: () => '/api/portal/api-keys', wrongTypes: { name: 7 } },
+  { method: 'POST', url: '/api/portal/chatbots', path: () => '/api/portal/chatbots', wrongTypes: { name: 1, settings: 'x' } },
+  { method: 'PATCH', url: '/api/portal/chatbots/:id', path: (i) => `/api/portal/chatbots/${i.chatbotId}`, wrongTypes: { name: false, settings: { greeting: 5 } } },
+  { method: 'POST', url: '/api/portal/chatbots/:id/knowledge', path: (i) => `/api/portal/chatbots/${i.chatbotId}/knowledge`, wrongTypes: { kind: 'faq', question: 1, answer: null } },
+  { method: 'PATCH', url: '/api/portal/chatbots/:id/knowledge/:entryId', path: (i) => `/api/portal/chatbots/${i.chatbotId}/knowledge/${i.entryId}`, wrongTypes: { answer: 99 } },
+  { method: 'POST', url: '/api/portal/chatbots/:id/knowledge/import', path: (i) => `/api/portal/chatbots/${i.chatbotId}/knowledge/import`, wrongTypes: { faqs: 'all of them' } },
+  { method: 'POST', url: '/api/portal/reviews/:id/resolve', path: (i) => `/api/portal/reviews/${i.reviewId}/resolve`, wrongTypes: { answer: ['x'] } },
+  { method: 'POST', url: '/api/public/system-chat', path: () => '/api/public/system-chat', wrongTypes: { chatbotId: 5, visitorId: {}, message: ['hi'] } },
+  { method: 'POST', url: '/api/public/conversations/:id/rate', path: (i) => `/api/public/conversations/${i.conversationId}/rate`, wrongTypes: { messageId: 1, rating: 'meh', conversationToken: 2 } },
+];
+
+/** Routes whose body is ignored (no fields), with the reason. */
+const BODYLESS_WRITES = new Set(['POST /api/portal/logout', 'POST /api/portal/account/cancel', 'POST /api/portal/reviews/:id/dismiss']);
+
+const TABLES = [
+  'customers', 'users', 'sessions', 'api_keys', 'chatbots', 'knowledge_entries', 'conversations', 'messages', 'ratings', 'leads',
+  'escalations', 'reviews', 'learned_examples', 'events',
+] as const;
+
+describe('bad input', () => {
+  let ctx: TestContext;
+  let account: TestAccount;
+  let ids: Ids;
+
+  async function snapshot(): Promise<string> {
+    const counts: Record<string, unknown> = {};
+    for (const table of TABLES) counts[table] = await ctx.database.db.selectFrom(table).selectAll().execute();
+    return JSON.stringify(counts);
+  }
+
+  async function expectRejected(request: InjectOptions, statuses: number[]): Promise<void> {
+    const before = await snapshot();
+    const response = await ctx.app.inject(request);
+    expect(statuses, `${response.statusCode} ${response.body}`).toContain(response.statusCode);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    const problem = response.json();
+    expect(problem).toMatchObject({ type: expect.any(String), title: expect.any(String), status: response.statusCode, detail: expect.any(String) });
+    expect(response.body).not.toMatch(/at .*\.(ts|js):\d+/);
+    expect(await snapshot()).toBe(before);
+  }
+
+  beforeAll(async () => {
+    ctx = await createTestApp();
+    account = await signUpAccount(ctx.app);
+    const chatbot = await createChatbotFor(ctx.app, account);
+    const entry = await ctx.app.inject({ method: 'POST', url: `/api/portal/chatbots/${chatbot.id}/knowledge`, headers: account.headers, payload: { kind: 'faq', question: 'Q?', answer: 'A' } });
+    const reply = (await ctx.app.inject({ method: 'POST', url: '/api/public/system-chat', payload: { chatbotId: chatbot.id, visitorId: 'v', message: 'hello there' } })).json();
+    await ctx.app.inject({ method: 'POST', url: `/api/public/conversations/${reply.conversationId}/rate`, payload: { messageId: reply.message.id, rating: 'down', conversationToken: reply.conversationToken } });
+    const review = await ctx.database.db.selectFrom('reviews').select('id').executeTakeFirstOrThrow();
+    ids = { chatbotId: chatbot.id, entryId: entry.json().id, conversationId: reply.conversationId, reviewId: review.id };
+  });
+  afterAll(async () => {
+    await ctx.close();
+  });
+
+  describe.each(BODY_ROUTES)('$method $url', (route) => {
+    it('rejects malformed JSON', async () => {
+      await expectRejected({ method: route.method, url: route.path(ids), headers: { ...account.headers, 'content-type': 'application/json' }, payload: '{"name": ' }, [400]);
+    });
+    it('rejects wrong types', async () => {
+      await expectRejected({ method: route.method, url: route.path(ids), headers: account.headers, payload: route.wrongTypes as object }, [400]);
+    });
+    it('rejects missing fields', async () => {
+      if (route.emptyIsValid) return;
+      await expectRejected({ method: route.method, url: route.path(ids), headers: account.headers, payload: {} }, [400]);
+    });
+    it('rejects an oversized body', async () => {
+      const huge = JSON.stringify({ name: 'x'.repeat(9 * 1024 * 1024) });
+      await expectRejected({ method: route.method, url: route.path(ids), headers: { ...account.headers, 'content-type': 'application/json' }, payload: huge }, [413]);
+    });
+    it('rejects an unsupported media type', async () => {
+      await expectRejected({ method: route.method, url: route.path(ids), headers: { ...account.headers, 'content-type': 'application/xml' }, payload: '<a/>' }, [415]);
+    });
+    it('rejects unknown properties', async () => {
+      await expectRejected({ method: route.method, url: route.path(ids), headers: account.headers, payload: { unexpected: true } }, [400]);
+    });
+  });
+
+  it('rejects bad list queries and cursors', async () => {
+    await expectRejected({ method: 'GET', url: '/api/portal/chatbots?limit=abc', headers: account.headers }, [400]);
+    await expectRejected({ method: 'GET', url: '/api/portal/chatbots?limit=100000', headers: account.headers }, [400]);
+    await expectRejected({ method: 'GET', url: '/api/portal/chatbots?cursor=not-a-cursor', headers: account.headers }, [400]);
+    await expectRejected({ method: 'GET', url: `/api/portal/chatbots/${ids.chatbotId}/knowledge?kind=poem`, headers: account.headers }, [400]);
+  });
+
+  it('rejects absurd ids without touching anything', async () => {
+    await expectRejected({ method: 'GET', url: `/api/portal/chatbots/${'x'.repeat(500)}`, headers: account.headers }, [400, 404, 414]);
+    await expectRejected({ method: 'DELETE', url: '/api/portal/chatbots/%00%27%3B--', headers: account.headers }, [400, 404]);
+  });
+
+  it('covers every route that takes a body', () => {
+    const covered = new Set(BODY_ROUTES.map((r) => `${r.method} ${r.url}`));
+    const missing = ctx.app.routeTable
+      .filter((r) => ['POST', 'PATCH', 'PUT'].includes(r.method))
+      .map((r) => `${r.method} ${r.url}`)
+      .filter((key) => !covered.has(key) && !BODYLESS_WRITES.has(key));
+    expect(missing).toEqual([]);
+  });
+});

@@ -1,0 +1,43 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { createTestApp, IS_POSTGRES, signUpAccount, type TestContext } from './harness.js';
+
+/** Secrets we must read back later are sealed: the database file never holds them in clear text. */
+describe('secrets at rest', () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestApp();
+  });
+  afterAll(async () => {
+    await ctx.close();
+  });
+
+  async function readAllStoredBytes(): Promise<string> {
+    if (!IS_POSTGRES) {
+      await sql`pragma wal_checkpoint(TRUNCATE)`.execute(ctx.database.db);
+      return readdirSync(ctx.config.dataDir)
+        .filter((file) => file.startsWith('test.db'))
+        .map((file) => readFileSync(path.join(ctx.config.dataDir, file)).toString('latin1'))
+        .join('\n');
+    }
+    const tables = ['chatbots', 'api_keys', 'sessions', 'users'] as const;
+    const dumps = await Promise.all(tables.map((table) => ctx.database.db.selectFrom(table).selectAll().execute()));
+    return JSON.stringify(dumps);
+  }
+
+  it('does not contain the LLM key, API keys, session tokens or passwords in clear text', async () => {
+    const account = await signUpAccount(ctx.app);
+    await ctx.app.inject({
+      method: 'POST', url: '/api/portal/chatbots', headers: account.headers,
+      payload: { name: 'Bot', settings: { llm: { baseUrl: 'http://127.0.0.1:9/v1', model: 'm', apiKey: 'sk-LEAKCHECK-1234567890', timeoutMs: 2000 } } },
+    });
+    const key = (await ctx.app.inject({ method: 'POST', url: '/api/portal/api-keys', headers: account.headers, payload: { name: 'k' } })).json().key as string;
+    const stored = await readAllStoredBytes();
+    expect(stored).not.toContain('sk-LEAKCHECK-1234567890');
+    expect(stored).not.toContain(key);
+    expect(stored).not.toContain(account.cookie.split('=')[1]);
+    expect(stored).not.toContain(account.password);
+  });
+});

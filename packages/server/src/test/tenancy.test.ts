@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createChatbotFor, createTestApp, signUpAccount, type TestAccount, type TestContext } from './harness.js';
+
+/**
+ * One customer must never reach another's data, whatever ids it tries. Every portal route is listed here,
+ * and the last test fails when a route exists that this table does not cover: add new routes to a table.
+ */
+interface Owned {
+  chatbotId: string;
+  entryId: string;
+  apiKeyId: string;
+  conversationId: string;
+  escalationId: string;
+  reviewId: string;
+  leadId: string;
+}
+
+type Case = { method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT'; url: string; path: (a: Owned) => string; payload?: unknown };
+
+/** Routes that address one of the owner's rows by id: the intruder must get 404. */
+const ID_ROUTES: Case[] = [
+  { method: 'GET', url: '/api/portal/chatbots/:id', path: (a) => `/api/portal/chatbots/${a.chatbotId}` },
+  { method: 'PATCH', url: '/api/portal/chatbots/:id', path: (a) => `/api/portal/chatbots/${a.chatbotId}`, payload: { name: 'Stolen' } },
+  { method: 'DELETE', url: '/api/portal/chatbots/:id', path: (a) => `/api/portal/chatbots/${a.chatbotId}` },
+  { method: 'GET', url: '/api/portal/chatbots/:id/knowledge', path: (a) => `/api/portal/chatbots/${a.chatbotId}/knowledge` },
+  { method: 'POST', url: '/api/portal/chatbots/:id/knowledge', path: (a) => `/api/portal/chatbots/${a.chatbotId}/knowledge`, payload: { kind: 'faq', question: 'Q?', answer: 'A' } },
+  { method: 'POST', url: '/api/portal/chatbots/:id/knowledge/import', path: (a) => `/api/portal/chatbots/${a.chatbotId}/knowledge/import`, payload: { faqs: [{ question: 'Q?', answer: 'A' }] } },
+  { method: 'GET', url: '/api/portal/chatbots/:id/knowledge/:entryId', path: (a) => `/api/portal/chatbots/${a.chatbotId}/knowledge/${a.entryId}` },
+  { method: 'PATCH', url: '/api/portal/chatbots/:id/knowledge/:entryId', path: (a) => `/api/portal/chatbots/${a.chatbotId}/knowledge/${a.entryId}`, payload: { answer: 'Stolen' } },
+  { method: 'DELETE', url: '/api/portal/chatbots/:id/knowledge/:entryId', path: (a) => `/api/portal/chatbots/${a.chatbotId}/knowledge/${a.entryId}` },
+  { method: 'DELETE', url: '/api/portal/api-keys/:id', path: (a) => `/api/portal/api-keys/${a.apiKeyId}` },
+  { method: 'GET', url: '/api/portal/conversations/:id', path: (a) => `/api/portal/conversations/${a.conversationId}` },
+  { method: 'GET', url: '/api/portal/escalations/:id', path: (a) => `/api/portal/escalations/${a.escalationId}` },
+  { method: 'POST', url: '/api/portal/reviews/:id/resolve', path: (a) => `/api/portal/reviews/${a.reviewId}/resolve`, payload: { answer: 'Hijacked' } },
+  { method: 'POST', url: '/api/portal/reviews/:id/dismiss', path: (a) => `/api/portal/reviews/${a.reviewId}/dismiss` },
+];
+
+/** List routes: the intruder's list must not contain any of the owner's ids. */
+const LIST_ROUTES: Case[] = [
+  { method: 'GET', url: '/api/portal/chatbots', path: () => '/api/portal/chatbots' },
+  { method: 'GET', url: '/api/portal/api-keys', path: () => '/api/portal/api-keys' },
+  { method: 'GET', url: '/api/portal/conversations', path: () => '/api/portal/conversations' },
+  { method: 'GET', url: '/api/portal/leads', path: () => '/api/portal/leads' },
+  { method: 'GET', url: '/api/portal/leads/export.csv', path: () => '/api/portal/leads/export.csv' },
+  { method: 'GET', url: '/api/portal/escalations', path: () => '/api/portal/escalations' },
+  { method: 'GET', url: '/api/portal/reviews', path: () => '/api/portal/reviews' },
+  // Filters naming another customer's ids find nothing rather than leaking.
+  { method: 'GET', url: '/api/portal/leads?chatbotId', path: (a) => `/api/portal/leads?chatbotId=${a.chatbotId}` },
+  { method: 'GET', url: '/api/portal/conversations?chatbotId', path: (a) => `/api/portal/conversations?chatbotId=${a.chatbotId}` },
+];
+
+/** Routes that take no id of another tenant's row, with the reason they are safe. */
+const NOT_ID_ROUTES: Record<string, string> = {
+  'GET /api/health': 'public, no tenant data',
+  'POST /api/portal/signup': 'creates a new tenant',
+  'POST /api/portal/login': 'credentials only',
+  'POST /api/portal/logout': 'ends the caller’s own session',
+  'GET /api/portal/me': 'the caller’s own account',
+  'POST /api/portal/account/cancel': 'the caller’s own account',
+  'POST /api/portal/api-keys': 'creates in the caller’s tenant',
+  'POST /api/portal/chatbots': 'creates in the caller’s tenant',
+  'POST /api/public/system-chat': 'public; a conversation is reachable only with its token (chat tests)',
+  'POST /api/public/conversations/:id/rate': 'public; needs the conversation token (training tests)',
+  'GET /api/public/conversations/:id/messages': 'public; needs the conversation token (chat tests)',
+  'GET /api/public/chatbots/:id/widget': 'public look and greeting only, nothing secret',
+  'OPTIONS /api/public/*': 'CORS preflight',
+};
+
+describe('tenancy', () => {
+  let ctx: TestContext;
+  let owner: TestAccount;
+  let intruder: TestAccount;
+  let owned: Owned;
+
+  beforeAll(async () => {
+    ctx = await createTestApp();
+    owner = await signUpAccount(ctx.app);
+    intruder = await signUpAccount(ctx.app);
+    const chatbot = await createChatbotFor(ctx.app, owner, { name: 'Private bot' });
+    const entry = await ctx.app.inject({ method: 'POST', url: `/api/portal/chatbots/${chatbot.id}/knowledge`, headers: owner.headers, payload: { kind: 'faq', question: 'Secret?', answer: 'Owner only' } });
+    const key = await ctx.app.inject({ method: 'POST', url: '/api/portal/api-keys', headers: owner.headers, payload: { name: 'owner key' } });
+    const chat = (message: string, extra: Record<string, string> = {}) => ctx.app.inject({ method: 'POST', url: '/api/public/system-chat', payload: { chatbotId: chatbot.id, visitorId: 'v1', message, ...extra } });
+    const first = (await chat('I want to book an appointment, I am Olivia Owner')).json();
+    const more = { conversationId: first.conversationId, conversationToken: first.conversationToken };
+    await chat('my phone is 512-555-0199 and email olivia@example.com', more);
+    const angry = (await chat('let me talk to a human', more)).json();
+    await ctx.app.inject({ method: 'POST', url: `/api/public/conversations/${first.conversationId}/rate`, payload: { messageId: angry.message.id, rating: 'down', conversationToken: first.conversationToken } });
+    const lead = await ctx.database.db.selectFrom('leads').select('id').where('conversation_id', '=', first.conversationId).executeTakeFirstOrThrow();
+    const escalation = await ctx.database.db.selectFrom('escalations').select('id').where('conversation_id', '=', first.conversationId).executeTakeFirstOrThrow();
+    const review = await ctx.database.db.selectFrom('reviews').select('id').where('conversation_id', '=', first.conversationId).executeTakeFirstOrThrow();
+    owned = {
+      chatbotId: chatbot.id, entryId: entry.json().id, apiKeyId: key.json().id, conversationId: first.conversationId,
+      escalationId: escalation.id, reviewId: review.id, leadId: lead.id,
+    };
+    await createChatbotFor(ctx.app, intruder, { name: 'Intruder bot' });
+  });
+  afterAll(async () => {
+    await ctx.close();
+  });
+
+  it.each(ID_ROUTES)('$method $url answers 404 to another customer', async (route) => {
+    const response = await ctx.app.inject({ method: route.method, url: route.path(owned), headers: intruder.headers, ...(route.payload ? { payload: route.payload } : {}) });
+    expect(response.statusCode).toBe(404);
+    expect(response.body).not.toContain('Private bot');
+    expect(response.body).not.toContain('Owner only');
+  });
+
+  it.each(LIST_ROUTES)('$method $url lists none of another customer’s rows', async (route) => {
+    const response = await ctx.app.inject({ method: route.method, url: route.path(owned), headers: intruder.headers });
+    expect(response.statusCode).toBe(200);
+    for (const id of Object.values(owned)) expect(response.body).not.toContain(id);
+  });
+
+  it('left the owner’s rows untouched', async () => {
+    const chatbot = await ctx.app.inject({ method: 'GET', url: `/api/portal/chatbots/${owned.chatbotId}`, headers: owner.headers });
+    expect(chatbot.json().name).toBe('Private bot');
+    const entry = await ctx.app.inject({ method: 'GET', url: `/api/portal/chatbots/${owned.chatbotId}/knowledge/${owned.entryId}`, headers: owner.headers });
+    expect(entry.json().answer).toBe('Owner only');
+    const keys = await ctx.app.inject({ method: 'GET', url: '/api/portal/api-keys', headers: owner.headers });
+    expect(keys.json().items[0].revokedAt).toBeNull();
+    const reviews = await ctx.app.inject({ method: 'GET', url: '/api/portal/reviews', headers: owner.headers });
+    expect(reviews.json().items[0]).toMatchObject({ id: owned.reviewId, status: 'open' });
+    for (const url of ['/api/portal/leads', '/api/portal/escalations', '/api/portal/conversations']) {
+      const list = await ctx.app.inject({ method: 'GET', url, headers: owner.headers });
+      expect(list.json().items.length, url).toBeGreaterThan(0);
+    }
+  });
+
+  it('covers every route the app registers', () => {
+    const covered = new Set([...ID_ROUTES, ...LIST_ROUTES].map((r) => `${r.method} ${r.url.split('?')[0]}`));
+    const uncovered = ctx.app.routeTable
+      .map((r) => `${r.method} ${r.url}`)
+      .filter((key) => !covered.has(key) && !(key in NOT_ID_ROUTES) && !key.startsWith('OPTIONS '));
+    expect(uncovered).toEqual([]);
+  });
+});
