@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import * as accountsAndChatbots from './migrations/2026-11-28-01-accounts-and-chatbots.js';
 import * as conversationsAndOutbox from './migrations/2026-11-28-02-conversations-and-outbox.js';
+import * as webhooksAndDeliveries from './migrations/2026-11-28-03-webhooks-and-deliveries.js';
 
 /**
  * Dated migrations, listed explicitly so the compiled build needs no directory scanning. Names sort by date;
@@ -11,6 +12,7 @@ import * as conversationsAndOutbox from './migrations/2026-11-28-02-conversation
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-28-01-accounts-and-chatbots': accountsAndChatbots,
   '2026-11-28-02-conversations-and-outbox': conversationsAndOutbox,
+  '2026-11-28-03-webhooks-and-deliveries': webhooksAndDeliveries,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

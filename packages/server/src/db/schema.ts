@@ -186,6 +186,75 @@ export interface EventsTable {
   created_at: string;
 }
 
+export type DeliveryStatus = 'pending' | 'retrying' | 'succeeded' | 'failed';
+
+export interface WebhooksTable {
+  id: string;
+  customer_id: string;
+  chatbot_id: string | null;
+  kind: 'webhook' | 'zapier' | 'sheets';
+  name: string | null;
+  url: string;
+  /** JSON array of event types. */
+  events: string;
+  signing_mode: 'shared-secret' | 'hmac-sha256';
+  secret_sealed: string;
+  /** After a rotation the old secret keeps signing alongside the new one until it expires. */
+  previous_secret_sealed: string | null;
+  previous_secret_expires_at: string | null;
+  /** JSON field mappings keyed by event type or "*". */
+  mappings: string;
+  /** Sealed JSON object of custom headers (they often carry CRM credentials). */
+  headers_sealed: string | null;
+  body_format: 'json' | 'form';
+  preset: string | null;
+  enabled: number;
+  disabled_reason: string | null;
+  disabled_at: string | null;
+  /** Start of the current run of failures (null after a success). */
+  failing_since: string | null;
+  last_success_at: string | null;
+  last_failure_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DeliveriesTable {
+  id: string;
+  customer_id: string;
+  webhook_id: string;
+  event_id: string;
+  event_type: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: string | null;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  /** Attempts allowed before giving up; null = the retry schedule's length. A test send allows one. */
+  retry_limit: number | null;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+}
+
+export interface DeliveryAttemptsTable {
+  id: string;
+  delivery_id: string;
+  customer_id: string;
+  attempt_number: number;
+  started_at: string;
+  status_code: number | null;
+  latency_ms: number;
+  outcome: 'success' | 'retry' | 'gone' | 'failure';
+  error_class: string | null;
+  error_message: string | null;
+  /** JSON of the request headers sent, with secrets redacted. */
+  request_headers: string;
+  response_excerpt: string | null;
+}
+
 export interface Database {
   customers: CustomersTable;
   users: UsersTable;
@@ -201,4 +270,7 @@ export interface Database {
   reviews: ReviewsTable;
   learned_examples: LearnedExamplesTable;
   events: EventsTable;
+  webhooks: WebhooksTable;
+  deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
 }

@@ -1,8 +1,11 @@
 import type { EventContext, EventType } from '@fc/contracts';
-import type { Kysely, Transaction } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { newId } from '../../lib/ids.js';
 import { nowIso } from '../../lib/time.js';
+
+/** The PostgreSQL channel workers LISTEN on; NOTIFY inside a transaction is sent only when it commits. */
+export const DELIVERY_CHANNEL = 'fc_deliveries';
 
 export interface NewEvent {
   customerId: string;
@@ -12,16 +15,43 @@ export interface NewEvent {
   context: EventContext;
 }
 
+type Executor = Transaction<Database> | Kysely<Database>;
+
+function isPostgres(db: Executor): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
 /**
- * Writes an event to the outbox. Call it inside the transaction that makes the change it describes:
- * either both are committed or neither, so no event is lost on a crash and none describes a rolled-back change.
+ * Writes an event to the outbox and fans it out to one delivery per subscribed destination. Call it inside
+ * the transaction that makes the change it describes: either all of it is committed or none, so no event
+ * is lost on a crash and none describes a rolled-back change.
  */
-export async function appendEvent(trx: Transaction<Database> | Kysely<Database>, event: NewEvent): Promise<string> {
-  const id = newId('evt');
-  const createdAt = nowIso();
+export async function appendEvent(trx: Executor, event: NewEvent, only?: { webhookId: string; retryLimit: number }): Promise<{ eventId: string; deliveryIds: string[] }> {
+  const eventId = newId('evt');
+  const now = nowIso();
   await trx.insertInto('events').values({
-    id, customer_id: event.customerId, chatbot_id: event.chatbotId, conversation_id: event.conversationId,
-    type: event.type, payload: JSON.stringify(event.context), created_at: createdAt,
+    id: eventId, customer_id: event.customerId, chatbot_id: event.chatbotId, conversation_id: event.conversationId,
+    type: event.type, payload: JSON.stringify(event.context), created_at: now,
   }).execute();
-  return id;
+
+  let destinations: string[];
+  if (only) {
+    destinations = [only.webhookId];
+  } else {
+    const webhooks = await trx.selectFrom('webhooks').select(['id', 'chatbot_id', 'events'])
+      .where('customer_id', '=', event.customerId).where('enabled', '=', 1).execute();
+    destinations = webhooks
+      .filter((w) => (w.chatbot_id === null || w.chatbot_id === event.chatbotId) && (JSON.parse(w.events) as string[]).includes(event.type))
+      .map((w) => w.id);
+  }
+  if (destinations.length === 0) return { eventId, deliveryIds: [] };
+
+  const rows = destinations.map((webhookId) => ({
+    id: newId('dlv'), customer_id: event.customerId, webhook_id: webhookId, event_id: eventId, event_type: event.type,
+    status: 'pending' as const, attempts: 0, next_attempt_at: now, lease_owner: null, lease_expires_at: null,
+    last_status_code: null, last_error: null, retry_limit: only?.retryLimit ?? null, created_at: now, updated_at: now, completed_at: null,
+  }));
+  await trx.insertInto('deliveries').values(rows).execute();
+  if (isPostgres(trx)) await sql`select pg_notify(${DELIVERY_CHANNEL}, '')`.execute(trx);
+  return { eventId, deliveryIds: rows.map((r) => r.id) };
 }

@@ -7,7 +7,7 @@ import { isPromptInjection } from './prompt-guard.js';
 import { analyzeText } from './text-analysis.js';
 
 /** Default minimum retrieval confidence to answer from the knowledge base (see the eval script for how it was chosen). */
-export const DEFAULT_ANSWER_THRESHOLD = 0.22;
+export const DEFAULT_ANSWER_THRESHOLD = 0.2;
 /** Messages are cut here before analysis; the service bounds them earlier, this only guards the engine. */
 const MAX_MESSAGE_CHARS = 4_000;
 /** The bot asks for the same detail at most this often, so it never nags. */

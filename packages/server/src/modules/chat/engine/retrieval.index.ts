@@ -15,8 +15,18 @@ const CORRECTED_MATCH_CREDIT = 0.6;
 const CURATED_BONUS = 0.12;
 /** Bonus when the entry holds the kind of fact the question asks for (a price for "how much", …). */
 const ANSWER_TYPE_BONUS = 0.06;
-const FIELD_BOOSTS = { q: 2, t: 1, b: 1 };
-export const TUNING = { cov: 0.45, qm: 0.35, bm: 0.3, passageQm: 0.8, passageMul: 0.92, idfPow: 1, debug: false };
+/** Candidate generation ignores terms found in more than this share of entries (they still count when re-ranking)… */
+const CANDIDATE_MAX_DF_SHARE = 0.005;
+/** …unless the knowledge base is small: up to this many entries per term, every term generates candidates. */
+const CANDIDATE_MIN_DF_CAP = 300;
+/** At most this many postings are scored by BM25 per search (keeps p99 flat at 100k entries). */
+const CANDIDATE_POSTING_BUDGET = 400;
+/** Entries cached per common term, and how many common terms contribute them. */
+const CHAMPIONS_PER_TERM = 20;
+const CHAMPION_TERMS_PER_QUERY = 2;
+const FIELD_BOOSTS = { q: 2, b: 1 };
+/** Weights of the re-ranker: query coverage, question-to-question match, relative BM25; passages slightly below FAQ pairs. */
+const RANKING = { cov: 0.45, qm: 0.35, bm: 0.3, passageQm: 0.8, passageMul: 0.92, idfPow: 1 } as const;
 
 type DocKind = 'faq' | 'passage' | 'curated' | 'learned';
 type AnswerType = 'money' | 'duration' | 'clock' | 'phone';
@@ -99,8 +109,9 @@ function toQueryUnits(analyzed: AnalyzedText): QueryUnit[] {
 }
 
 class MemoryKnowledgeIndex implements KnowledgeIndex {
-  private readonly search_ = new MiniSearch<{ id: number; q: string; t: string; b: string }>({
-    fields: ['q', 't', 'b'],
+  private readonly search_ = new MiniSearch<{ id: number; q: string; b: string }>({
+    // The title is folded into the body: a third field would add postings (and latency) for little ranking gain.
+    fields: ['q', 'b'],
     tokenize: (text) => (text ? text.split(' ') : []),
     processTerm: (term) => term || null,
   });
@@ -108,6 +119,8 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
   private readonly entries = new Map<string, StoredEntry>();
   private readonly learned = new Map<string, { example: LearnedExample; docId: number }>();
   private readonly docFreq = new Map<string, number>();
+  /** Cached best entries per common term; dropped for a term whenever an entry with that term changes. */
+  private readonly champions = new Map<string, { id: number; score: number }[]>();
   private readonly surfaceWords = new SearchableMap<number>();
   private nextDocId = 1;
 
@@ -176,14 +189,20 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
       boosts.set(unit.stem, Math.max(boosts.get(unit.stem) ?? 0, unit.credit));
       for (const concept of unit.concepts) boosts.set(concept, Math.max(boosts.get(concept) ?? 0, unit.credit * CONCEPT_MATCH_CREDIT));
     }
-    const raw = this.search_.search([...boosts.keys()].join(' '), {
+    const { selective, common } = this.splitCandidateTerms([...boosts.keys()]);
+    const raw: { id: number; score: number }[] = this.search_.search(selective.join(' '), {
       combineWith: 'OR',
       boost: FIELD_BOOSTS,
       boostTerm: (term) => boosts.get(term) ?? 1,
-      boostDocument: (id: number) => 1 + Math.log1p(this.docs.get(id)?.learnedWeight ?? 0) * 0.2,
+      boostDocument: this.learned.size > 0 ? (id: number) => 1 + Math.log1p(this.docs.get(id)?.learnedWeight ?? 0) * 0.2 : undefined,
     });
+    if (common.length > 0) {
+      const seen = new Set(raw.slice(0, RERANK_CANDIDATES).map((r) => r.id));
+      const extra = common.flatMap((term) => this.getChampions(term)).filter((c) => !seen.has(c.id) && seen.add(c.id));
+      raw.splice(RERANK_CANDIDATES, Infinity, ...extra.map((c) => ({ id: c.id, score: 0 })));
+    }
     if (raw.length === 0) return [];
-    const topRaw = raw[0]?.score ?? 1;
+    const topRaw = raw[0]?.score || 1;
 
     const queryTerms = new Set(boosts.keys());
     const wanted = wantedAnswerTypes(queryTerms);
@@ -193,7 +212,7 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
 
     const best = new Map<string, RetrievalHit>();
     const ranks = new Map<string, number>();
-    for (const result of raw.slice(0, RERANK_CANDIDATES)) {
+    for (const result of raw.slice(0, RERANK_CANDIDATES + CHAMPIONS_PER_TERM * CHAMPION_TERMS_PER_QUERY)) {
       const doc = this.docs.get(result.id as number);
       if (!doc) continue;
       const stored = this.entries.get(doc.entryId);
@@ -203,16 +222,16 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
         matched += (unitWeights[i] ?? 0) * this.matchCredit(unit, doc.coverageTerms);
       });
       const coverage = matched / totalWeight;
-      const questionMatch = doc.questionUnits ? this.scoreQuestionMatch(doc.questionUnits, queryTerms, coverage) : coverage * TUNING.passageQm;
+      const questionMatch = doc.questionUnits ? this.scoreQuestionMatch(doc.questionUnits, queryTerms, coverage) : coverage * RANKING.passageQm;
       const bm25 = result.score / topRaw;
       const typeBonus = wanted.some((type) => doc.answerTypes.has(type)) ? ANSWER_TYPE_BONUS : 0;
       const curatedBonus = doc.kind === 'curated' ? CURATED_BONUS : 0;
-      const passageFactor = doc.kind === 'passage' ? TUNING.passageMul : 1;
+      const passageFactor = doc.kind === 'passage' ? RANKING.passageMul : 1;
       // Confidence only measures how much of the question the entry covers; BM25 helps order close candidates,
       // but is relative to the best hit, so it must not make a poor best hit look confident.
-      const matchQuality = (TUNING.cov * coverage + TUNING.qm * questionMatch) / (TUNING.cov + TUNING.qm);
+      const matchQuality = (RANKING.cov * coverage + RANKING.qm * questionMatch) / (RANKING.cov + RANKING.qm);
       const confidence = Math.max(0, Math.min(1, (matchQuality + typeBonus + curatedBonus) * passageFactor * offTopicPenalty));
-      const rank = confidence + TUNING.bm * bm25 * offTopicPenalty;
+      const rank = confidence + RANKING.bm * bm25 * offTopicPenalty;
       const previous = best.get(doc.entryId);
       if (previous && (ranks.get(doc.entryId) ?? 0) >= rank) continue;
       ranks.set(doc.entryId, rank);
@@ -227,6 +246,42 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
       });
     }
     return [...best.values()].sort((a, b) => (ranks.get(b.entryId) ?? 0) - (ranks.get(a.entryId) ?? 0)).slice(0, limit);
+  }
+
+  /**
+   * Splits the query terms for candidate generation. In a large knowledge base a common term would make BM25
+   * score a large share of the index (minisearch costs microseconds per matching entry), so BM25 runs only on
+   * selective terms, within a posting budget; common terms contribute their cached "champion" entries instead
+   * (the entries where the term weighs most). All terms still count when re-ranking.
+   */
+  private splitCandidateTerms(terms: string[]): { selective: string[]; common: string[] } {
+    const maxDf = Math.max(CANDIDATE_MIN_DF_CAP, this.docs.size * CANDIDATE_MAX_DF_SHARE);
+    const known = terms.filter((t) => this.docFreq.has(t)).sort((a, b) => (this.docFreq.get(a) ?? 0) - (this.docFreq.get(b) ?? 0));
+    const selective: string[] = [];
+    const common: string[] = [];
+    let postings = 0;
+    for (const term of known) {
+      const df = this.docFreq.get(term) ?? 0;
+      if (df <= maxDf && postings + df <= CANDIDATE_POSTING_BUDGET) {
+        selective.push(term);
+        postings += df;
+      } else {
+        common.push(term);
+      }
+    }
+    return { selective, common: common.slice(0, CHAMPION_TERMS_PER_QUERY) };
+  }
+
+  private getChampions(term: string): { id: number; score: number }[] {
+    let champions = this.champions.get(term);
+    if (!champions) {
+      champions = this.search_
+        .search(term, { boost: FIELD_BOOSTS })
+        .slice(0, CHAMPIONS_PER_TERM)
+        .map((r) => ({ id: r.id as number, score: r.score }));
+      this.champions.set(term, champions);
+    }
+    return champions;
   }
 
   private scoreQuestionMatch(questionUnits: TextUnit[], queryTerms: Set<string>, queryCoverage: number): number {
@@ -257,8 +312,8 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
   /** A word weighs its rarest form; a word unknown to the knowledge base weighs like a rare one, so an off-topic focus word lowers confidence. */
   private weighUnit(unit: QueryUnit): number {
     const known = [unit.stem, ...unit.concepts].filter((t) => this.docFreq.has(t));
-    if (known.length === 0) return (this.idf('\u0000unknown') * 0.8) ** TUNING.idfPow;
-    return Math.max(...known.map((t) => this.idf(t))) ** TUNING.idfPow;
+    if (known.length === 0) return (this.idf('\u0000unknown') * 0.8) ** RANKING.idfPow;
+    return Math.max(...known.map((t) => this.idf(t))) ** RANKING.idfPow;
   }
 
   private correctSpelling(units: QueryUnit[]): QueryUnit[] {
@@ -321,7 +376,10 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
     const bodyAnalysis = analyzeText(body);
     const b = collectTerms(bodyAnalysis);
     const terms = new Set([...q, ...t, ...b]);
-    for (const term of terms) this.docFreq.set(term, (this.docFreq.get(term) ?? 0) + 1);
+    for (const term of terms) {
+      this.docFreq.set(term, (this.docFreq.get(term) ?? 0) + 1);
+      this.champions.delete(term);
+    }
     for (const unit of [...(questionAnalysis?.units ?? []), ...bodyAnalysis.units]) {
       this.surfaceWords.update(unit.word, (count) => (count ?? 0) + 1);
     }
@@ -336,7 +394,7 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
       answerTypes: detectAnswerTypes(text),
       learnedWeight: kind === 'learned' ? learnedWeight : 0,
     });
-    this.search_.add({ id, q: q.join(' '), t: t.join(' '), b: b.join(' ') });
+    this.search_.add({ id, q: q.join(' '), b: [...t, ...b].join(' ') });
     return id;
   }
 
@@ -351,6 +409,7 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
     const doc = this.docs.get(docId);
     if (!doc) return;
     for (const term of doc.terms) {
+      this.champions.delete(term);
       const df = (this.docFreq.get(term) ?? 1) - 1;
       if (df <= 0) this.docFreq.delete(term);
       else this.docFreq.set(term, df);

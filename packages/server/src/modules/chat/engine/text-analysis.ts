@@ -107,6 +107,9 @@ export function analyzeText(text: string): AnalyzedText {
   const words = tokenizeWords(text);
   const stems = words.map(stemWord);
   const phraseConcepts: string[] = [];
+  // Words of a question frame ("how long", "what time", "how much") are carried by the frame's concept;
+  // keeping "long" or "time" as words of their own would match unrelated entries that happen to use them.
+  const consumed = new Set<number>();
   for (let i = 0; i < stems.length; i++) {
     const rules = PHRASES_BY_FIRST_STEM.get(stems[i] ?? '');
     if (!rules) continue;
@@ -118,13 +121,15 @@ export function analyzeText(text: string): AnalyzedText {
           break;
         }
       }
-      if (matches && !phraseConcepts.includes(rule.concept)) phraseConcepts.push(rule.concept);
+      if (!matches) continue;
+      if (!phraseConcepts.includes(rule.concept)) phraseConcepts.push(rule.concept);
+      if (isStopword(words[i] ?? '')) for (let j = 0; j < rule.stems.length; j++) consumed.add(i + j);
     }
   }
   const units: TextUnit[] = [];
   for (let i = 0; i < words.length; i++) {
     const word = words[i] ?? '';
-    if (isStopword(word)) continue;
+    if (isStopword(word) || consumed.has(i)) continue;
     const stem = stems[i] ?? word;
     units.push({ word, stem, concepts: WORD_CONCEPTS.get(stem) ?? [] });
   }

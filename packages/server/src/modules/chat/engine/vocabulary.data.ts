@@ -20,6 +20,7 @@ export const SYNONYM_GROUPS: readonly string[] = [
   'veteran|veterans|military|army|navy|marines|air force|served|service members',
   'student|students|teacher|teachers|educator|nurse|nurses|first responders',
   'membership|club|sign up|join|enroll|savings plan|in-house plan|subscription|maintenance plan|annual plan|yearly plan|loyalty program|rewards',
+  'annual|annually|yearly|per year|every year|each year|a year',
   'refund|refunds|money back|reimburse|return policy',
   'tip|tips|tipping|gratuity',
   'diagnostic|diagnose|diagnosis|diagnostic fee|service call|trip fee|call-out fee|callout fee|visit fee|come look|take a look|what is wrong|figure out|figures out|find out what|troubleshoot|minimum|inspection charge|just to come out|get someone out',

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { createDefaultSettings } from './chat-engine.js';
+import { detectEscalation } from './escalation.js';
+
+const rules = createDefaultSettings('Acme').escalation;
+
+describe('escalation rules', () => {
+  it('escalates explicit requests, anger, complaints and legal threats', () => {
+    expect(detectEscalation('Can I talk to a real person please?', rules)).toBe('requested_human');
+    expect(detectEscalation('agent please', rules)).toBe('requested_human');
+    expect(detectEscalation('This bot is useless.', rules)).toBe('anger');
+    expect(detectEscalation('I want to dispute a charge on my card', rules)).toBe('complaint');
+    expect(detectEscalation("I'm calling my lawyer", rules)).toBe('legal');
+  });
+
+  it('does not escalate look-alikes', () => {
+    for (const message of [
+      'Can a person come out to fix my sink?',
+      'Is your technician good with pets?',
+      'My last plumber was useless, hoping you guys are better.',
+      'The manager at our HOA says we need a backflow test.',
+      "What's your phone number in case I want to call someone later?",
+      "I'm so mad at my water heater lol",
+      'Hi, I am Sue Miller',
+    ]) {
+      expect(detectEscalation(message, rules), message).toBeNull();
+    }
+  });
+
+  it('respects the chatbot settings', () => {
+    expect(detectEscalation('Can I talk to a real person?', { ...rules, onRequest: false })).toBeNull();
+    expect(detectEscalation('I need help with a refund', { ...rules, keywords: ['refund'] })).toBe('keyword');
+    expect(detectEscalation('I am calling my lawyer', { ...rules, enabled: false })).toBeNull();
+  });
+});
