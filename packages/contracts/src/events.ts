@@ -36,8 +36,9 @@ export interface EventContext {
     startedAt: string;
     messageCount: number;
     firstMessage: string | null;
-    transcript?: string;
-    summary?: string;
+    /** One line per message, oldest first: `Visitor: …`, `Bot: …`, `Agent: …`. */
+    transcript?: readonly string[];
+    summary?: string | null;
   };
   visitor?: { id: string; pageUrl: string | null; referrer: string | null; locale: string | null };
   lead?: { id: string | null; name: string | null; email: string | null; phone: string | null; intent: string | null };

@@ -15,11 +15,22 @@ import { registerAccountRoutes, registerAuthRoutes } from './modules/accounts/ac
 import { registerChatRoutes } from './modules/chat/chat.routes.js';
 import type { ChatDeps } from './modules/chat/chat.service.js';
 import { KnowledgeIndexCache } from './modules/chat/knowledge-index.cache.js';
+import { createLlmPhraser } from './modules/chat/llm.client.js';
 import { registerChatbotRoutes } from './modules/chatbots/chatbots.routes.js';
 import { registerConversationRoutes } from './modules/conversations/conversations.routes.js';
 import { registerTrainingRoutes } from './modules/training/training.routes.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
 import { registerKnowledgeRoutes } from './modules/knowledge/knowledge.routes.js';
+import { registerChatPreviewRoutes } from './modules/chat-preview/chat-preview.routes.js';
+import { registerPortalStatic } from './modules/portal-static/portal-static.routes.js';
+import { registerStatsRoutes } from './modules/stats/stats.routes.js';
+import { createLiveBus, type LiveBus } from './modules/live/live-bus.js';
+import { registerLiveRoutes } from './modules/live/live.routes.js';
+import { registerSiteRoutes } from './modules/site/site.routes.js';
+import { createWebhookSender } from './modules/delivery/index.js';
+import { countBacklog } from './modules/webhooks/deliveries.repository.js';
+import { registerWebhookRoutes } from './modules/webhooks/webhooks.routes.js';
+import type { WebhookServiceDeps } from './modules/webhooks/webhooks.service.js';
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
 const CSV_CONTENT_TYPES = ['text/csv', 'application/csv'];
@@ -41,10 +52,12 @@ export interface AppOptions {
   database: Db;
   /** Shared Redis connection for rate limits and fan-out; null runs everything in memory. */
   redis?: Redis | null;
+  /** Live-update bus for `/events` streams; by default Redis pub/sub when `redis` is set, else in memory. */
+  liveBus?: LiveBus;
 }
 
 /** Builds the Fastify app with every route; never listens (main.ts and tests do that). */
-export async function buildApp({ config, database, redis = null }: AppOptions): Promise<App> {
+export async function buildApp({ config, database, redis = null, liveBus }: AppOptions): Promise<App> {
   const app = Fastify({
     logger: {
       level: config.logLevel,
@@ -103,10 +116,26 @@ export async function buildApp({ config, database, redis = null }: AppOptions): 
 
   const deps: RouteDeps = { config, database };
 
-  const chatDeps: ChatDeps = { db: database.db, indexCache: new KnowledgeIndexCache(database.db) };
+  const indexCache = new KnowledgeIndexCache(database.db);
+  // Chatbots that name an OpenAI-compatible provider get their answers phrased by it (contract section 7).
+  const llm = createLlmPhraser({ secretKey: config.secretKey, indexCache, allowPrivate: config.allowPrivateWebhookTargets, logger: app.log });
+  app.addHook('onClose', () => llm.close());
+  const bus = liveBus ?? createLiveBus(redis, (error) => app.log.warn({ err: error }, 'live bus error'));
+  if (!liveBus) app.addHook('onClose', () => bus.close());
+  const chatDeps: ChatDeps = { db: database.db, indexCache, phrase: llm.phrase, liveBus: bus };
 
-  registerHealthRoutes(app, deps, () => Promise.resolve(null));
+  // "Send test" delivers from the API process with its own pooled sender; everything else goes through workers.
+  const testSender = createWebhookSender({ allowPrivate: config.allowPrivateWebhookTargets });
+  app.addHook('onClose', () => testSender.close());
+  const webhookDeps: WebhookServiceDeps = {
+    db: database.db, secretKey: config.secretKey, allowPrivate: config.allowPrivateWebhookTargets, sender: testSender,
+    schedule: config.retryScheduleMs ?? undefined, log: app.log,
+  };
+
+  registerHealthRoutes(app, deps, () => countBacklog(database.db));
   registerChatRoutes(app, deps, chatDeps);
+  registerLiveRoutes(app, deps, bus);
+  registerSiteRoutes(app, deps);
   registerAuthRoutes(app, deps);
 
   await app.register(async (portal: App) => {
@@ -116,7 +145,12 @@ export async function buildApp({ config, database, redis = null }: AppOptions): 
     registerKnowledgeRoutes(portal, deps);
     registerConversationRoutes(portal, deps);
     registerTrainingRoutes(portal, deps);
+    registerStatsRoutes(portal, deps);
+    registerChatPreviewRoutes(portal, chatDeps);
+    registerWebhookRoutes(portal, webhookDeps);
   });
+  // Last: the portal app answers every other GET outside /api (SPA fallback).
+  await registerPortalStatic(app);
 
   return app;
 }

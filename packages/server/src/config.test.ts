@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseDurationList } from './config.js';
+import { ConfigError, loadConfig } from './config.js';
 
 describe('config', () => {
   it('uses the documented defaults and generates a secret key into the data dir once', () => {
@@ -35,6 +35,6 @@ describe('config', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'fc-config-'));
     expect(loadConfig({ FC_DATA_DIR: dataDir, DATABASE_URL: 'postgres://u@127.0.0.1/db' }).database).toEqual({ kind: 'postgres', url: 'postgres://u@127.0.0.1/db' });
     expect(loadConfig({ FC_DATA_DIR: dataDir, DATABASE_URL: 'sqlite:/tmp/x.db' }).database).toEqual({ kind: 'sqlite', file: '/tmp/x.db' });
-    expect(parseDurationList('500ms, 1s,5m,2h,1d')).toEqual([500, 1_000, 300_000, 7_200_000, 86_400_000]);
+    expect(loadConfig({ FC_DATA_DIR: dataDir, FC_RETRY_SCHEDULE: '500ms, 1s,5m,2h,1d' }).retryScheduleMs).toEqual([500, 1_000, 300_000, 7_200_000, 86_400_000]);
   });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseRetrySchedule } from './modules/delivery/retry-schedule.js';
 
 /**
  * The only reader of `process.env`. Parses every setting, collects every problem, and refuses to start
@@ -23,6 +24,10 @@ export interface AppConfig {
   deliveryWorker: DeliveryWorkerMode;
   dataDir: string;
   retryScheduleMs: number[] | null;
+  /** How long a worker owns a claimed delivery; a crashed worker's deliveries are re-sent after it. */
+  deliveryLeaseMs: number;
+  /** Deliveries one worker process sends at once (each destination is also capped on its own). */
+  deliveryConcurrency: number;
   seedDemo: boolean | null;
   logLevel: LogLevel;
   trustProxy: boolean;
@@ -45,7 +50,6 @@ export class ConfigError extends Error {
 const SECRET_KEY_BYTES = 32;
 const SECRET_KEY_FILE = 'secret.key';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 type Env = Record<string, string | undefined>;
 
@@ -58,15 +62,12 @@ function parseBoolean(name: string, raw: string | undefined, problems: string[])
   return null;
 }
 
-/** Parses `1s,2s,5s` style schedules (units ms, s, m, h, d); used for FC_RETRY_SCHEDULE. */
-export function parseDurationList(raw: string): number[] {
-  const parts = raw.split(',').map((part) => part.trim()).filter((part) => part !== '');
-  if (parts.length === 0) throw new Error('must list at least one delay, e.g. "1s,2s,5s"');
-  return parts.map((part) => {
-    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(part);
-    if (!match) throw new Error(`"${part}" is not a delay such as 500ms, 5s, 5m, 2h or 1d`);
-    return Math.round(Number(match[1]) * (DURATION_UNITS_MS[match[2] as string] ?? 1));
-  });
+function parseInteger(name: string, raw: string | undefined, bounds: { min: number; max: number; fallback: number }, problems: string[]): number {
+  if (raw === undefined || raw.trim() === '') return bounds.fallback;
+  const value = Number(raw.trim());
+  if (Number.isInteger(value) && value >= bounds.min && value <= bounds.max) return value;
+  problems.push(`${name} must be a whole number from ${bounds.min} to ${bounds.max} (got "${raw}")`);
+  return bounds.fallback;
 }
 
 function readPackageVersion(): string {
@@ -129,11 +130,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
   let retryScheduleMs: number[] | null = null;
   if (env.FC_RETRY_SCHEDULE && env.FC_RETRY_SCHEDULE.trim() !== '') {
     try {
-      retryScheduleMs = parseDurationList(env.FC_RETRY_SCHEDULE);
+      retryScheduleMs = parseRetrySchedule(env.FC_RETRY_SCHEDULE);
     } catch (error) {
       problems.push(`FC_RETRY_SCHEDULE ${(error as Error).message}`);
     }
   }
+
+  const deliveryLeaseMs = parseInteger('FC_DELIVERY_LEASE_SECONDS', env.FC_DELIVERY_LEASE_SECONDS, { min: 2, max: 3_600, fallback: 60 }, problems) * 1_000;
+  const deliveryConcurrency = parseInteger('FC_DELIVERY_CONCURRENCY', env.FC_DELIVERY_CONCURRENCY, { min: 1, max: 1_000, fallback: 64 }, problems);
 
   const seedDemo = parseBoolean('FC_SEED_DEMO', env.FC_SEED_DEMO, problems);
 
@@ -179,6 +183,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   return {
     port, host, database, redisUrl, secretKey, allowPrivateWebhookTargets, deliveryWorker, dataDir,
-    retryScheduleMs, seedDemo, logLevel, trustProxy, cookieSecure, publicUrl, scryptLogN, version: readPackageVersion(),
+    retryScheduleMs, deliveryLeaseMs, deliveryConcurrency, seedDemo, logLevel, trustProxy, cookieSecure, publicUrl, scryptLogN, version: readPackageVersion(),
   };
 }

@@ -1,11 +1,27 @@
+import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openRuntime } from './runtime.js';
+import { createDeliveryWorker, type DeliveryWorker } from './worker.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
-/** Starts the API (with the delivery worker inline unless FC_DELIVERY_WORKER=off). */
+type Role = 'api' | 'worker';
+
+function readRole(argv: readonly string[]): Role {
+  const index = argv.indexOf('--role');
+  const role = index === -1 ? 'api' : argv[index + 1];
+  if (role === 'api' || role === 'worker') return role;
+  console.error(`Unknown role "${role ?? ''}": use --role api (default) or --role worker.`);
+  process.exit(64);
+}
+
+/**
+ * Starts a role: `api` serves HTTP and, unless FC_DELIVERY_WORKER=off, runs the delivery worker in the same
+ * process; `worker` (npm run worker) only delivers, and any number of them can share one PostgreSQL.
+ */
 async function main(): Promise<void> {
+  const role = readRole(process.argv.slice(2));
   let config;
   try {
     config = loadConfig();
@@ -18,18 +34,30 @@ async function main(): Promise<void> {
   }
 
   const runtime = await openRuntime(config, (message) => console.log(message));
-  const app = await buildApp({ config, database: runtime.database, redis: runtime.redis });
-  const address = await app.listen({ port: config.port, host: config.host });
-  console.log(`FusionChatalyst ${config.version} listening on ${address} (database: ${config.database.kind})`);
+  let worker: DeliveryWorker | null = null;
+  let app: Awaited<ReturnType<typeof buildApp>> | null = null;
+  if (role === 'api') {
+    app = await buildApp({ config, database: runtime.database, redis: runtime.redis });
+    const address = await app.listen({ port: config.port, host: config.host });
+    console.log(`FusionChatalyst ${config.version} listening on ${address} (database: ${config.database.kind})`);
+  }
+  if (role === 'worker' || config.deliveryWorker === 'inline') {
+    const log = app ? app.log : pino({ level: config.logLevel });
+    worker = createDeliveryWorker({ db: runtime.database.db, config, log });
+    worker.start();
+    if (role === 'worker') console.log(`FusionChatalyst delivery worker ${worker.owner} started (database: ${config.database.kind})`);
+  }
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    console.log(`${signal}: finishing in-flight requests and deliveries`);
     const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
     force.unref();
-    await app.close();
+    // Stop taking requests first, then let the worker finish (or hand back) what it holds.
+    if (app) await app.close();
+    if (worker) await worker.stop(SHUTDOWN_GRACE_MS / 2);
     await runtime.close();
     process.exit(0);
   };

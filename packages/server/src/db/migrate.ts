@@ -1,4 +1,4 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, PostgresAdapter, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import * as accountsAndChatbots from './migrations/2026-11-28-01-accounts-and-chatbots.js';
@@ -20,7 +20,14 @@ const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRA
 /** Applies every pending migration (Kysely takes a lock, so concurrent starters are safe on PostgreSQL). */
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   // Migrations are typed against no schema at all: they describe the tables as they were on their date.
-  const migrator = new Migrator({ db: db as unknown as Kysely<unknown>, provider });
+  // Kysely looks for its bookkeeping tables in every schema it can see; name ours explicitly so a database
+  // holding several schemas (one per test run, or per tenant of a shared server) finds the right ones.
+  let migrationTableSchema: string | undefined;
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+    migrationTableSchema = rows[0]?.schema;
+  }
+  const migrator = new Migrator({ db: db as unknown as Kysely<unknown>, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -234,6 +234,8 @@ export interface DeliveriesTable {
   last_error: string | null;
   /** Attempts allowed before giving up; null = the retry schedule's length. A test send allows one. */
   retry_limit: number | null;
+  /** Attempts made before the latest re-send: the retry schedule restarts from here. */
+  attempt_base: number;
   created_at: string;
   updated_at: string;
   completed_at: string | null;

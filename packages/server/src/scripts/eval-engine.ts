@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { formatEvalReport, runEvaluation, type EvalDataset } from '../modules/chat/engine/evaluation.js';
 import { measureRetrievalLatency } from '../modules/chat/engine/retrieval.latency.js';
 
-const DEFAULT_DATASET = '../shared/eval/dev-acme-plumbing.json';
+const DEFAULT_DATASET = 'packages/server/src/modules/chat/engine/fixtures/dev-acme-plumbing.json';
 const BENCH_SIZES = [1_000, 10_000, 100_000];
 
 const args = process.argv.slice(2);

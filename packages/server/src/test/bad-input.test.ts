@@ -11,6 +11,8 @@ interface Ids {
   entryId: string;
   conversationId: string;
   reviewId: string;
+  webhookId: string;
+  deliveryId: string;
 }
 
 interface BodyRoute {
@@ -33,16 +35,24 @@ const BODY_ROUTES: BodyRoute[] = [
   { method: 'PATCH', url: '/api/portal/chatbots/:id/knowledge/:entryId', path: (i) => `/api/portal/chatbots/${i.chatbotId}/knowledge/${i.entryId}`, wrongTypes: { answer: 99 } },
   { method: 'POST', url: '/api/portal/chatbots/:id/knowledge/import', path: (i) => `/api/portal/chatbots/${i.chatbotId}/knowledge/import`, wrongTypes: { faqs: 'all of them' } },
   { method: 'POST', url: '/api/portal/reviews/:id/resolve', path: (i) => `/api/portal/reviews/${i.reviewId}/resolve`, wrongTypes: { answer: ['x'] } },
+  { method: 'POST', url: '/api/portal/webhooks', path: () => '/api/portal/webhooks', wrongTypes: { url: 5, events: 'lead.captured', headers: { 'X-A': 1 } } },
+  { method: 'PATCH', url: '/api/portal/webhooks/:id', path: (i) => `/api/portal/webhooks/${i.webhookId}`, wrongTypes: { enabled: 'yes', events: [1] } },
+  { method: 'POST', url: '/api/portal/webhooks/:id/rotate-secret', path: (i) => `/api/portal/webhooks/${i.webhookId}/rotate-secret`, wrongTypes: { secret: 12345678 }, emptyIsValid: true },
+  { method: 'POST', url: '/api/portal/webhooks/preview', path: () => '/api/portal/webhooks/preview', wrongTypes: { eventType: 'lead.exploded', mappings: [] } },
+  { method: 'POST', url: '/api/portal/webhooks/:id/recover', path: (i) => `/api/portal/webhooks/${i.webhookId}/recover`, wrongTypes: { since: 'yesterday-ish' } },
   { method: 'POST', url: '/api/public/system-chat', path: () => '/api/public/system-chat', wrongTypes: { chatbotId: 5, visitorId: {}, message: ['hi'] } },
   { method: 'POST', url: '/api/public/conversations/:id/rate', path: (i) => `/api/public/conversations/${i.conversationId}/rate`, wrongTypes: { messageId: 1, rating: 'meh', conversationToken: 2 } },
 ];
 
 /** Routes whose body is ignored (no fields), with the reason. */
-const BODYLESS_WRITES = new Set(['POST /api/portal/logout', 'POST /api/portal/account/cancel', 'POST /api/portal/reviews/:id/dismiss']);
+const BODYLESS_WRITES = new Set([
+  'POST /api/portal/logout', 'POST /api/portal/account/cancel', 'POST /api/portal/reviews/:id/dismiss',
+  'POST /api/portal/webhooks/:id/test', 'POST /api/portal/deliveries/:id/resend',
+]);
 
 const TABLES = [
   'customers', 'users', 'sessions', 'api_keys', 'chatbots', 'knowledge_entries', 'conversations', 'messages', 'ratings', 'leads',
-  'escalations', 'reviews', 'learned_examples', 'events',
+  'escalations', 'reviews', 'learned_examples', 'events', 'webhooks', 'deliveries', 'delivery_attempts',
 ] as const;
 
 describe('bad input', () => {
@@ -75,7 +85,9 @@ describe('bad input', () => {
     const reply = (await ctx.app.inject({ method: 'POST', url: '/api/public/system-chat', payload: { chatbotId: chatbot.id, visitorId: 'v', message: 'hello there' } })).json();
     await ctx.app.inject({ method: 'POST', url: `/api/public/conversations/${reply.conversationId}/rate`, payload: { messageId: reply.message.id, rating: 'down', conversationToken: reply.conversationToken } });
     const review = await ctx.database.db.selectFrom('reviews').select('id').executeTakeFirstOrThrow();
-    ids = { chatbotId: chatbot.id, entryId: entry.json().id, conversationId: reply.conversationId, reviewId: review.id };
+    const webhook = (await ctx.app.inject({ method: 'POST', url: '/api/portal/webhooks', headers: account.headers, payload: { url: 'http://127.0.0.1:9/hook', events: ['lead.captured'] } })).json<{ id: string }>();
+    const test = (await ctx.app.inject({ method: 'POST', url: `/api/portal/webhooks/${webhook.id}/test`, headers: account.headers })).json<{ deliveryId: string }>();
+    ids = { chatbotId: chatbot.id, entryId: entry.json().id, conversationId: reply.conversationId, reviewId: review.id, webhookId: webhook.id, deliveryId: test.deliveryId };
   });
   afterAll(async () => {
     await ctx.close();

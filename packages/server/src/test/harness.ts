@@ -22,6 +22,8 @@ export interface TestContext {
   app: App;
   database: Db;
   config: AppConfig;
+  /** The database URL (for child processes that must share it, e.g. a worker started with `--role worker`). */
+  databaseUrl: string;
   close(): Promise<void>;
 }
 
@@ -93,7 +95,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const app = await buildApp({ config, database });
   await app.ready();
   return {
-    app, database, config,
+    app, database, config, databaseUrl,
     close: async () => {
       await app.close();
       await dispose();

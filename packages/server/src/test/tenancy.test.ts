@@ -13,6 +13,8 @@ interface Owned {
   escalationId: string;
   reviewId: string;
   leadId: string;
+  webhookId: string;
+  deliveryId: string;
 }
 
 type Case = { method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT'; url: string; path: (a: Owned) => string; payload?: unknown };
@@ -33,6 +35,15 @@ const ID_ROUTES: Case[] = [
   { method: 'GET', url: '/api/portal/escalations/:id', path: (a) => `/api/portal/escalations/${a.escalationId}` },
   { method: 'POST', url: '/api/portal/reviews/:id/resolve', path: (a) => `/api/portal/reviews/${a.reviewId}/resolve`, payload: { answer: 'Hijacked' } },
   { method: 'POST', url: '/api/portal/reviews/:id/dismiss', path: (a) => `/api/portal/reviews/${a.reviewId}/dismiss` },
+  { method: 'GET', url: '/api/portal/webhooks/:id', path: (a) => `/api/portal/webhooks/${a.webhookId}` },
+  { method: 'PATCH', url: '/api/portal/webhooks/:id', path: (a) => `/api/portal/webhooks/${a.webhookId}`, payload: { url: 'https://attacker.example.com/steal' } },
+  { method: 'DELETE', url: '/api/portal/webhooks/:id', path: (a) => `/api/portal/webhooks/${a.webhookId}` },
+  { method: 'POST', url: '/api/portal/webhooks/:id/rotate-secret', path: (a) => `/api/portal/webhooks/${a.webhookId}/rotate-secret`, payload: {} },
+  { method: 'POST', url: '/api/portal/webhooks/:id/test', path: (a) => `/api/portal/webhooks/${a.webhookId}/test` },
+  { method: 'GET', url: '/api/portal/webhooks/:id/deliveries', path: (a) => `/api/portal/webhooks/${a.webhookId}/deliveries` },
+  { method: 'POST', url: '/api/portal/webhooks/:id/recover', path: (a) => `/api/portal/webhooks/${a.webhookId}/recover`, payload: { since: '2020-01-01T00:00:00Z' } },
+  { method: 'GET', url: '/api/portal/deliveries/:id', path: (a) => `/api/portal/deliveries/${a.deliveryId}` },
+  { method: 'POST', url: '/api/portal/deliveries/:id/resend', path: (a) => `/api/portal/deliveries/${a.deliveryId}/resend` },
 ];
 
 /** List routes: the intruder's list must not contain any of the owner's ids. */
@@ -44,6 +55,7 @@ const LIST_ROUTES: Case[] = [
   { method: 'GET', url: '/api/portal/leads/export.csv', path: () => '/api/portal/leads/export.csv' },
   { method: 'GET', url: '/api/portal/escalations', path: () => '/api/portal/escalations' },
   { method: 'GET', url: '/api/portal/reviews', path: () => '/api/portal/reviews' },
+  { method: 'GET', url: '/api/portal/webhooks', path: () => '/api/portal/webhooks' },
   // Filters naming another customer's ids find nothing rather than leaking.
   { method: 'GET', url: '/api/portal/leads?chatbotId', path: (a) => `/api/portal/leads?chatbotId=${a.chatbotId}` },
   { method: 'GET', url: '/api/portal/conversations?chatbotId', path: (a) => `/api/portal/conversations?chatbotId=${a.chatbotId}` },
@@ -59,6 +71,9 @@ const NOT_ID_ROUTES: Record<string, string> = {
   'POST /api/portal/account/cancel': 'the caller’s own account',
   'POST /api/portal/api-keys': 'creates in the caller’s tenant',
   'POST /api/portal/chatbots': 'creates in the caller’s tenant',
+  'POST /api/portal/webhooks': 'creates in the caller’s tenant; a chatbotId of another tenant is refused (webhook tests)',
+  'GET /api/portal/webhooks/presets': 'static CRM presets, no tenant data',
+  'POST /api/portal/webhooks/preview': 'renders the caller’s own latest event or a sample; queries filter on the caller',
   'POST /api/public/system-chat': 'public; a conversation is reachable only with its token (chat tests)',
   'POST /api/public/conversations/:id/rate': 'public; needs the conversation token (training tests)',
   'GET /api/public/conversations/:id/messages': 'public; needs the conversation token (chat tests)',
@@ -88,7 +103,10 @@ describe('tenancy', () => {
     const lead = await ctx.database.db.selectFrom('leads').select('id').where('conversation_id', '=', first.conversationId).executeTakeFirstOrThrow();
     const escalation = await ctx.database.db.selectFrom('escalations').select('id').where('conversation_id', '=', first.conversationId).executeTakeFirstOrThrow();
     const review = await ctx.database.db.selectFrom('reviews').select('id').where('conversation_id', '=', first.conversationId).executeTakeFirstOrThrow();
+    const webhook = (await ctx.app.inject({ method: 'POST', url: '/api/portal/webhooks', headers: owner.headers, payload: { url: 'http://127.0.0.1:9/owner-hook', events: ['lead.captured'] } })).json<{ id: string }>();
+    const test = (await ctx.app.inject({ method: 'POST', url: `/api/portal/webhooks/${webhook.id}/test`, headers: owner.headers })).json<{ deliveryId: string }>();
     owned = {
+      webhookId: webhook.id, deliveryId: test.deliveryId,
       chatbotId: chatbot.id, entryId: entry.json().id, apiKeyId: key.json().id, conversationId: first.conversationId,
       escalationId: escalation.id, reviewId: review.id, leadId: lead.id,
     };
@@ -118,6 +136,8 @@ describe('tenancy', () => {
     expect(entry.json().answer).toBe('Owner only');
     const keys = await ctx.app.inject({ method: 'GET', url: '/api/portal/api-keys', headers: owner.headers });
     expect(keys.json().items[0].revokedAt).toBeNull();
+    const webhook = await ctx.app.inject({ method: 'GET', url: `/api/portal/webhooks/${owned.webhookId}`, headers: owner.headers });
+    expect(webhook.json()).toMatchObject({ url: 'http://127.0.0.1:9/owner-hook', enabled: true });
     const reviews = await ctx.app.inject({ method: 'GET', url: '/api/portal/reviews', headers: owner.headers });
     expect(reviews.json().items[0]).toMatchObject({ id: owned.reviewId, status: 'open' });
     for (const url of ['/api/portal/leads', '/api/portal/escalations', '/api/portal/conversations']) {

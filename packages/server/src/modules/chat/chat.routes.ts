@@ -46,14 +46,16 @@ function isOriginAllowed(origin: string | undefined, allowed: string[]): boolean
   });
 }
 
-function assertOrigin(request: FastifyRequest, target: ChatTarget): void {
+/** Refuses a browser request whose Origin is not one of the chatbot's allowed sites. */
+export function assertOrigin(request: FastifyRequest, target: ChatTarget): void {
   const origin = request.headers.origin;
   if (!isOriginAllowed(origin, readStoredSettings(target).allowedOrigins)) {
     throw new AppError('forbidden', `This chatbot is not enabled for ${origin}. Add the site in the chatbot's allowed domains.`);
   }
 }
 
-function readConversationToken(request: FastifyRequest): string | undefined {
+/** The conversation token from the `X-FC-Conversation-Token` header or the `token` query parameter. */
+export function readConversationToken(request: FastifyRequest): string | undefined {
   const header = request.headers['x-fc-conversation-token'];
   if (typeof header === 'string') return header;
   const query = request.query as { token?: string } | undefined;

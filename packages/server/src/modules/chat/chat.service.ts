@@ -1,6 +1,6 @@
 import type { EventContext, SystemChatReply, SystemChatRequest } from '@fc/contracts';
 import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../../db/schema.js';
+import type { Database, MessageRole } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import { hashToken, newToken, safeEqual } from '../../lib/crypto.js';
 import { newId } from '../../lib/ids.js';
@@ -10,7 +10,8 @@ import { readStoredSettings, type StoredSettings } from '../chatbots/chatbots.se
 import { appendEvent } from '../events/events.service.js';
 import { createInitialState, restoreState, runTurn, type ConversationState, type EngineSettings, type TurnResult } from './engine/index.js';
 import type { KnowledgeIndexCache } from './knowledge-index.cache.js';
-import { findConversation, type ChatTarget, type ConversationRow } from './chat.repository.js';
+import type { LiveBus } from '../live/live-bus.js';
+import { findConversation, listMessages, type ChatTarget, type ConversationRow } from './chat.repository.js';
 
 const MINUTE_MS = 60_000;
 const MAX_TURN_ATTEMPTS = 3;
@@ -18,8 +19,34 @@ const MAX_TURN_ATTEMPTS = 3;
 export interface ChatDeps {
   db: Kysely<Database>;
   indexCache: KnowledgeIndexCache;
-  /** Rephrases a built-in answer with the chatbot's LLM; returns null to keep the built-in text. */
-  phrase?: (target: ChatTarget, settings: StoredSettings, question: string, result: TurnResult, onDelta?: (text: string) => void) => Promise<string | null>;
+  /** Announces stored messages to open `/events` streams (live/live-bus.ts). */
+  liveBus?: LiveBus;
+  /** Rephrases a built-in answer with the chatbot's LLM (llm.client.ts); returns null to keep the built-in text. */
+  phrase?: (request: PhraseRequest) => Promise<string | null>;
+}
+
+/** One answered turn handed to the LLM phraser. */
+export interface PhraseRequest {
+  target: ChatTarget;
+  settings: StoredSettings;
+  question: string;
+  result: TurnResult;
+  /** The conversation's latest earlier messages, oldest first (empty for a new conversation). */
+  history: { role: MessageRole; text: string }[];
+  /** Set when the visitor asked for Server-Sent Events: the phrased text is streamed through it. */
+  onDelta?: ((text: string) => void) | undefined;
+}
+
+/** Earlier messages the LLM sees, so follow-up questions ("and on Saturdays?") make sense. */
+const PHRASE_HISTORY_MESSAGES = 6;
+
+/**
+ * Only turns answered from the knowledge base are phrased by an LLM. Unanswered turns (below the
+ * threshold, prompt injection), lead prompts and escalations keep the built-in honest text, so an LLM can
+ * never invent an answer the knowledge base does not hold, nor change what the visitor is asked for.
+ */
+function isPhrasable(result: TurnResult): boolean {
+  return result.answered && result.escalation === null && result.sources.length > 0;
 }
 
 /** Throws the problem a visitor sees when the account behind a chatbot may not chat. */
@@ -97,7 +124,7 @@ async function prepareTurn(deps: ChatDeps, target: ChatTarget, settings: StoredS
 
 async function persistTurn(
   trx: Transaction<Database>, target: ChatTarget, settings: StoredSettings, turn: PreparedTurn, input: SystemChatRequest, replyText: string,
-): Promise<{ messageId: string; createdAt: string; leadId: string | null } | null> {
+): Promise<{ messageId: string; visitorMessageId: string; seq: number; createdAt: string; leadId: string | null } | null> {
   const { result, isNew } = turn;
   const now = nowIso();
   const previousCount = turn.conversation.message_count;
@@ -135,8 +162,9 @@ async function persistTurn(
   }
 
   const messageId = newId('msg');
+  const visitorMessageId = newId('msg');
   await trx.insertInto('messages').values([
-    { id: newId('msg'), customer_id: target.customer_id, conversation_id: conversation.id, seq: previousCount + 1, role: 'visitor', text: input.message, intent: result.intent, sources: null, confidence: null, author_name: null, created_at: now },
+    { id: visitorMessageId, customer_id: target.customer_id, conversation_id: conversation.id, seq: previousCount + 1, role: 'visitor', text: input.message, intent: result.intent, sources: null, confidence: null, author_name: null, created_at: now },
     { id: messageId, customer_id: target.customer_id, conversation_id: conversation.id, seq: previousCount + 2, role: 'assistant', text: replyText, intent: result.intent, sources: JSON.stringify(result.sources), confidence: result.confidence, author_name: null, created_at: now },
   ]).execute();
 
@@ -170,7 +198,7 @@ async function persistTurn(
     });
   }
 
-  return { messageId, createdAt: now, leadId };
+  return { messageId, visitorMessageId, seq: previousCount + 2, createdAt: now, leadId };
 }
 
 /**
@@ -185,16 +213,23 @@ export async function runChatTurn(
   for (let attempt = 1; attempt <= MAX_TURN_ATTEMPTS; attempt += 1) {
     const turn = await prepareTurn(deps, target, settings, input);
     let text = turn.result.text;
-    if (deps.phrase && settings.llm && turn.result.answered && attempt === 1) {
-      text = (await deps.phrase(target, settings, input.message, turn.result, options.onDelta)) ?? text;
+    if (deps.phrase && settings.llm && isPhrasable(turn.result) && attempt === 1) {
+      const earlier = turn.isNew ? [] : await listMessages(deps.db, turn.conversation.id, Math.max(0, turn.conversation.message_count - PHRASE_HISTORY_MESSAGES));
+      const history = earlier.map((m) => ({ role: m.role, text: m.text }));
+      text = (await deps.phrase({ target, settings, question: input.message, result: turn.result, history, onDelta: options.onDelta })) ?? text;
     }
     const saved = await deps.db.transaction().execute((trx) => persistTurn(trx, target, settings, turn, input, text));
     if (!saved) continue;
     const { result } = turn;
+    const message = { id: saved.messageId, role: 'assistant' as const, text, createdAt: toWireTime(saved.createdAt) };
+    // After commit, so a stream never shows a message that was rolled back.
+    const conversationId = turn.conversation.id;
+    void deps.liveBus?.publish({ conversationId, seq: saved.seq - 1, message: { id: saved.visitorMessageId, role: 'visitor', text: input.message, createdAt: message.createdAt } });
+    void deps.liveBus?.publish({ conversationId, seq: saved.seq, message });
     return {
-      conversationId: turn.conversation.id,
+      conversationId,
       conversationToken: turn.token,
-      message: { id: saved.messageId, role: 'assistant', text, createdAt: toWireTime(saved.createdAt) },
+      message,
       intent: result.conversationIntent,
       ...(result.lead ? { lead: { captured: saved.leadId !== null, missing: result.lead.missing } } : {}),
       escalated: Boolean(turn.conversation.escalated) || result.escalation !== null,

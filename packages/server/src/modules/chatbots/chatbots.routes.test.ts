@@ -61,15 +61,15 @@ describe('chatbots', () => {
       name: 'LLM bot', settings: { llm: { baseUrl: 'http://127.0.0.1:9/v1', model: 'tiny', apiKey: 'sk-very-secret-value', timeoutMs: 5000 } },
     });
     const read = await ctx.app.inject({ method: 'GET', url: `/api/portal/chatbots/${bot.id}`, headers: { cookie: account.cookie } });
-    expect(read.json().settings.llm).toEqual({ baseUrl: 'http://127.0.0.1:9/v1', model: 'tiny', timeoutMs: 5000, apiKeySet: true });
+    expect(read.json().settings.llm).toEqual({ baseUrl: 'http://127.0.0.1:9/v1', model: 'tiny', timeoutMs: 5000, apiKeySet: true, apiKeyHint: '…alue' });
     const row = await ctx.database.db.selectFrom('chatbots').select('settings').where('id', '=', bot.id).executeTakeFirstOrThrow();
     expect(row.settings).not.toContain('sk-very-secret-value');
     // Changing the model keeps the key; sending null removes it.
     await ctx.app.inject({ method: 'PATCH', url: `/api/portal/chatbots/${bot.id}`, headers: account.headers, payload: { settings: { llm: { model: 'bigger' } } } });
     const kept = await ctx.app.inject({ method: 'GET', url: `/api/portal/chatbots/${bot.id}`, headers: { cookie: account.cookie } });
-    expect(kept.json().settings.llm).toMatchObject({ model: 'bigger', apiKeySet: true });
+    expect(kept.json().settings.llm).toMatchObject({ model: 'bigger', apiKeySet: true, apiKeyHint: '…alue' });
     await ctx.app.inject({ method: 'PATCH', url: `/api/portal/chatbots/${bot.id}`, headers: account.headers, payload: { settings: { llm: { apiKey: null } } } });
     const removed = await ctx.app.inject({ method: 'GET', url: `/api/portal/chatbots/${bot.id}`, headers: { cookie: account.cookie } });
-    expect(removed.json().settings.llm.apiKeySet).toBe(false);
+    expect(removed.json().settings.llm).toMatchObject({ apiKeySet: false, apiKeyHint: null });
   });
 });

@@ -4,11 +4,12 @@ import type { App, RouteDeps } from '../../http/types.js';
 import { DEFAULT_PAGE_SIZE, PageQuery } from '../../lib/pagination.js';
 import { IdParams } from '../accounts/accounts.schemas.js';
 import { ChatbotView, CreateChatbotBody, UpdateChatbotBody } from './chatbots.schemas.js';
-import { createChatbot, deleteChatbot, getChatbot, listChatbots, toChatbotView, updateChatbot } from './chatbots.service.js';
+import { assertLlmBaseUrlAllowed, createChatbot, deleteChatbot, getChatbot, listChatbots, toChatbotView, updateChatbot } from './chatbots.service.js';
 
 /** Chatbot CRUD under /api/portal/chatbots. */
 export function registerChatbotRoutes(app: App, { config, database }: RouteDeps): void {
   const { db } = database;
+  const urlGuard = { allowPrivate: config.allowPrivateWebhookTargets };
 
   app.get('/api/portal/chatbots', {
     schema: { querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: Type.Object({ items: Type.Array(ChatbotView), nextCursor: Type.Union([Type.String(), Type.Null()]) }) } },
@@ -19,6 +20,7 @@ export function registerChatbotRoutes(app: App, { config, database }: RouteDeps)
 
   app.post('/api/portal/chatbots', { schema: { body: CreateChatbotBody, response: { 201: ChatbotView } } }, async (request, reply) => {
     const auth = requireAuth(request);
+    assertLlmBaseUrlAllowed(request.body.settings, urlGuard);
     return reply.status(201).send(toChatbotView(await createChatbot(db, config.secretKey, auth.customerId, request.body)));
   });
 
@@ -29,6 +31,7 @@ export function registerChatbotRoutes(app: App, { config, database }: RouteDeps)
 
   app.patch('/api/portal/chatbots/:id', { schema: { params: IdParams, body: UpdateChatbotBody, response: { 200: ChatbotView } } }, async (request) => {
     const auth = requireAuth(request);
+    assertLlmBaseUrlAllowed(request.body.settings, urlGuard);
     return toChatbotView(await updateChatbot(db, config.secretKey, auth.customerId, request.params.id, request.body));
   });
 

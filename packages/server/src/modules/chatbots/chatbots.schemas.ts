@@ -68,7 +68,8 @@ export const ChatbotSettings = Type.Object(
           baseUrl: Type.String({ pattern: '^https?://', maxLength: 2_048 }),
           model: Type.String({ minLength: 1, maxLength: 200 }),
           apiKey: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
-          timeoutMs: Type.Integer({ minimum: 500, maximum: 60_000 }),
+          /** Total time for one answer, streaming included; the built-in answer is used after it (default 12 s). */
+          timeoutMs: Type.Optional(Type.Integer({ minimum: 500, maximum: 60_000 })),
         },
         { additionalProperties: false },
       ),

@@ -3,6 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { ChatbotsTable, Database } from '../../db/schema.js';
 import { AppError, assertFound, type FieldError } from '../../lib/errors.js';
 import { openSecret, sealSecret } from '../../lib/crypto.js';
+import { checkWebhookUrl, type UrlGuardOptions } from '../delivery/url-guard.js';
 import { newId } from '../../lib/ids.js';
 import { decodeCursor, toPage } from '../../lib/pagination.js';
 import { nowIso, toWireTime } from '../../lib/time.js';
@@ -10,10 +11,17 @@ import { ChatbotSettings } from './chatbots.schemas.js';
 
 export type ChatbotRow = Selectable<ChatbotsTable>;
 
-/** Settings as stored: like the API's, but the LLM key sealed under FC_SECRET_KEY. */
+/**
+ * Settings as stored: like the API's, but the LLM key sealed under FC_SECRET_KEY (AES-256-GCM, bound to the
+ * chatbot) and only its last characters kept in clear, as a hint the portal can show.
+ */
 export type StoredSettings = Omit<ChatbotSettings, 'llm'> & {
-  llm: (Omit<NonNullable<ChatbotSettings['llm']>, 'apiKey'> & { apiKeySealed: string | null }) | null;
+  llm: (Omit<NonNullable<ChatbotSettings['llm']>, 'apiKey'> & { apiKeySealed: string | null; apiKeyHint?: string | null }) | null;
 };
+
+/** Keys shorter than this get no hint: four characters of a short key give too much of it away. */
+const API_KEY_HINT_MIN_CHARS = 12;
+const API_KEY_HINT_CHARS = 4;
 
 export const DEFAULT_SETTINGS: ChatbotSettings = {
   greeting: 'Hi! How can I help you today?',
@@ -72,24 +80,48 @@ export function revealLlmApiKey(secretKey: Buffer, chatbotId: string, settings: 
   return sealed ? openSecret(secretKey, sealed, sealContext(chatbotId)) : null;
 }
 
+function toApiKeyHint(apiKey: string): string | null {
+  return apiKey.length >= API_KEY_HINT_MIN_CHARS ? `…${apiKey.slice(-API_KEY_HINT_CHARS)}` : null;
+}
+
+/**
+ * Refuses an LLM base URL on a private, loopback, link-local or metadata address unless the server allows
+ * private targets (FC_ALLOW_PRIVATE_WEBHOOK_TARGETS): the chat server calls it, so it is an SSRF vector
+ * like a webhook URL. The LLM client checks again at connect time.
+ */
+export function assertLlmBaseUrlAllowed(patch: Record<string, unknown> | undefined, options: UrlGuardOptions): void {
+  const llm = patch?.llm;
+  if (!isPlainObject(llm) || typeof llm.baseUrl !== 'string') return;
+  const check = checkWebhookUrl(llm.baseUrl, options);
+  if (!check.ok) {
+    throw new AppError('validation_failed', `The LLM base URL ${check.message}`, [{ field: 'body.settings.llm.baseUrl', message: check.message }]);
+  }
+}
+
 function toApiSettings(stored: StoredSettings): Record<string, unknown> {
   if (!stored.llm) return { ...stored };
-  const { apiKeySealed, ...llm } = stored.llm;
-  return { ...stored, llm: { ...llm, apiKeySet: apiKeySealed !== null } };
+  const { apiKeySealed, apiKeyHint, ...llm } = stored.llm;
+  return { ...stored, llm: { ...llm, apiKeySet: apiKeySealed !== null, apiKeyHint: apiKeySealed !== null ? (apiKeyHint ?? null) : null } };
 }
 
 function applySettingsPatch(secretKey: Buffer, chatbotId: string, stored: StoredSettings, patch: Record<string, unknown>): StoredSettings {
   const { llm: storedLlm, ...rest } = stored;
-  const base: Record<string, unknown> = { ...rest, llm: storedLlm ? (({ apiKeySealed: _sealed, ...llm }) => llm)(storedLlm) : null };
+  const base: Record<string, unknown> = { ...rest, llm: storedLlm ? (({ apiKeySealed: _sealed, apiKeyHint: _hint, ...llm }) => llm)(storedLlm) : null };
   const patchLlm = patch.llm;
   const candidate = validateSettings(mergeSettings(base, patch));
   if (!candidate.llm) return { ...candidate, llm: null };
   const { apiKey, ...llm } = candidate.llm;
   const typedKey = isPlainObject(patchLlm) ? patchLlm.apiKey : undefined;
   let apiKeySealed = storedLlm?.apiKeySealed ?? null;
-  if (typeof typedKey === 'string' && typedKey !== '') apiKeySealed = sealSecret(secretKey, typedKey, sealContext(chatbotId));
-  else if (typedKey === null || apiKey === null) apiKeySealed = null;
-  return { ...candidate, llm: { ...llm, apiKeySealed } };
+  let apiKeyHint = storedLlm?.apiKeyHint ?? null;
+  if (typeof typedKey === 'string' && typedKey !== '') {
+    apiKeySealed = sealSecret(secretKey, typedKey, sealContext(chatbotId));
+    apiKeyHint = toApiKeyHint(typedKey);
+  } else if (typedKey === null || apiKey === null) {
+    apiKeySealed = null;
+    apiKeyHint = null;
+  }
+  return { ...candidate, llm: { ...llm, apiKeySealed, apiKeyHint } };
 }
 
 export interface ChatbotView {

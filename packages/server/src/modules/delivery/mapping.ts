@@ -1,3 +1,4 @@
+import { EVENT_TYPES, type EventType } from '@fc/contracts';
 import { AppError } from '../../lib/errors.js';
 import type { FieldError } from '../../lib/errors.js';
 import { toWireTime } from '../../lib/time.js';
@@ -12,17 +13,9 @@ import type { ParsedTemplate } from './mapping-template.js';
 // ---------------------------------------------------------------------------------------------------------
 // Event types and the event context (what an outbox event's payload holds)
 
-export const EVENT_TYPES = [
-  'conversation.started',
-  'lead.captured',
-  'escalation.created',
-  'conversation.ended',
-  'message.rated',
-  'escalation.resolved',
-  'webhook.test',
-] as const;
-
-export type EventType = (typeof EVENT_TYPES)[number];
+// One list of event types for the whole product: the wire contract's.
+export { EVENT_TYPES };
+export type { EventType };
 
 /** True when `value` is one of our event types. */
 export function isEventType(value: unknown): value is EventType {

@@ -4,6 +4,28 @@ import type { Database } from '../../db/schema.js';
 import { newId } from '../../lib/ids.js';
 import { nowIso } from '../../lib/time.js';
 
+const queuedListeners = new Set<() => void>();
+let wakeTimer: NodeJS.Timeout | null = null;
+
+/**
+ * Calls `listener` soon after deliveries are queued in this process (the in-process worker's wake-up;
+ * other processes hear PostgreSQL's NOTIFY). Returns an unsubscribe function.
+ */
+export function onDeliveriesQueued(listener: () => void): () => void {
+  queuedListeners.add(listener);
+  return () => queuedListeners.delete(listener);
+}
+
+// The event's transaction has not committed when appendEvent returns, so the wake-up waits for the next
+// macrotask; if it still comes too early the worker's short poll picks the deliveries up.
+function scheduleWake(): void {
+  if (wakeTimer !== null || queuedListeners.size === 0) return;
+  wakeTimer = setTimeout(() => {
+    wakeTimer = null;
+    for (const listener of queuedListeners) listener();
+  }, 1);
+}
+
 /** The PostgreSQL channel workers LISTEN on; NOTIFY inside a transaction is sent only when it commits. */
 export const DELIVERY_CHANNEL = 'fc_deliveries';
 
@@ -21,12 +43,19 @@ function isPostgres(db: Executor): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
+/** Targets one destination only (the portal's "Send test"), optionally already leased to the caller who will send it. */
+export interface SingleDestination {
+  webhookId: string;
+  retryLimit: number;
+  lease?: { owner: string; until: string };
+}
+
 /**
  * Writes an event to the outbox and fans it out to one delivery per subscribed destination. Call it inside
  * the transaction that makes the change it describes: either all of it is committed or none, so no event
  * is lost on a crash and none describes a rolled-back change.
  */
-export async function appendEvent(trx: Executor, event: NewEvent, only?: { webhookId: string; retryLimit: number }): Promise<{ eventId: string; deliveryIds: string[] }> {
+export async function appendEvent(trx: Executor, event: NewEvent, only?: SingleDestination): Promise<{ eventId: string; deliveryIds: string[] }> {
   const eventId = newId('evt');
   const now = nowIso();
   await trx.insertInto('events').values({
@@ -48,10 +77,11 @@ export async function appendEvent(trx: Executor, event: NewEvent, only?: { webho
 
   const rows = destinations.map((webhookId) => ({
     id: newId('dlv'), customer_id: event.customerId, webhook_id: webhookId, event_id: eventId, event_type: event.type,
-    status: 'pending' as const, attempts: 0, next_attempt_at: now, lease_owner: null, lease_expires_at: null,
-    last_status_code: null, last_error: null, retry_limit: only?.retryLimit ?? null, created_at: now, updated_at: now, completed_at: null,
+    status: 'pending' as const, attempts: 0, next_attempt_at: now, lease_owner: only?.lease?.owner ?? null, lease_expires_at: only?.lease?.until ?? null,
+    last_status_code: null, last_error: null, retry_limit: only?.retryLimit ?? null, attempt_base: 0, created_at: now, updated_at: now, completed_at: null,
   }));
   await trx.insertInto('deliveries').values(rows).execute();
   if (isPostgres(trx)) await sql`select pg_notify(${DELIVERY_CHANNEL}, '')`.execute(trx);
+  scheduleWake();
   return { eventId, deliveryIds: rows.map((r) => r.id) };
 }

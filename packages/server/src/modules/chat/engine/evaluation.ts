@@ -40,7 +40,65 @@ export function toKnowledgeEntries(dataset: EvalDataset): KnowledgeEntry[] {
   ];
 }
 
-function converse(turns: string[], settings: EngineSettings, index: KnowledgeIndex): TurnResult[] {
+/** What one case produced, however it was run (the engine directly, or the HTTP API in `npm run eval`). */
+export interface CaseObservation {
+  /** One entry per visitor turn, in order. */
+  turns: { text: string; sourceIds: string[]; escalated: boolean; escalationReason?: string | null; confidence?: number }[];
+  /** The conversation's intent and the captured lead after the last turn (null fields when none). */
+  lead: { intent: string | null; name: string | null; email: string | null; phone: string | null };
+}
+
+/** The visitor messages of a case, in order. */
+export function caseTurns(testCase: EvalCase): string[] {
+  return testCase.type === 'answer' || testCase.type === 'out_of_scope' ? [testCase.message] : testCase.turns;
+}
+
+/** An empty report to tally cases into. */
+export function createEvalReport(): EvalReport {
+  return {
+    byType: {},
+    byLeadField: { intent: { passed: 0, total: 0 }, name: { passed: 0, total: 0 }, email: { passed: 0, total: 0 }, phone: { passed: 0, total: 0 } },
+    failures: [],
+  };
+}
+
+function describeTurn(message: string, turn: CaseObservation['turns'][number] | undefined): string {
+  const confidence = turn?.confidence === undefined ? '' : ` ${turn.confidence.toFixed(2)}`;
+  return `"${message}" → [${turn?.sourceIds.join(',') ?? ''}]${confidence} "${turn?.text.slice(0, 100) ?? ''}"`;
+}
+
+/** Scores one case against what it produced, following the eval README's pass rules, and tallies it. */
+export function scoreCase(report: EvalReport, testCase: EvalCase, observed: CaseObservation): boolean {
+  const tally = (report.byType[testCase.type] ??= { passed: 0, total: 0 });
+  tally.total += 1;
+  let detail: string | null = null;
+  const [first] = observed.turns;
+  if (testCase.type === 'answer') {
+    const text = first?.text ?? '';
+    if (!testCase.expectContains.some((e) => text.toLowerCase().includes(e.toLowerCase()))) detail = describeTurn(testCase.message, first);
+  } else if (testCase.type === 'lead') {
+    const wrong: string[] = [];
+    for (const field of ['intent', 'name', 'email', 'phone'] as const) {
+      const fieldTally = report.byLeadField[field];
+      fieldTally.total += 1;
+      if (observed.lead[field] === testCase.expect[field]) fieldTally.passed += 1;
+      else wrong.push(`${field}: got ${JSON.stringify(observed.lead[field])} want ${JSON.stringify(testCase.expect[field])}`);
+    }
+    if (wrong.length > 0) detail = wrong.join('; ');
+  } else if (testCase.type === 'escalate' || testCase.type === 'no_escalate') {
+    const escalated = observed.turns.some((t) => t.escalated);
+    if (escalated !== testCase.expectEscalated) {
+      detail = `escalated=${escalated} ${observed.turns.map((t) => t.escalationReason ?? (t.escalated ? 'yes' : '-')).join(',')} :: ${testCase.turns.join(' | ')}`;
+    }
+  } else if (testCase.type === 'out_of_scope') {
+    if (!first || first.sourceIds.length > 0 || !HONEST_FALLBACK.test(first.text)) detail = describeTurn(testCase.message, first);
+  }
+  if (detail) report.failures.push({ id: testCase.id, type: testCase.type, detail });
+  else tally.passed += 1;
+  return detail === null;
+}
+
+function converse(turns: string[], settings: EngineSettings, index: KnowledgeIndex): CaseObservation {
   let state = createInitialState();
   const results: TurnResult[] = [];
   for (const message of turns) {
@@ -48,7 +106,11 @@ function converse(turns: string[], settings: EngineSettings, index: KnowledgeInd
     results.push(result);
     state = result.state;
   }
-  return results;
+  const last = results.at(-1);
+  return {
+    turns: results.map((r) => ({ text: r.text, sourceIds: r.sources.map((s) => s.id), escalated: r.escalation !== null, escalationReason: r.escalation?.reason ?? null, confidence: r.confidence })),
+    lead: { intent: last?.conversationIntent ?? null, ...(last?.state.lead ?? { name: null, email: null, phone: null }) },
+  };
 }
 
 /** Runs every case of a dataset against the engine, following the eval README's pass rules. */
@@ -59,48 +121,8 @@ export function runEvaluation(dataset: EvalDataset, settingsOverride: Partial<En
     defaultPhoneRegion: dataset.business.defaultPhoneRegion ?? 'US',
     ...settingsOverride,
   };
-  const report: EvalReport = {
-    byType: {},
-    byLeadField: { intent: { passed: 0, total: 0 }, name: { passed: 0, total: 0 }, email: { passed: 0, total: 0 }, phone: { passed: 0, total: 0 } },
-    failures: [],
-  };
-  for (const testCase of dataset.cases) {
-    const tally = (report.byType[testCase.type] ??= { passed: 0, total: 0 });
-    tally.total += 1;
-    let detail: string | null = null;
-    if (testCase.type === 'answer') {
-      const [result] = converse([testCase.message], settings, index);
-      const text = result?.text ?? '';
-      if (!testCase.expectContains.some((e) => text.toLowerCase().includes(e.toLowerCase()))) {
-        detail = `"${testCase.message}" → [${result?.sources.map((s) => s.id).join(',') ?? ''}] ${result?.confidence.toFixed(2)} "${text.slice(0, 100)}"`;
-      }
-    } else if (testCase.type === 'lead') {
-      const results = converse(testCase.turns, settings, index);
-      const last = results.at(-1);
-      const got = { intent: last?.conversationIntent ?? null, ...(last?.state.lead ?? { name: null, email: null, phone: null }) };
-      const wrong: string[] = [];
-      for (const field of ['intent', 'name', 'email', 'phone'] as const) {
-        const fieldTally = report.byLeadField[field];
-        fieldTally.total += 1;
-        if (got[field] === testCase.expect[field]) fieldTally.passed += 1;
-        else wrong.push(`${field}: got ${JSON.stringify(got[field])} want ${JSON.stringify(testCase.expect[field])}`);
-      }
-      if (wrong.length > 0) detail = wrong.join('; ');
-    } else if (testCase.type === 'escalate' || testCase.type === 'no_escalate') {
-      const results = converse(testCase.turns, settings, index);
-      const escalated = results.some((r) => r.escalation !== null);
-      if (escalated !== testCase.expectEscalated) {
-        detail = `escalated=${escalated} ${results.map((r) => r.escalation?.reason ?? '-').join(',')} :: ${testCase.turns.join(' | ')}`;
-      }
-    } else if (testCase.type === 'out_of_scope') {
-      const [result] = converse([testCase.message], settings, index);
-      if (!result || result.sources.length > 0 || !HONEST_FALLBACK.test(result.text)) {
-        detail = `"${testCase.message}" → [${result?.sources.map((s) => s.id).join(',') ?? ''}] "${result?.text.slice(0, 100) ?? ''}"`;
-      }
-    }
-    if (detail) report.failures.push({ id: testCase.id, type: testCase.type, detail });
-    else tally.passed += 1;
-  }
+  const report = createEvalReport();
+  for (const testCase of dataset.cases) scoreCase(report, testCase, converse(caseTurns(testCase), settings, index));
   return report;
 }
 

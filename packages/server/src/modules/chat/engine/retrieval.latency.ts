@@ -55,25 +55,41 @@ export function createSyntheticEntries(n: number, seed = 42): KnowledgeEntry[] {
   return entries;
 }
 
+/** Realistic visitor questions about random entries of a corpus: chit-chat around the question, a common word. */
+export function createLatencyQueries(entries: readonly KnowledgeEntry[], count: number, seed = 7): string[] {
+  const random = createRandom(seed);
+  const queries: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const entry = entries[Math.floor(random() * entries.length)];
+    const base = entry?.question ?? entry?.text?.slice(0, 120) ?? 'price';
+    queries.push(`hi there, quick question about ${base.split(' ').slice(0, 6).join(' ')} and the price on weekends?`);
+  }
+  return queries;
+}
+
+/**
+ * Times `search` over `queries` after warming up on the first `warmup` of them (the first searches warm
+ * the JIT and the common-term caches); returns p50/p99 in milliseconds.
+ */
+export function timeSearches(search: (query: string) => unknown, queries: readonly string[], warmup = WARMUP_QUERIES): { p50Ms: number; p99Ms: number } {
+  const timings: number[] = [];
+  queries.forEach((query, i) => {
+    const start = performance.now();
+    search(query);
+    const elapsed = performance.now() - start;
+    if (i >= warmup) timings.push(elapsed);
+  });
+  timings.sort((a, b) => a - b);
+  const at = (q: number): number => timings[Math.min(timings.length - 1, Math.floor(q * timings.length))] ?? 0;
+  return { p50Ms: Number(at(0.5).toFixed(3)), p99Ms: Number(at(0.99).toFixed(3)) };
+}
+
 /** Builds an index of n synthetic entries and times searches of realistic questions; returns p50/p99 in milliseconds. */
 export function measureRetrievalLatency(n: number, queries = 500): { entries: number; buildMs: number; p50Ms: number; p99Ms: number } {
   const entries = createSyntheticEntries(n);
   const buildStart = performance.now();
   const index = buildKnowledgeIndex(entries);
   const buildMs = performance.now() - buildStart;
-  const random = createRandom(7);
-  const timings: number[] = [];
-  for (let i = 0; i < queries + WARMUP_QUERIES; i++) {
-    const entry = entries[Math.floor(random() * entries.length)];
-    const base = entry?.question ?? entry?.text?.slice(0, 120) ?? 'price';
-    // Visitors type a little differently: chit-chat around the question, a common word, a typo.
-    const query = `hi there, quick question about ${base.split(' ').slice(0, 6).join(' ')} and the price on weekends?`;
-    const start = performance.now();
-    index.search(query, 5);
-    const elapsed = performance.now() - start;
-    if (i >= WARMUP_QUERIES) timings.push(elapsed); // the first searches warm the JIT and the common-term caches
-  }
-  timings.sort((a, b) => a - b);
-  const at = (q: number): number => timings[Math.min(timings.length - 1, Math.floor(q * timings.length))] ?? 0;
-  return { entries: n, buildMs: Math.round(buildMs), p50Ms: Number(at(0.5).toFixed(3)), p99Ms: Number(at(0.99).toFixed(3)) };
+  const timing = timeSearches((query) => index.search(query, 5), createLatencyQueries(entries, queries + WARMUP_QUERIES));
+  return { entries: n, buildMs: Math.round(buildMs), ...timing };
 }

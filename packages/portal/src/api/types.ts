@@ -1,0 +1,304 @@
+/** Wire shapes of the portal API (contract section 6), as the portal reads them. */
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  name: string | null;
+  role: string;
+  createdAt: string;
+}
+
+export interface Customer {
+  id: string;
+  name: string;
+  status: 'trial' | 'active' | 'cancelled' | string;
+  trialEndsAt: string;
+  isActive: boolean;
+  trialDaysLeft: number | null;
+  createdAt: string;
+  cancelledAt: string | null;
+}
+
+export interface Session {
+  user: User | null;
+  customer: Customer;
+  csrfToken: string | null;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export type LeadField = 'name' | 'email' | 'phone';
+
+export interface ChatbotSettings {
+  greeting: string;
+  defaultPhoneRegion: string;
+  locale: string;
+  allowedOrigins: string[];
+  leadCapture: { enabled: boolean; fields: LeadField[]; requiredFields: LeadField[]; intents: string[] };
+  escalation: {
+    enabled: boolean; onRequest: boolean; onAnger: boolean; onComplaint: boolean; onLegal: boolean;
+    maxFailedAnswers: number; keywords: string[];
+  };
+  rateLimit: { perVisitorPerMinute: number; perIpPerMinute: number };
+  idleMinutesBeforeEnded: number;
+  intents: { name: string; examples: string[]; captureLead: boolean }[];
+  quickReplies: string[];
+  appearance: { title: string; color: string; position: 'bottom-right' | 'bottom-left'; avatarUrl: string | null };
+  llm: { baseUrl: string; model: string; timeoutMs: number; apiKeySet?: boolean } | null;
+}
+
+export interface Chatbot {
+  id: string;
+  name: string;
+  settings: ChatbotSettings;
+  knowledgeVersion: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface KnowledgeEntry {
+  id: string;
+  chatbotId: string;
+  kind: 'faq' | 'document' | 'curated' | string;
+  title: string;
+  question: string | null;
+  answer: string | null;
+  text: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Source {
+  id: string;
+  title: string;
+}
+
+export interface ChatReply {
+  conversationId: string;
+  conversationToken: string;
+  message: { id: string; role: string; text: string; createdAt: string };
+  intent: string | null;
+  lead?: { captured: boolean; missing: string[] };
+  escalated: boolean;
+  quickReplies?: string[];
+  sources: Source[];
+}
+
+export interface ConversationItem {
+  id: string;
+  chatbotId: string;
+  visitorId: string;
+  status: string;
+  startedAt: string;
+  endedAt: string | null;
+  lastMessageAt: string;
+  messageCount: number;
+  intent: string | null;
+  escalated: boolean;
+  leadId: string | null;
+  pageUrl: string | null;
+  firstMessage: string | null;
+}
+
+export interface Lead {
+  id: string;
+  chatbotId: string;
+  conversationId: string;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  intent: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Escalation {
+  id: string;
+  chatbotId: string;
+  conversationId: string;
+  reason: string;
+  lastMessage: string | null;
+  status: 'open' | 'resolved' | string;
+  createdAt: string;
+  resolvedAt: string | null;
+}
+
+export interface TranscriptMessage {
+  id: string;
+  role: 'visitor' | 'assistant' | 'agent' | 'system' | string;
+  text: string;
+  intent: string | null;
+  createdAt: string;
+  authorName: string | null;
+  sources: Source[];
+  confidence: number | null;
+  rating: { rating: 'up' | 'down'; comment: string | null; updatedAt: string } | null;
+}
+
+export interface ConversationDetail extends ConversationItem {
+  referrer: string | null;
+  locale: string | null;
+  messages: TranscriptMessage[];
+  lead: Lead | null;
+  escalation: Escalation | null;
+}
+
+export interface Review {
+  id: string;
+  chatbotId: string;
+  conversationId: string;
+  messageId: string;
+  question: string;
+  answer: string;
+  sources: Source[];
+  comment: string | null;
+  status: 'open' | 'resolved' | 'dismissed' | string;
+  resolutionEntryId: string | null;
+  createdAt: string;
+  resolvedAt: string | null;
+}
+
+export interface StatsDay {
+  date: string;
+  conversations: number;
+  leads: number;
+  escalations: number;
+  ratingsUp: number;
+  ratingsDown: number;
+}
+
+export interface Stats {
+  since: string;
+  days: StatsDay[];
+  totals: Omit<StatsDay, 'date'>;
+}
+
+// ---- Webhooks (Settings → Webhooks)
+
+export type SigningMode = 'hmac-sha256' | 'shared-secret';
+export type BodyFormat = 'json' | 'form';
+export type PresetId = 'hubspot' | 'salesforce' | 'pipedrive';
+
+/** One mapped value: a source path, a `{{…}}` template, a constant, or (advanced) nested objects/arrays. */
+export type MappingValue =
+  | string
+  | { const: string | number | boolean | null }
+  | { object: Record<string, MappingValue> }
+  | { array: MappingValue[] };
+export type EventMapping = Record<string, MappingValue>;
+export type Mappings = Record<string, EventMapping>;
+
+export interface WebhookHealth {
+  lastSuccessAt: string | null;
+  lastFailureAt: string | null;
+  failingSince: string | null;
+  pending: number;
+}
+
+export interface Webhook {
+  id: string;
+  url: string;
+  events: string[];
+  chatbotId: string | null;
+  signingMode: SigningMode;
+  mappings: Mappings;
+  headers: Record<string, string>;
+  bodyFormat: BodyFormat;
+  preset: PresetId | null;
+  enabled: boolean;
+  disabledReason: string | null;
+  disabledAt: string | null;
+  secretHint: string;
+  previousSecretExpiresAt: string | null;
+  health: WebhookHealth;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface WebhookInput {
+  url: string;
+  events: string[];
+  chatbotId?: string | null;
+  signingMode?: SigningMode;
+  secret?: string;
+  mappings?: Mappings;
+  headers?: Record<string, string>;
+  bodyFormat?: BodyFormat;
+  preset?: PresetId | null;
+  enabled?: boolean;
+}
+
+export interface WebhookPreset {
+  id: PresetId;
+  name: string;
+  /** The URL to fill in; `<…>` parts are the customer's own ids. */
+  urlTemplate: string;
+  bodyFormat: BodyFormat;
+  events: string[];
+  mappings: Mappings;
+  headers: Record<string, string>;
+  instructions: string;
+}
+
+export interface TestResult {
+  deliveryId: string;
+  status: 'succeeded' | 'retrying' | 'failed';
+  statusCode: number | null;
+  latencyMs: number | null;
+  error: string | null;
+  responseExcerpt: string | null;
+}
+
+export interface PreviewResult {
+  payload: Record<string, unknown>;
+  body: string;
+  contentType: string;
+  fromEventId: string | null;
+}
+
+export type DeliveryStatus = 'pending' | 'retrying' | 'succeeded' | 'failed';
+
+export interface Delivery {
+  id: string;
+  webhookId: string;
+  eventId: string;
+  eventType: string;
+  status: DeliveryStatus | string;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError?: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  completedAt?: string | null;
+}
+
+export interface DeliveryAttempt {
+  attemptNumber: number;
+  startedAt: string;
+  statusCode: number | null;
+  latencyMs: number | null;
+  outcome: string;
+  error: string | null;
+  responseExcerpt: string | null;
+  requestHeaders?: Record<string, string>;
+}
+
+/** `GET /api/portal/deliveries/:id`: the delivery with every attempt (there `attempts` is the list, not a count). */
+export interface DeliveryDetail extends Omit<Delivery, 'attempts'> {
+  attempts: DeliveryAttempt[];
+  requestBody: string | null;
+  contentType?: string;
+  event?: { id: string; type: string; createdAt: string };
+}

@@ -1,0 +1,55 @@
+import { Navigate, type RouteObject } from 'react-router';
+import { AppLayout } from './components/layout';
+import { LoginPage, SignupPage } from './pages/auth/auth-pages';
+import { AppearanceTab } from './pages/chatbots/appearance-tab';
+import { ChatbotLayout } from './pages/chatbots/chatbot-layout';
+import { ChatbotsPage } from './pages/chatbots/chatbots-page';
+import { InstallTab } from './pages/chatbots/install-tab';
+import { KnowledgeTab } from './pages/chatbots/knowledge-tab';
+import { SettingsTab } from './pages/chatbots/settings-tab';
+import { ConversationPage, ConversationsPage } from './pages/conversations-pages';
+import { DashboardPage } from './pages/dashboard-page';
+import { EscalationsPage, LeadsPage } from './pages/leads-pages';
+import { NotFoundPage } from './pages/not-found-page';
+import { AccountPage } from './pages/settings/account-page';
+import { IntegrationsPage } from './pages/settings/integrations-page';
+import { WebhookNewPage } from './pages/settings/webhook-new-page';
+import { WebhookPage } from './pages/settings/webhook-page';
+import { WebhooksPage } from './pages/settings/webhooks-page';
+import { TrainingPage } from './pages/training-page';
+
+/** Every page of the portal; the server answers index.html for all of these paths. */
+export const ROUTES: RouteObject[] = [
+  { path: '/login', element: <LoginPage /> },
+  { path: '/signup', element: <SignupPage /> },
+  {
+    element: <AppLayout />,
+    children: [
+      { index: true, element: <DashboardPage /> },
+      { path: 'chatbots', element: <ChatbotsPage /> },
+      {
+        path: 'chatbots/:chatbotId',
+        element: <ChatbotLayout />,
+        children: [
+          { index: true, element: <Navigate to="knowledge" replace /> },
+          { path: 'knowledge', element: <KnowledgeTab /> },
+          { path: 'settings', element: <SettingsTab /> },
+          { path: 'appearance', element: <AppearanceTab /> },
+          { path: 'install', element: <InstallTab /> },
+        ],
+      },
+      { path: 'conversations', element: <ConversationsPage /> },
+      { path: 'conversations/:conversationId', element: <ConversationPage /> },
+      { path: 'leads', element: <LeadsPage /> },
+      { path: 'escalations', element: <EscalationsPage /> },
+      { path: 'training', element: <TrainingPage /> },
+      { path: 'settings', element: <Navigate to="/settings/webhooks" replace /> },
+      { path: 'settings/webhooks', element: <WebhooksPage /> },
+      { path: 'settings/webhooks/new', element: <WebhookNewPage /> },
+      { path: 'settings/webhooks/:webhookId', element: <WebhookPage /> },
+      { path: 'settings/integrations', element: <IntegrationsPage /> },
+      { path: 'settings/account', element: <AccountPage /> },
+      { path: '*', element: <NotFoundPage /> },
+    ],
+  },
+];

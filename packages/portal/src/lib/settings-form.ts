@@ -1,0 +1,114 @@
+import type { Chatbot, ChatbotSettings, LeadField } from '../api/types';
+
+/**
+ * The chatbot settings form edits lists as text (one item per line) and the LLM key as write-only; these
+ * two functions convert between that form and the API's settings object.
+ */
+
+/** Intents the built-in engine detects (server: modules/chat/engine/intents.ts); custom ones are added per chatbot. */
+export const LEAD_INTENT_CHOICES = ['request_quote', 'book_appointment', 'pricing', 'hours', 'location', 'general_question', 'complaint', 'talk_to_human'] as const;
+export const LEAD_FIELDS: LeadField[] = ['name', 'email', 'phone'];
+
+export interface CustomIntentRow { name: string; examples: string; captureLead: boolean }
+
+export interface SettingsFormValues {
+  name: string;
+  greeting: string;
+  locale: string;
+  defaultPhoneRegion: string;
+  allowedOrigins: string;
+  quickReplies: string;
+  leadCapture: { enabled: boolean; fields: LeadField[]; requiredFields: LeadField[]; intents: string[] };
+  escalation: ChatbotSettings['escalation'] & { keywordsText: string };
+  rateLimit: { perVisitorPerMinute: number; perIpPerMinute: number };
+  idleMinutesBeforeEnded: number;
+  customIntents: CustomIntentRow[];
+  llmEnabled: boolean;
+  llm: { baseUrl: string; model: string; timeoutMs: number; apiKey: string; clearApiKey: boolean };
+}
+
+const DEFAULT_LLM_TIMEOUT_MS = 15_000;
+
+/** Splits "one per line" (or comma-separated) text into trimmed, non-empty, unique items. */
+export function splitLines(text: string, { commas = false } = {}): string[] {
+  const parts = text.split(commas ? /[\n,]/ : /\n/).map((part) => part.trim()).filter((part) => part !== '');
+  return [...new Set(parts)];
+}
+
+/** The form's starting values for a chatbot. */
+export function toFormValues(chatbot: Chatbot): SettingsFormValues {
+  const s = chatbot.settings;
+  return {
+    name: chatbot.name,
+    greeting: s.greeting,
+    locale: s.locale,
+    defaultPhoneRegion: s.defaultPhoneRegion,
+    allowedOrigins: s.allowedOrigins.join('\n'),
+    quickReplies: s.quickReplies.join('\n'),
+    leadCapture: { ...s.leadCapture, fields: [...s.leadCapture.fields], requiredFields: [...s.leadCapture.requiredFields], intents: [...s.leadCapture.intents] },
+    escalation: { ...s.escalation, keywordsText: s.escalation.keywords.join(', ') },
+    rateLimit: { ...s.rateLimit },
+    idleMinutesBeforeEnded: s.idleMinutesBeforeEnded,
+    customIntents: s.intents.map((intent) => ({ name: intent.name, examples: intent.examples.join('\n'), captureLead: intent.captureLead })),
+    llmEnabled: s.llm !== null,
+    llm: { baseUrl: s.llm?.baseUrl ?? '', model: s.llm?.model ?? '', timeoutMs: s.llm?.timeoutMs ?? DEFAULT_LLM_TIMEOUT_MS, apiKey: '', clearApiKey: false },
+  };
+}
+
+/** The PATCH body for the form's values: lists parsed, the LLM key sent only when typed (or cleared). */
+export function toUpdateBody(values: SettingsFormValues): { name: string; settings: Record<string, unknown> } {
+  const { keywordsText, ...escalation } = values.escalation;
+  const llm = values.llmEnabled
+    ? {
+      baseUrl: values.llm.baseUrl.trim(),
+      model: values.llm.model.trim(),
+      timeoutMs: Number(values.llm.timeoutMs),
+      ...(values.llm.apiKey.trim() !== '' ? { apiKey: values.llm.apiKey.trim() } : values.llm.clearApiKey ? { apiKey: null } : {}),
+    }
+    : null;
+  return {
+    name: values.name.trim(),
+    settings: {
+      greeting: values.greeting.trim(),
+      locale: values.locale.trim(),
+      defaultPhoneRegion: values.defaultPhoneRegion.trim().toUpperCase(),
+      allowedOrigins: splitLines(values.allowedOrigins, { commas: true }).map((origin) => origin.replace(/\/+$/, '')),
+      quickReplies: splitLines(values.quickReplies),
+      leadCapture: {
+        enabled: values.leadCapture.enabled,
+        fields: LEAD_FIELDS.filter((f) => values.leadCapture.fields.includes(f)),
+        requiredFields: LEAD_FIELDS.filter((f) => values.leadCapture.requiredFields.includes(f) && values.leadCapture.fields.includes(f)),
+        intents: [...new Set(values.leadCapture.intents)],
+      },
+      escalation: { ...escalation, maxFailedAnswers: Number(escalation.maxFailedAnswers), keywords: splitLines(keywordsText, { commas: true }) },
+      rateLimit: { perVisitorPerMinute: Number(values.rateLimit.perVisitorPerMinute), perIpPerMinute: Number(values.rateLimit.perIpPerMinute) },
+      idleMinutesBeforeEnded: Number(values.idleMinutesBeforeEnded),
+      intents: values.customIntents
+        .filter((row) => row.name.trim() !== '')
+        .map((row) => ({ name: row.name.trim(), examples: splitLines(row.examples), captureLead: row.captureLead })),
+      llm,
+    },
+  };
+}
+
+/** API field paths (`body.settings.rateLimit.perIpPerMinute`) → form field names (`rateLimit.perIpPerMinute`). */
+export function toFormFieldName(apiField: string): string | null {
+  if (apiField === 'body.name') return 'name';
+  const path = apiField.replace(/^body\.settings\.?/, '');
+  if (path === apiField) return null;
+  const [head, ...rest] = path.split('.');
+  switch (head) {
+    case 'greeting': case 'locale': case 'defaultPhoneRegion': case 'allowedOrigins': case 'quickReplies': case 'idleMinutesBeforeEnded':
+      return head;
+    case 'leadCapture': case 'rateLimit':
+      return rest[0] ? `${head}.${rest[0]}` : head;
+    case 'escalation':
+      return rest[0] === 'keywords' ? 'escalation.keywordsText' : rest[0] ? `escalation.${rest[0]}` : 'escalation';
+    case 'intents':
+      return rest[0] !== undefined ? `customIntents.${rest[0]}.${rest[1] === 'examples' ? 'examples' : 'name'}` : 'customIntents';
+    case 'llm':
+      return rest[0] ? `llm.${rest[0]}` : 'llm.baseUrl';
+    default:
+      return null;
+  }
+}

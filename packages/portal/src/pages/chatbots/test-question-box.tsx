@@ -1,0 +1,50 @@
+import { useMutation } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api } from '../../api/client';
+import { ErrorNotice } from '../../components/ui';
+import { humanize } from '../../lib/format';
+
+/** What `POST /api/portal/chatbots/:id/test-question` answers: the bot's reply, without recording a conversation. */
+export interface TestAnswer {
+  answer: string;
+  answered: boolean;
+  confidence: number;
+  intent: string | null;
+  sources: { id: string; title: string }[];
+  escalation: { reason: string } | null;
+}
+
+/** Asks the chatbot a question the way a visitor would, and shows the answer with the entries it came from. */
+export function TestQuestionBox({ chatbotId, initialQuestion = '', compact = false }: { chatbotId: string; initialQuestion?: string; compact?: boolean }) {
+  const [question, setQuestion] = useState(initialQuestion);
+  const ask = useMutation({
+    mutationFn: (text: string) => api.post<TestAnswer>(`/api/portal/chatbots/${chatbotId}/test-question`, { question: text }),
+  });
+  const inputId = `test-question-${chatbotId}${compact ? '-c' : ''}`;
+  return (
+    <section className={compact ? 'test-question compact' : 'card test-question'} aria-label="Test a question">
+      {compact ? null : <h2>Test a question</h2>}
+      {compact ? null : <p className="muted small">See what the bot answers now. Nothing is recorded and no webhook fires.</p>}
+      <form onSubmit={(e) => { e.preventDefault(); if (question.trim()) ask.mutate(question.trim()); }} className="inline-form">
+        <label htmlFor={inputId} className="visually-hidden">Question</label>
+        <input id={inputId} value={question} onChange={(e) => setQuestion(e.target.value)} placeholder="e.g. What are your opening hours?" maxLength={2000} />
+        <button type="submit" className="button" disabled={ask.isPending || question.trim() === ''}>{ask.isPending ? 'Asking…' : compact ? 'Re-check' : 'Ask'}</button>
+      </form>
+      <ErrorNotice error={ask.error} />
+      {ask.data ? (
+        <div className="test-answer" aria-live="polite">
+          <p className="bubble bubble-bot">{ask.data.answer}</p>
+          <p className="small">
+            {ask.data.sources.length > 0
+              ? <>From: {ask.data.sources.map((s) => <span key={s.id} className="source-chip">{s.title}</span>)}</>
+              : <span className="text-warn">No knowledge entry matched: the bot says it does not know.</span>}
+          </p>
+          <p className="muted small">
+            Intent: {humanize(ask.data.intent)} · confidence {Math.round(ask.data.confidence * 100)}%
+            {ask.data.escalation ? ` · would hand off to a human (${humanize(ask.data.escalation.reason)})` : ''}
+          </p>
+        </div>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,132 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useForm } from 'react-hook-form';
+import { api } from '../../api/client';
+import { SESSION_KEY, useSession } from '../../api/session';
+import type { ApiKey, Customer, Page, Session } from '../../api/types';
+import { CopyButton, EmptyState, ErrorNotice, Field, Loading, Notice, PageHeader, StatusBadge } from '../../components/ui';
+import { formatDate, formatDateTime, formatRelative } from '../../lib/format';
+
+export const API_KEYS_KEY = ['/api/portal/api-keys'] as const;
+
+/** Creates an API key and shows it once. */
+export function CreateApiKeyForm({ defaultName = '' }: { defaultName?: string }) {
+  const queryClient = useQueryClient();
+  const { register, handleSubmit, reset, formState: { errors } } = useForm<{ name: string }>({ defaultValues: { name: defaultName } });
+  const create = useMutation({
+    mutationFn: (name: string) => api.post<ApiKey & { key: string }>('/api/portal/api-keys', { name }),
+    onSuccess: () => {
+      reset({ name: defaultName });
+      void queryClient.invalidateQueries({ queryKey: API_KEYS_KEY });
+    },
+  });
+  return (
+    <>
+      <form className="inline-form" onSubmit={handleSubmit((v) => create.mutate(v.name.trim()))} noValidate>
+        <Field id="key-name" label="Key name" hint="Where you will use it, e.g. “Zapier”." error={errors.name?.message}>
+          <input id="key-name" {...register('name', { required: 'Name the key.', maxLength: { value: 80, message: 'At most 80 characters.' } })} />
+        </Field>
+        <button type="submit" className="button button-primary" disabled={create.isPending}>{create.isPending ? 'Creating…' : 'Create API key'}</button>
+      </form>
+      <ErrorNotice error={create.error} />
+      {create.data ? (
+        <div className="secret-once" role="status">
+          <p><strong>Copy your new key now.</strong> It is shown only this once; we store only a hash of it.</p>
+          <div className="snippet"><pre><code>{create.data.key}</code></pre><CopyButton text={create.data.key} /></div>
+        </div>
+      ) : null}
+    </>
+  );
+}
+
+export function ApiKeysTable() {
+  const queryClient = useQueryClient();
+  const keys = useQuery({ queryKey: API_KEYS_KEY, queryFn: () => api.get<Page<ApiKey>>('/api/portal/api-keys') });
+  const revoke = useMutation({
+    mutationFn: (id: string) => api.delete(`/api/portal/api-keys/${id}`),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: API_KEYS_KEY }),
+  });
+  if (keys.isPending) return <Loading />;
+  if (keys.isError) return <ErrorNotice error={keys.error} />;
+  if (keys.data.items.length === 0) return <EmptyState title="No API keys"><p>Create one for Zapier or your own scripts.</p></EmptyState>;
+  return (
+    <div className="table-wrap">
+      <ErrorNotice error={revoke.error} />
+      <table>
+        <thead><tr><th scope="col">Name</th><th scope="col">Key</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Status</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
+        <tbody>
+          {keys.data.items.map((key) => (
+            <tr key={key.id}>
+              <td>{key.name}</td>
+              <td><code>{key.prefix}…</code></td>
+              <td>{formatDate(key.createdAt)}</td>
+              <td>{key.lastUsedAt ? formatRelative(key.lastUsedAt) : 'never'}</td>
+              <td>{key.revokedAt ? <StatusBadge status="disabled" label={`Revoked ${formatDate(key.revokedAt)}`} /> : <StatusBadge status="active" label="Active" />}</td>
+              <td>
+                {key.revokedAt ? null : (
+                  <button type="button" className="button button-small button-danger" disabled={revoke.isPending}
+                    onClick={() => { if (window.confirm(`Revoke “${key.name}”? Anything using it stops working at once.`)) revoke.mutate(key.id); }}>
+                    Revoke
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function CancelAccount({ customer }: { customer: Customer }) {
+  const queryClient = useQueryClient();
+  const [confirmText, setConfirmText] = useState('');
+  const cancel = useMutation({
+    mutationFn: () => api.post<Customer>('/api/portal/account/cancel'),
+    onSuccess: (updated) => queryClient.setQueryData<Session | null>(SESSION_KEY, (old) => (old ? { ...old, customer: updated } : old)),
+  });
+  if (customer.status === 'cancelled') return <Notice kind="info">This account was cancelled on {formatDate(customer.cancelledAt)}. Your data is kept; contact us to re-activate.</Notice>;
+  return (
+    <form onSubmit={(e) => { e.preventDefault(); cancel.mutate(); }}>
+      <p className="muted small">Your chatbots stop answering at once. Your knowledge base, conversations and leads are kept.</p>
+      <label htmlFor="cancel-confirm">Type CANCEL to confirm</label>
+      <input id="cancel-confirm" value={confirmText} onChange={(e) => setConfirmText(e.target.value)} autoComplete="off" />
+      <ErrorNotice error={cancel.error} />
+      <button type="submit" className="button button-danger" disabled={confirmText !== 'CANCEL' || cancel.isPending}>Cancel my account</button>
+    </form>
+  );
+}
+
+export function AccountPage() {
+  const session = useSession();
+  if (!session.data) return <Loading />;
+  const { user, customer } = session.data;
+  return (
+    <>
+      <PageHeader title="Account" />
+      <section className="card">
+        <h2>{customer.name}</h2>
+        <dl className="details">
+          <dt>Plan</dt>
+          <dd>
+            {customer.status === 'trial' ? (customer.isActive ? `Free trial, ${customer.trialDaysLeft ?? 0} day(s) left (ends ${formatDateTime(customer.trialEndsAt)})` : `Trial ended ${formatDate(customer.trialEndsAt)}`)
+              : customer.status === 'active' ? 'Active' : 'Cancelled'}
+          </dd>
+          <dt>Account id</dt><dd><code>{customer.id}</code></dd>
+          {user ? <><dt>You</dt><dd>{user.name ? `${user.name} · ` : ''}{user.email}</dd></> : null}
+          <dt>Member since</dt><dd>{formatDate(customer.createdAt)}</dd>
+        </dl>
+      </section>
+      <section className="card">
+        <h2>API keys</h2>
+        <p className="muted small">For Zapier and your own scripts: send <code>Authorization: Bearer &lt;key&gt;</code> to <code>/api/portal/…</code>. A key can do everything you can, except cancel the account.</p>
+        <CreateApiKeyForm />
+        <ApiKeysTable />
+      </section>
+      <section className="card danger-zone">
+        <h2>Cancel account</h2>
+        <CancelAccount customer={customer} />
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { buildApp } from '../app.js';
+import { loadConfig } from '../config.js';
+import { openDatabase } from '../db/database.js';
+import { migrateToLatest } from '../db/migrate.js';
+
+/**
+ * The real app on 127.0.0.1 and a throw-away database, for `npm run eval` and `npm run bench`: a fresh
+ * SQLite file under the OS temp folder, or a fresh schema in a PostgreSQL database that is dropped on close.
+ */
+
+export interface LocalApp {
+  /** `http://127.0.0.1:<port>` */
+  baseUrl: string;
+  databaseKind: 'sqlite' | 'postgres';
+  close(): Promise<void>;
+}
+
+export interface LocalAppOptions {
+  /** A `postgres://` URL to create a scratch schema in; SQLite when absent. */
+  postgresUrl?: string | undefined;
+  /** Extra settings, as environment variable names (FC_TRUST_PROXY, LOG_LEVEL, …). */
+  env?: Record<string, string>;
+}
+
+const POSTGRES_CONNECT_TIMEOUT_MS = 2_000;
+
+async function runAdminQuery(url: string, query: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS });
+  await client.connect();
+  try {
+    await client.query(query);
+  } finally {
+    await client.end();
+  }
+}
+
+/** True when a PostgreSQL server answers at `url` (used to skip PostgreSQL scenarios cleanly). */
+export async function isPostgresReachable(url: string): Promise<boolean> {
+  try {
+    await runAdminQuery(url, 'select 1');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts the app on 127.0.0.1 on a free port, on a fresh database. */
+export async function startLocalApp(options: LocalAppOptions = {}): Promise<LocalApp> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'fc-local-'));
+  let databaseUrl = `sqlite:${path.join(dataDir, 'local.db')}`;
+  let dropSchema = async (): Promise<void> => undefined;
+  if (options.postgresUrl) {
+    const schema = `fc_local_${randomBytes(6).toString('hex')}`;
+    await runAdminQuery(options.postgresUrl, `create schema ${schema}`);
+    const url = new URL(options.postgresUrl);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    databaseUrl = url.toString();
+    dropSchema = () => runAdminQuery(options.postgresUrl as string, `drop schema if exists ${schema} cascade`);
+  }
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: databaseUrl,
+    FC_DATA_DIR: dataDir,
+    FC_SECRET_KEY: randomBytes(32).toString('hex'),
+    FC_SEED_DEMO: 'false',
+    FC_DELIVERY_WORKER: 'off',
+    LOG_LEVEL: 'warn',
+    ...options.env,
+  });
+  const database = openDatabase(config.database);
+  await migrateToLatest(database.db);
+  const app = await buildApp({ config, database });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('the local app is not listening on a TCP port');
+  return {
+    baseUrl: `http://127.0.0.1:${address.port}`,
+    databaseKind: database.dialect,
+    async close() {
+      await app.close();
+      await database.close();
+      await dropSchema();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

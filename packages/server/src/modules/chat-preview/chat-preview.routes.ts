@@ -1,0 +1,30 @@
+import { MAX_MESSAGE_CHARS } from '@fc/contracts';
+import { Type } from '@sinclair/typebox';
+import { requireAuth } from '../../http/auth.js';
+import type { App } from '../../http/types.js';
+import { IdParams } from '../accounts/accounts.schemas.js';
+import type { ChatDeps } from '../chat/chat.service.js';
+import { previewAnswer } from './chat-preview.service.js';
+
+const PreviewReply = Type.Object({
+  answer: Type.String(),
+  answered: Type.Boolean(),
+  confidence: Type.Number(),
+  intent: Type.Union([Type.String(), Type.Null()]),
+  sources: Type.Array(Type.Object({ id: Type.String(), title: Type.String() })),
+  escalation: Type.Union([Type.Object({ reason: Type.String() }), Type.Null()]),
+});
+
+/** POST /api/portal/chatbots/:id/test-question: the bot's answer to one question, recorded nowhere. */
+export function registerChatPreviewRoutes(app: App, deps: ChatDeps): void {
+  app.post('/api/portal/chatbots/:id/test-question', {
+    schema: {
+      params: IdParams,
+      body: Type.Object({ question: Type.String({ minLength: 1, maxLength: MAX_MESSAGE_CHARS }) }, { additionalProperties: false }),
+      response: { 200: PreviewReply },
+    },
+  }, async (request) => {
+    const auth = requireAuth(request);
+    return previewAnswer(deps, auth.customerId, request.params.id, request.body.question);
+  });
+}

@@ -1,0 +1,126 @@
+import { Type } from '@sinclair/typebox';
+import type { ServerResponse } from 'node:http';
+import type { App, RouteDeps } from '../../http/types.js';
+import { AppError } from '../../lib/errors.js';
+import { toWireTime } from '../../lib/time.js';
+import { findChatTarget, findConversationById, listMessages, type MessageRow } from '../chat/chat.repository.js';
+import { assertOrigin, readConversationToken } from '../chat/chat.routes.js';
+import { isTokenValid } from '../chat/chat.service.js';
+import type { LiveBus, LiveMessage } from './live-bus.js';
+
+/** Proxies and load balancers drop connections that stay silent for about a minute; a comment keeps ours open. */
+const HEARTBEAT_INTERVAL_MS = 15_000;
+/** Tells EventSource-style clients how soon to reconnect after a drop. */
+const RECONNECT_HINT_MS = 3_000;
+/** A visitor with many tabs is fine; thousands of streams on one conversation is abuse. */
+const MAX_STREAMS_PER_CONVERSATION = 10;
+const OPENS_PER_IP_PER_MINUTE = 60;
+const MESSAGE_ID_PATTERN = '^msg_[A-Za-z0-9_-]{8,40}$';
+
+/** Maps a stored message row to what the live stream sends. */
+export function toLiveMessage(row: MessageRow): LiveMessage {
+  return {
+    conversationId: row.conversation_id,
+    seq: row.seq,
+    message: { id: row.id, role: row.role, text: row.text, createdAt: toWireTime(row.created_at), authorName: row.author_name },
+  };
+}
+
+/**
+ * GET /api/public/conversations/:id/events (contract section 3): Server-Sent Events of the conversation's new
+ * messages — an agent's reply, or the bot's answers in another tab. Each event is `event: message`, `id:
+ * <msg id>`, `data: <ChatMessage>`. `?after=<msg id>` (or Last-Event-ID) first replays what came after that
+ * message, so a reconnecting client misses nothing; the subscription starts before the replay query, so a
+ * message committed in between is sent exactly once.
+ */
+export function registerLiveRoutes(app: App, { database }: RouteDeps, bus: LiveBus): void {
+  const { db } = database;
+  const openStreams = new Set<ServerResponse>();
+  const streamsPerConversation = new Map<string, number>();
+
+  // Open streams never go idle, so the server would wait for them forever on shutdown: end them first.
+  app.addHook('preClose', async () => {
+    for (const stream of openStreams) stream.end();
+  });
+
+  app.get('/api/public/conversations/:id/events', {
+    config: { rateLimit: { max: OPENS_PER_IP_PER_MINUTE, timeWindow: '1 minute' } },
+    schema: {
+      params: Type.Object({ id: Type.String({ pattern: '^conv_[A-Za-z0-9_-]{8,40}$' }) }),
+      querystring: Type.Object({ after: Type.Optional(Type.String({ pattern: MESSAGE_ID_PATTERN })), token: Type.Optional(Type.String({ maxLength: 128 })) }, { additionalProperties: false }),
+    },
+  }, async (request, reply) => {
+    const conversationId = request.params.id;
+    const conversation = await findConversationById(db, conversationId);
+    if (!conversation || !isTokenValid(conversation, readConversationToken(request))) {
+      throw new AppError('not_found', 'Conversation not found, or the conversation token does not match.');
+    }
+    const target = await findChatTarget(db, conversation.chatbot_id);
+    if (target) assertOrigin(request, target);
+
+    const lastEventId = request.headers['last-event-id'];
+    const afterId = request.query.after ?? (typeof lastEventId === 'string' && new RegExp(MESSAGE_ID_PATTERN).test(lastEventId) ? lastEventId : undefined);
+    let afterSeq: number;
+    if (afterId) {
+      const after = await db.selectFrom('messages').select('seq').where('conversation_id', '=', conversationId).where('id', '=', afterId).executeTakeFirst();
+      if (!after) throw new AppError('not_found', 'No such message in this conversation.');
+      afterSeq = after.seq;
+    } else {
+      const latest = await db.selectFrom('messages').select('seq').where('conversation_id', '=', conversationId).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+      afterSeq = latest?.seq ?? 0;
+    }
+    const streamCount = streamsPerConversation.get(conversationId) ?? 0;
+    if (streamCount >= MAX_STREAMS_PER_CONVERSATION) throw new AppError('rate_limited', 'Too many live streams are open for this conversation; close another tab and retry.');
+
+    // Subscribe (holding events) and read the replay before answering: the client sees the response headers
+    // only once nothing can slip past it, and a failure here is still an ordinary problem response.
+    let held: LiveMessage[] | null = [];
+    let send: (event: LiveMessage) => void = () => undefined;
+    const unsubscribe = await bus.subscribe(conversationId, (event) => (held ? held.push(event) : send(event)));
+    let replay: MessageRow[];
+    try {
+      replay = await listMessages(db, conversationId, afterSeq);
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+
+    reply.hijack();
+    const stream = reply.raw;
+    stream.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>),
+      'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no',
+    });
+    stream.write(`retry: ${RECONNECT_HINT_MS}\n\n`);
+    openStreams.add(stream);
+    streamsPerConversation.set(conversationId, streamCount + 1);
+    const heartbeat = setInterval(() => {
+      if (!stream.writableEnded) stream.write(': heartbeat\n\n');
+    }, HEARTBEAT_INTERVAL_MS);
+    let isClosed = false;
+    const cleanup = (): void => {
+      if (isClosed) return;
+      isClosed = true;
+      clearInterval(heartbeat);
+      unsubscribe();
+      openStreams.delete(stream);
+      const remaining = (streamsPerConversation.get(conversationId) ?? 1) - 1;
+      if (remaining > 0) streamsPerConversation.set(conversationId, remaining);
+      else streamsPerConversation.delete(conversationId);
+    };
+    stream.on('close', cleanup);
+    stream.on('error', cleanup);
+    if (request.raw.socket.destroyed) cleanup();
+
+    const sentSeqs = new Set<number>();
+    send = (event) => {
+      if (event.seq <= afterSeq || sentSeqs.has(event.seq) || isClosed || stream.writableEnded) return;
+      sentSeqs.add(event.seq);
+      stream.write(`id: ${event.message.id}\nevent: message\ndata: ${JSON.stringify(event.message)}\n\n`);
+    };
+    for (const row of replay) send(toLiveMessage(row));
+    const buffered = held.sort((a, b) => a.seq - b.seq);
+    held = null;
+    buffered.forEach(send);
+  });
+}

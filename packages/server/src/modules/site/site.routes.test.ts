@@ -1,0 +1,84 @@
+import { gunzipSync } from 'node:zlib';
+import Fastify from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../http/types.js';
+import { createTestApp, createTestConfig, type TestContext } from '../../test/harness.js';
+import { buildWidgetForTests } from '../../test/widget-build.js';
+import { registerSiteRoutes } from './site.routes.js';
+
+describe('site: widget script, demo page, status page', () => {
+  let ctx: TestContext;
+
+  beforeAll(async () => {
+    buildWidgetForTests();
+    ctx = await createTestApp();
+  });
+  afterAll(async () => {
+    await ctx.close();
+  });
+
+  it('serves /widget.js cross-origin as JavaScript, revalidated by ETag and compressed', async () => {
+    const response = await ctx.app.inject({ method: 'GET', url: '/widget.js' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(response.headers['cross-origin-resource-policy']).toBe('cross-origin');
+    expect(response.headers['cache-control']).toContain('max-age=300');
+    expect(response.body).toContain('FusionChatalyst');
+    expect(response.body).not.toMatch(/\beval\(|new Function\(|innerHTML|insertAdjacentHTML|document\.write/);
+
+    const etag = String(response.headers.etag);
+    const revalidated = await ctx.app.inject({ method: 'GET', url: '/widget.js', headers: { 'if-none-match': etag } });
+    expect(revalidated.statusCode).toBe(304);
+    expect(revalidated.body).toBe('');
+
+    const gzipped = await ctx.app.inject({ method: 'GET', url: '/widget.js', headers: { 'accept-encoding': 'gzip, deflate' } });
+    expect(gzipped.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gzipped.rawPayload).toString()).toBe(response.body);
+    // The budget the issue sets: a chat widget a small business can afford to put on every page.
+    expect(gzipped.rawPayload.length).toBeLessThan(12 * 1024);
+  });
+
+  it('serves /widget.<hash>.js as immutable, and sends an old hash to the current script', async () => {
+    const etag = String((await ctx.app.inject({ method: 'GET', url: '/widget.js' })).headers.etag);
+    const hash = /"([a-f0-9]+)"/.exec(etag)?.[1];
+    const versioned = await ctx.app.inject({ method: 'GET', url: `/widget.${hash}.js` });
+    expect(versioned.statusCode).toBe(200);
+    expect(versioned.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    const stale = await ctx.app.inject({ method: 'GET', url: '/widget.0123456789ab.js' });
+    expect(stale.statusCode).toBe(302);
+    expect(stale.headers.location).toBe('/widget.js');
+  });
+
+  it('serves the demo page embedding the demo chatbot with one script tag and no inline script', async () => {
+    const response = await ctx.app.inject({ method: 'GET', url: '/demo' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toContain('text/html');
+    expect(response.body).toContain('<script src="/widget.js" data-chatbot-id="bot_demoAcmePlumbing" async></script>');
+    expect(response.body.match(/<script(?![^>]*\ssrc=)[^>]*>/g)).toBeNull();
+    expect(response.headers['content-security-policy']).toContain("script-src 'self'");
+  });
+
+  it('serves the status page and a history that already holds the startup sample', async () => {
+    const page = await ctx.app.inject({ method: 'GET', url: '/status' });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<script src="/site/status.js"></script>');
+    const script = await ctx.app.inject({ method: 'GET', url: '/site/status.js' });
+    expect(script.headers['content-type']).toContain('text/javascript');
+    const history = await ctx.app.inject({ method: 'GET', url: '/status/history' });
+    expect(history.statusCode).toBe(200);
+    const body = history.json();
+    expect(body.intervalSeconds).toBe(60);
+    expect(body.samples[0]).toMatchObject({ status: 'ok', at: expect.stringMatching(/Z$/), latencyMs: expect.any(Number) });
+    expect(body.uptime.lastHour).toBe(1);
+  });
+
+  it('answers 503 with a problem, not a crash, when the widget has not been built', async () => {
+    const app = Fastify() as unknown as App;
+    registerSiteRoutes(app, { config: createTestConfig(), database: ctx.database }, { widgetFile: '/nonexistent/widget.js' });
+    const response = await app.inject({ method: 'GET', url: '/widget.js' });
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    expect(response.json()).toMatchObject({ status: 503, code: 'widget_not_built', detail: expect.stringContaining('npm run build') });
+    await app.close();
+  });
+});

@@ -1,0 +1,79 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+
+const DAY_MS = 86_400_000;
+
+export interface StatsDay {
+  date: string;
+  conversations: number;
+  leads: number;
+  escalations: number;
+  ratingsUp: number;
+  ratingsDown: number;
+}
+
+export interface StatsView {
+  since: string;
+  days: StatsDay[];
+  totals: Omit<StatsDay, 'date'>;
+}
+
+type Counter = Exclude<keyof StatsDay, 'date'>;
+
+/** The first UTC day of a `days`-long window ending today. */
+export function windowStart(days: number, now = Date.now()): string {
+  const today = Math.floor(now / DAY_MS) * DAY_MS;
+  return new Date(today - (days - 1) * DAY_MS).toISOString();
+}
+
+/**
+ * Daily counts for the dashboard: conversations started, leads, escalations and answer ratings per UTC day.
+ * Timestamps are stored as fixed-width ISO text on both databases, so the day is its first ten characters.
+ */
+export async function getStats(db: Kysely<Database>, customerId: string, filter: { days: number; chatbotId?: string | undefined }, now = Date.now()): Promise<StatsView> {
+  const since = windowStart(filter.days, now);
+  const day = (column: string) => sql<string>`substr(${sql.ref(column)}, 1, 10)`;
+
+  const countByDay = async (table: 'conversations' | 'leads' | 'escalations', column: 'started_at' | 'created_at') => {
+    let query = db.selectFrom(table as 'leads')
+      .select([day(column).as('day'), (eb) => eb.fn.countAll<string | number>().as('n')])
+      .where('customer_id', '=', customerId)
+      .where(column as 'created_at', '>=', since);
+    if (filter.chatbotId) query = query.where('chatbot_id', '=', filter.chatbotId);
+    return query.groupBy(day(column)).execute();
+  };
+  let ratingsQuery = db.selectFrom('ratings')
+    .select([day('created_at').as('day'), 'rating', (eb) => eb.fn.countAll<string | number>().as('n')])
+    .where('customer_id', '=', customerId)
+    .where('created_at', '>=', since);
+  if (filter.chatbotId) ratingsQuery = ratingsQuery.where('chatbot_id', '=', filter.chatbotId);
+
+  const [conversations, leads, escalations, ratings] = await Promise.all([
+    countByDay('conversations', 'started_at'),
+    countByDay('leads', 'created_at'),
+    countByDay('escalations', 'created_at'),
+    ratingsQuery.groupBy([day('created_at'), 'rating']).execute(),
+  ]);
+
+  const byDate = new Map<string, StatsDay>();
+  for (let i = 0; i < filter.days; i += 1) {
+    const date = new Date(Date.parse(since) + i * DAY_MS).toISOString().slice(0, 10);
+    byDate.set(date, { date, conversations: 0, leads: 0, escalations: 0, ratingsUp: 0, ratingsDown: 0 });
+  }
+  const add = (rows: { day: string; n: string | number }[], counter: Counter) => {
+    for (const row of rows) {
+      const bucket = byDate.get(row.day);
+      if (bucket) bucket[counter] += Number(row.n);
+    }
+  };
+  add(conversations, 'conversations');
+  add(leads, 'leads');
+  add(escalations, 'escalations');
+  add(ratings.filter((r) => r.rating === 'up'), 'ratingsUp');
+  add(ratings.filter((r) => r.rating === 'down'), 'ratingsDown');
+
+  const days = [...byDate.values()];
+  const totals = { conversations: 0, leads: 0, escalations: 0, ratingsUp: 0, ratingsDown: 0 };
+  for (const d of days) for (const key of Object.keys(totals) as Counter[]) totals[key] += d[key];
+  return { since: `${since.slice(0, 19)}Z`, days, totals };
+}

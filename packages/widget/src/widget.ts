@@ -1,0 +1,659 @@
+import type { ChatMessage, SystemChatReply, WidgetConfig } from '@fc/contracts';
+import { ApiError, createChatApi } from './api-client.js';
+import { splitLinks } from './linkify.js';
+import { openVisitorStore } from './visitor-store.js';
+import { WIDGET_CSS } from './widget-styles.js';
+
+declare const __FC_VERSION__: string;
+
+/** The one global the widget defines, so a host page can open or close the chat from its own buttons. */
+interface FusionChatalystApi {
+  version: string;
+  open(): void;
+  close(): void;
+}
+
+declare global {
+  interface Window {
+    FusionChatalyst?: FusionChatalystApi;
+  }
+}
+
+type Role = ChatMessage['role'];
+
+const MAX_MESSAGE_CHARS = 2000;
+const MAX_CONTEXT_CHARS = 2048;
+const LIVE_RETRY_MAX_MS = 30_000;
+const DEFAULT_COLOR = '#2563eb';
+const ICONS = {
+  chat: 'M20 2H4a2 2 0 0 0-2 2v18l4-4h14a2 2 0 0 0 2-2V4a2 2 0 0 0-2-2z',
+  close: 'M19 6.41 17.59 5 12 10.59 6.41 5 5 6.41 10.59 12 5 17.59 6.41 19 12 13.41 17.59 19 19 17.59 13.41 12z',
+  send: 'M2.01 21 23 12 2.01 3 2 10l15 2-15 2z',
+  thumb: 'M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z',
+};
+/** Lead fields the bot may ask for: label, input type and autocomplete token. */
+const LEAD_FIELDS: Record<string, [string, string, string]> = {
+  name: ['Your name', 'text', 'name'],
+  email: ['Email', 'email', 'email'],
+  phone: ['Phone', 'tel', 'tel'],
+};
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className = '', text = ''): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text) node.textContent = text;
+  return node;
+}
+
+function icon(path: string): SVGSVGElement {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  const shape = document.createElementNS(ns, 'path');
+  shape.setAttribute('d', path);
+  svg.append(shape);
+  return svg;
+}
+
+function button(className: string, label: string, onClick: () => void, content?: string | SVGSVGElement): HTMLButtonElement {
+  const node = el('button', className);
+  node.type = 'button';
+  if (content === undefined) node.textContent = label;
+  else {
+    node.setAttribute('aria-label', label);
+    node.append(content);
+  }
+  node.addEventListener('click', onClick);
+  return node;
+}
+
+/** Renders text with clickable http(s) links; every run goes in as text, never as HTML. */
+function setRichText(target: HTMLElement, text: string): void {
+  target.textContent = '';
+  for (const part of splitLinks(text)) {
+    if (!part.href) {
+      target.append(part.text);
+      continue;
+    }
+    const link = el('a', '', part.text);
+    link.href = part.href;
+    link.target = '_blank';
+    link.rel = 'noopener noreferrer';
+    target.append(link);
+  }
+}
+
+/** Picks black or white text for the accent colour, so a pale brand colour stays readable. */
+function readableOn(hex: string): string {
+  const full = hex.length === 4 ? hex.replace(/[0-9a-f]/gi, '$&$&') : hex;
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(full.slice(i, i + 2), 16) / 255) as [number, number, number];
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.6 ? '#111827' : '#fff';
+}
+
+function clip(value: string): string {
+  return value.slice(0, MAX_CONTEXT_CHARS);
+}
+
+function findOwnScript(): HTMLScriptElement | null {
+  // currentScript is set while a classic script (async included) first runs; the fallback covers odd loaders.
+  const current = document.currentScript;
+  if (current instanceof HTMLScriptElement && current.dataset.chatbotId) return current;
+  return document.querySelector<HTMLScriptElement>('script[data-chatbot-id][src*="widget"]');
+}
+
+function startWidget(script: HTMLScriptElement, chatbotId: string): void {
+  const api = createChatApi(new URL(script.src, location.href).origin, chatbotId);
+  const store = openVisitorStore(chatbotId);
+  const state = store.state;
+
+  let config: WidgetConfig | null = null;
+  let isOpen = false;
+  let isBusy = false;
+  let hasTranscript = false;
+  let unread = 0;
+  let lastMessageId: string | null = null;
+  let live: AbortController | null = null;
+  // Messages this tab already shows, and texts it sent whose ids it never learns: the live stream echoes both.
+  const shownIds = new Set<string>();
+  const sentTexts: string[] = [];
+  let heldLive: ChatMessage[] = [];
+
+  const host = document.createElement('fusionchatalyst-widget');
+  const shadow = host.attachShadow({ mode: 'open' });
+  if ('adoptedStyleSheets' in shadow && typeof CSSStyleSheet.prototype.replaceSync === 'function') {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(WIDGET_CSS);
+    shadow.adoptedStyleSheets = [sheet];
+  } else {
+    shadow.append(el('style', '', WIDGET_CSS));
+  }
+
+  const root = el('div', 'fc');
+  const launcher = button('launch', 'Open chat', () => (isOpen ? close() : open()), icon(ICONS.chat));
+  launcher.setAttribute('aria-expanded', 'false');
+  launcher.setAttribute('aria-controls', 'fc-panel');
+  const badge = el('span', 'badge');
+  badge.hidden = true;
+  badge.setAttribute('aria-hidden', 'true');
+  launcher.append(badge);
+
+  const panel = el('section', 'panel');
+  panel.id = 'fc-panel';
+  panel.hidden = true;
+  panel.setAttribute('role', 'dialog');
+  panel.setAttribute('aria-labelledby', 'fc-title');
+  const head = el('div', 'head');
+  const avatar = el('div', 'av');
+  avatar.setAttribute('aria-hidden', 'true');
+  const titles = el('div', 'ttl');
+  const title = el('h2', '', 'Chat');
+  title.id = 'fc-title';
+  titles.append(title, el('p', '', 'We usually reply in seconds'));
+  const closeButton = button('x', 'Close chat', () => close(), icon(ICONS.close));
+  head.append(avatar, titles, closeButton);
+
+  const log = el('div', 'log');
+  log.setAttribute('aria-label', 'Conversation');
+  const alert = el('div', 'alert');
+  alert.hidden = true;
+  alert.setAttribute('role', 'alert');
+  const composer = el('form', 'comp');
+  const input = el('textarea');
+  input.id = 'fc-input';
+  input.rows = 1;
+  input.maxLength = MAX_MESSAGE_CHARS;
+  input.placeholder = 'Type your message…';
+  const inputLabel = el('label', 'sr', 'Your message');
+  inputLabel.htmlFor = 'fc-input';
+  const sendButton = el('button', 'send');
+  sendButton.type = 'submit';
+  sendButton.setAttribute('aria-label', 'Send message');
+  sendButton.append(icon(ICONS.send));
+  composer.append(inputLabel, input, sendButton);
+  // Screen readers hear each finished message once here; the streaming bubble itself stays quiet.
+  const announcer = el('div', 'sr');
+  announcer.setAttribute('aria-live', 'polite');
+  panel.append(head, log, alert, composer, el('div', 'brand', 'Powered by FusionChatalyst'));
+  root.append(panel, launcher, announcer);
+  shadow.append(root);
+
+  let quickReplies: HTMLElement | null = null;
+  let leadForm: HTMLElement | null = null;
+  let typing: HTMLElement | null = null;
+  let alertTimer = 0;
+
+  const botName = (): string => config?.title || config?.name || 'Assistant';
+  const scrollDown = (): void => {
+    log.scrollTop = log.scrollHeight;
+  };
+  const announce = (text: string): void => {
+    announcer.textContent = text;
+  };
+
+  function applyConfig(value: WidgetConfig): void {
+    config = value;
+    const color = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(value.color) ? value.color : DEFAULT_COLOR;
+    root.style.setProperty('--a', color);
+    root.style.setProperty('--at', readableOn(color));
+    root.classList.toggle('left', value.position === 'bottom-left');
+    title.textContent = botName();
+    avatar.textContent = '';
+    if (value.avatarUrl && /^https?:\/\//i.test(value.avatarUrl)) {
+      const image = el('img', 'av');
+      image.src = value.avatarUrl;
+      image.alt = '';
+      avatar.replaceWith(image);
+    } else avatar.textContent = botName().charAt(0).toUpperCase();
+  }
+
+  function setComposerEnabled(enabled: boolean): void {
+    input.disabled = !enabled;
+    sendButton.disabled = !enabled;
+  }
+
+  function showAlert(text: string, action?: { label: string; run: () => void; waitS?: number }): void {
+    window.clearInterval(alertTimer);
+    alert.textContent = '';
+    const message = el('span', '', text);
+    alert.append(message);
+    alert.hidden = false;
+    if (!action) return;
+    const retry = button('btn', action.label, () => {
+      hideAlert();
+      action.run();
+    });
+    alert.append(retry);
+    let wait = action.waitS ?? 0;
+    if (wait <= 0) return;
+    // Rate limited: count down the server's Retry-After, then let the visitor retry.
+    retry.disabled = true;
+    const base = text;
+    const tick = (): void => {
+      message.textContent = wait > 0 ? `${base} You can try again in ${wait} s.` : `${base} You can try again now.`;
+      if (wait-- <= 0) {
+        window.clearInterval(alertTimer);
+        retry.disabled = false;
+      }
+    };
+    tick();
+    alertTimer = window.setInterval(tick, 1000);
+  }
+
+  function hideAlert(): void {
+    window.clearInterval(alertTimer);
+    alert.hidden = true;
+  }
+
+  function removeTransient(): void {
+    quickReplies?.remove();
+    leadForm?.remove();
+    quickReplies = leadForm = null;
+  }
+
+  function addNote(text: string): void {
+    log.append(el('div', 'row note', text));
+    announce(text);
+    scrollDown();
+  }
+
+  function addMessage(role: Role, text: string, id?: string, author?: string | null): HTMLElement {
+    const row = el('div', 'row ' + (role === 'visitor' ? 'v' : role === 'agent' ? 'a' : 'b'));
+    const who = role === 'visitor' ? 'You' : role === 'agent' ? author || 'Team member' : botName();
+    // The speaker is visible for a person's replies and spoken for everyone's.
+    row.append(el('span', role === 'agent' ? 'who' : 'sr', who));
+    row.append(el('div', 'bub'));
+    log.append(row);
+    finishMessage(row, role, text, id);
+    return row;
+  }
+
+  /** Fills a message row with its final text; a streamed reply is finished in place, so it does not flicker. */
+  function finishMessage(row: HTMLElement, role: Role, text: string, id?: string): void {
+    setRichText(row.querySelector('.bub') as HTMLElement, text);
+    if (id) {
+      shownIds.add(id);
+      lastMessageId = id;
+      if (role === 'assistant') addRating(row, id);
+    }
+    scrollDown();
+  }
+
+  function addRating(row: HTMLElement, messageId: string): void {
+    const bar = el('div', 'rate');
+    const status = el('span');
+    const up = button('up', 'Helpful', () => void rate('up'), icon(ICONS.thumb));
+    const down = button('dn', 'Not helpful', () => void rate('down'), icon(ICONS.thumb));
+    bar.append(up, down, status);
+    row.append(bar);
+    let commentForm: HTMLElement | null = null;
+
+    async function rate(rating: 'up' | 'down', comment?: string): Promise<void> {
+      const token = state.conversationToken;
+      if (!state.conversationId || !token) return;
+      up.setAttribute('aria-pressed', String(rating === 'up'));
+      down.setAttribute('aria-pressed', String(rating === 'down'));
+      try {
+        await api.rate(state.conversationId, { messageId, rating, conversationToken: token, ...(comment ? { comment } : {}) });
+      } catch {
+        status.textContent = 'Could not save your rating. Please try again.';
+        return;
+      }
+      status.textContent = 'Thanks for the feedback!';
+      commentForm?.remove();
+      commentForm = null;
+      if (rating === 'down' && comment === undefined) {
+        // The thumbs-down is already saved; the comment is an optional extra that replaces it.
+        const form = el('form', 'form');
+        const label = el('label', '', 'What was wrong? (optional)');
+        const field = el('textarea');
+        field.maxLength = 1000;
+        field.rows = 2;
+        label.append(field);
+        const actions = el('div', 'acts');
+        const submit = el('button', 'btn p', 'Send feedback');
+        submit.type = 'submit';
+        actions.append(submit);
+        form.append(label, actions);
+        form.addEventListener('submit', (event) => {
+          event.preventDefault();
+          if (field.value.trim()) void rate('down', field.value.trim());
+        });
+        row.append(form);
+        commentForm = form;
+        field.focus();
+        scrollDown();
+      }
+    }
+  }
+
+  function showQuickReplies(options: string[] | undefined): void {
+    if (!options || options.length === 0) return;
+    quickReplies = el('div', 'qr');
+    quickReplies.setAttribute('role', 'group');
+    quickReplies.setAttribute('aria-label', 'Suggested replies');
+    for (const option of options) quickReplies.append(button('', option, () => void send(option)));
+    log.append(quickReplies);
+    scrollDown();
+  }
+
+  function showLeadForm(missing: string[]): void {
+    const fields = missing.filter((field) => field in LEAD_FIELDS);
+    if (fields.length === 0) return;
+    const form = el('form', 'form');
+    form.setAttribute('aria-label', 'Your contact details');
+    const inputs: Record<string, HTMLInputElement> = {};
+    for (const field of fields) {
+      const [labelText, type, autocomplete] = LEAD_FIELDS[field] as [string, string, string];
+      const label = el('label', '', labelText);
+      const box = el('input');
+      box.type = type;
+      box.autocomplete = autocomplete as AutoFill;
+      box.maxLength = 200;
+      label.append(box);
+      form.append(label);
+      inputs[field] = box;
+    }
+    const actions = el('div', 'acts');
+    const submit = el('button', 'btn p', 'Send details');
+    submit.type = 'submit';
+    actions.append(submit);
+    form.append(actions);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      if (!form.reportValidity()) return;
+      // Sent as an ordinary message: the engine extracts and validates the details the same way as typed ones.
+      const sentences = [
+        inputs.name?.value.trim() && `My name is ${inputs.name.value.trim()}.`,
+        inputs.email?.value.trim() && `My email is ${inputs.email.value.trim()}.`,
+        inputs.phone?.value.trim() && `My phone number is ${inputs.phone.value.trim()}.`,
+      ].filter(Boolean);
+      if (sentences.length === 0) {
+        inputs[fields[0] as string]?.focus();
+        return;
+      }
+      void send(sentences.join(' '));
+    });
+    leadForm = form;
+    log.append(form);
+    announce(`${botName()} asks for your ${fields.join(', ')}. The form is above the message box.`);
+    scrollDown();
+  }
+
+  function markEscalated(): void {
+    if (state.isEscalated) return;
+    state.isEscalated = true;
+    store.save();
+    addNote('A member of the team has been notified and will reply here. You can keep browsing; we will show their reply in this chat.');
+    startLive();
+  }
+
+  function handleReply(reply: SystemChatReply): void {
+    state.conversationId = reply.conversationId;
+    state.conversationToken = reply.conversationToken;
+    store.save();
+    if (reply.escalated) markEscalated();
+    if (reply.lead && reply.lead.missing.length > 0) showLeadForm(reply.lead.missing);
+    showQuickReplies(reply.quickReplies);
+    if (isOpen) startLive();
+  }
+
+  function describeFailure(error: unknown, retry: () => void): void {
+    const status = error instanceof ApiError ? error.status : 0;
+    if (status === 429) showAlert('You are sending messages a little too quickly.', { label: 'Retry', run: retry, waitS: (error as ApiError).retryAfterS || 10 });
+    else if (status === 402) {
+      showAlert('Chat is unavailable right now. Please contact the business directly.');
+      setComposerEnabled(false);
+    } else if (status === 403) {
+      showAlert('Chat is not enabled on this website.');
+      setComposerEnabled(false);
+    } else if (status === 404) showAlert('Chat is unavailable right now. Please try again later.');
+    else if (status === 400 || status === 413) showAlert('That message could not be sent. Please shorten it and try again.');
+    else showAlert('We could not reach the chat. Check your connection and try again.', { label: 'Retry', run: retry });
+  }
+
+  async function send(text: string, row?: HTMLElement): Promise<void> {
+    const message = text.trim().slice(0, MAX_MESSAGE_CHARS);
+    if (!message || isBusy) return;
+    isBusy = true;
+    hideAlert();
+    removeTransient();
+    const visitorRow = row ?? addMessage('visitor', message);
+    visitorRow.classList.remove('failed');
+    sentTexts.push(message);
+    typing = el('div', 'typing');
+    typing.setAttribute('aria-label', `${botName()} is typing`);
+    typing.setAttribute('role', 'status');
+    typing.append(el('i'), el('i'), el('i'));
+    log.append(typing);
+    scrollDown();
+
+    // Assigned in the delta callback, so TypeScript cannot narrow it: read it through `streamedRow()`.
+    let streamed: HTMLElement | null = null;
+    const streamedRow = (): HTMLElement | null => streamed;
+    let streamedText = '';
+    try {
+      const reply = await api.sendMessage({
+        chatbotId, visitorId: state.visitorId, message,
+        ...(state.conversationId && state.conversationToken ? { conversationId: state.conversationId, conversationToken: state.conversationToken } : {}),
+        context: {
+          pageUrl: clip(location.href), ...(document.referrer ? { referrer: clip(document.referrer) } : {}),
+          ...(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(navigator.language) ? { locale: navigator.language } : {}),
+        },
+      }, (delta) => {
+        if (!streamed) {
+          typing?.remove();
+          streamed = addMessage('assistant', '');
+        }
+        streamedText += delta;
+        (streamed.querySelector('.bub') as HTMLElement).textContent = streamedText;
+        scrollDown();
+      });
+      typing.remove();
+      const row = streamedRow();
+      if (row) finishMessage(row, 'assistant', reply.message.text, reply.message.id);
+      else addMessage('assistant', reply.message.text, reply.message.id);
+      announce(`${botName()}: ${reply.message.text}`);
+      isBusy = false;
+      handleReply(reply);
+    } catch (error) {
+      typing.remove();
+      streamedRow()?.remove();
+      isBusy = false;
+      sentTexts.splice(sentTexts.lastIndexOf(message), 1);
+      if (error instanceof ApiError && error.status === 404 && state.conversationId) {
+        // The stored conversation is gone (or its token no longer matches): continue in a new one.
+        resetConversation();
+        return send(message, visitorRow);
+      }
+      visitorRow.classList.add('failed');
+      describeFailure(error, () => void send(message, visitorRow));
+    }
+    flushHeldLive();
+  }
+
+  function resetConversation(): void {
+    live?.abort();
+    live = null;
+    delete state.conversationId;
+    delete state.conversationToken;
+    delete state.isEscalated;
+    store.save();
+  }
+
+  function onLiveMessage(message: ChatMessage): void {
+    if (isBusy && (message.role === 'visitor' || message.role === 'assistant')) {
+      heldLive.push(message);
+      return;
+    }
+    if (shownIds.has(message.id)) return;
+    const ownText = message.role === 'visitor' ? sentTexts.indexOf(message.text) : -1;
+    if (ownText >= 0) {
+      sentTexts.splice(ownText, 1);
+      lastMessageId = message.id;
+      return;
+    }
+    removeTransient();
+    addMessage(message.role, message.text, message.id, message.authorName);
+    if (message.role !== 'visitor') announce(`${message.role === 'agent' ? message.authorName || 'Team member' : botName()}: ${message.text}`);
+    if (!isOpen && message.role !== 'visitor') {
+      unread += 1;
+      badge.textContent = String(unread);
+      badge.hidden = false;
+      launcher.setAttribute('aria-label', `Open chat (${unread} new)`);
+    }
+  }
+
+  function flushHeldLive(): void {
+    const held = heldLive;
+    heldLive = [];
+    held.forEach(onLiveMessage);
+  }
+
+  /** Follows the conversation's live stream (agent replies), reconnecting with back-off from the last message seen. */
+  function startLive(): void {
+    if (live || !state.conversationId || !state.conversationToken) return;
+    const controller = new AbortController();
+    live = controller;
+    const conversationId = state.conversationId;
+    const token = state.conversationToken;
+    void (async () => {
+      let failures = 0;
+      while (!controller.signal.aborted) {
+        try {
+          await api.followEvents(conversationId, token, lastMessageId, controller.signal, (message) => {
+            failures = 0;
+            onLiveMessage(message);
+          });
+        } catch (error) {
+          if (controller.signal.aborted) return;
+          if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 429) {
+            if (live === controller) live = null;
+            return;
+          }
+          failures += 1;
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(LIVE_RETRY_MAX_MS, 1000 * 2 ** failures)));
+      }
+    })();
+  }
+
+  async function loadTranscript(): Promise<void> {
+    if (hasTranscript || !config) return;
+    hasTranscript = true;
+    log.textContent = '';
+    if (config.greeting) addMessage('assistant', config.greeting);
+    if (!config.active) {
+      showAlert('Chat is unavailable right now. Please contact the business directly.');
+      setComposerEnabled(false);
+      return;
+    }
+    if (state.conversationId && state.conversationToken) {
+      try {
+        const messages = await api.loadMessages(state.conversationId, state.conversationToken);
+        for (const message of messages) addMessage(message.role, message.text, message.id, message.authorName);
+        if (state.isEscalated) addNote('A member of the team has been notified and will reply here.');
+        startLive();
+        return;
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 404)) {
+          hasTranscript = false;
+          showAlert('We could not load your earlier messages.', { label: 'Retry', run: () => void loadTranscript() });
+          return;
+        }
+        resetConversation();
+      }
+    }
+    showQuickReplies(config.quickReplies);
+  }
+
+  let configLoading: Promise<void> | null = null;
+  function loadConfig(): Promise<void> {
+    configLoading ??= api.loadConfig().then(applyConfig, (error: unknown) => {
+      configLoading = null;
+      throw error;
+    });
+    return configLoading;
+  }
+
+  function open(): void {
+    if (isOpen) return;
+    isOpen = true;
+    state.isOpen = true;
+    store.save();
+    panel.hidden = false;
+    root.classList.add('open');
+    launcher.setAttribute('aria-expanded', 'true');
+    launcher.setAttribute('aria-label', 'Close chat');
+    launcher.replaceChildren(icon(ICONS.close), badge);
+    unread = 0;
+    badge.hidden = true;
+    (input.disabled ? closeButton : input).focus();
+    loadConfig().then(loadTranscript, () => {
+      showAlert('We could not reach the chat. Check your connection and try again.', { label: 'Retry', run: () => { isOpen = false; open(); } });
+    }).then(() => {
+      if (!input.disabled && shadow.activeElement === closeButton) input.focus();
+    }, () => undefined);
+  }
+
+  function close(): void {
+    if (!isOpen) return;
+    isOpen = false;
+    state.isOpen = false;
+    store.save();
+    panel.hidden = true;
+    root.classList.remove('open');
+    launcher.setAttribute('aria-expanded', 'false');
+    launcher.setAttribute('aria-label', 'Open chat');
+    launcher.replaceChildren(icon(ICONS.chat), badge);
+    launcher.focus();
+  }
+
+  composer.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (isBusy || !input.value.trim()) return;
+    const text = input.value;
+    input.value = '';
+    void send(text);
+  });
+  input.addEventListener('keydown', (event) => {
+    // Enter sends, Shift+Enter adds a line; never while an IME composition is in progress.
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      composer.requestSubmit();
+    }
+  });
+  root.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && isOpen) close();
+  });
+
+  window.FusionChatalyst = { version: __FC_VERSION__, open, close };
+
+  loadConfig().then(() => {
+    document.body.append(host);
+    if (state.isOpen) open();
+    if (state.isEscalated) startLive();
+  }, (error: unknown) => {
+    // A wrong chatbot id or a site that is not allowed shows nothing to visitors: the owner sees why here.
+    if (error instanceof ApiError && (error.status === 404 || error.status === 403)) {
+      console.warn(`FusionChatalyst: chatbot ${chatbotId} is not available on this site (${error.status} ${error.code}).`);
+      return;
+    }
+    // Unreachable for now: show the launcher anyway; opening it retries and explains.
+    document.body.append(host);
+  });
+}
+
+function boot(): void {
+  if (window.FusionChatalyst) return;
+  const script = findOwnScript();
+  const chatbotId = script?.dataset.chatbotId;
+  if (!script || !chatbotId) {
+    console.warn('FusionChatalyst: add data-chatbot-id="bot_…" to the widget script tag.');
+    return;
+  }
+  if (document.body) startWidget(script, chatbotId);
+  else document.addEventListener('DOMContentLoaded', () => startWidget(script, chatbotId), { once: true });
+}
+
+boot();
