@@ -7,7 +7,7 @@ export default defineConfig({
     alias: { '@fc/contracts': fileURLToPath(new URL('./packages/contracts/src/index.ts', import.meta.url)) },
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'packages/portal/e2e/**/*.test.ts', 'packages/zapier-app/test/**/*.test.mts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -8,7 +8,12 @@ export default defineConfig({
   plugins: [react()],
   resolve: {
     // The wire types and event catalogue come from the contracts sources, so the portal needs no contracts build.
-    alias: { '@fc/contracts': fileURLToPath(new URL('../contracts/src/index.ts', import.meta.url)) },
+    // The contracts are read from source. Most pages import only the event catalogue (`@fc/contracts/events`); the
+    // chat API's TypeBox schemas are imported by the Developers page alone, which is its own lazily loaded chunk.
+    alias: [
+      { find: /^@fc\/contracts\/events$/, replacement: fileURLToPath(new URL('../contracts/src/events.ts', import.meta.url)) },
+      { find: /^@fc\/contracts$/, replacement: fileURLToPath(new URL('../contracts/src/index.ts', import.meta.url)) },
+    ],
   },
   build: {
     outDir: 'dist',

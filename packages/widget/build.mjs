@@ -1,3 +1,4 @@
+/* global URL, process, console */
 // Bundles src/widget.ts into one minified, dependency-free script (dist/widget.js) and prints its size.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';

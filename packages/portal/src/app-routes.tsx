@@ -1,5 +1,7 @@
+import { lazy, Suspense } from 'react';
 import { Navigate, type RouteObject } from 'react-router';
 import { AppLayout } from './components/layout';
+import { Loading } from './components/ui';
 import { LoginPage, SignupPage } from './pages/auth/auth-pages';
 import { AppearanceTab } from './pages/chatbots/appearance-tab';
 import { ChatbotLayout } from './pages/chatbots/chatbot-layout';
@@ -8,7 +10,6 @@ import { InstallTab } from './pages/chatbots/install-tab';
 import { KnowledgeTab } from './pages/chatbots/knowledge-tab';
 import { SettingsTab } from './pages/chatbots/settings-tab';
 import { ConversationPage, ConversationsPage } from './pages/conversations-pages';
-import { DashboardPage } from './pages/dashboard-page';
 import { EscalationsPage, LeadsPage } from './pages/leads-pages';
 import { NotFoundPage } from './pages/not-found-page';
 import { AccountPage } from './pages/settings/account-page';
@@ -18,6 +19,11 @@ import { WebhookPage } from './pages/settings/webhook-page';
 import { WebhooksPage } from './pages/settings/webhooks-page';
 import { TrainingPage } from './pages/training-page';
 
+// The dashboard carries the chart library: loaded on its own so the other pages start faster.
+const DashboardPage = lazy(() => import('./pages/dashboard-page').then((m) => ({ default: m.DashboardPage })));
+// The Developers page carries the JSON Schemas (TypeBox) of the public API.
+const DevelopersPage = lazy(() => import('./pages/developers-page').then((m) => ({ default: m.DevelopersPage })));
+
 /** Every page of the portal; the server answers index.html for all of these paths. */
 export const ROUTES: RouteObject[] = [
   { path: '/login', element: <LoginPage /> },
@@ -25,7 +31,7 @@ export const ROUTES: RouteObject[] = [
   {
     element: <AppLayout />,
     children: [
-      { index: true, element: <DashboardPage /> },
+      { index: true, element: <Suspense fallback={<Loading />}><DashboardPage /></Suspense> },
       { path: 'chatbots', element: <ChatbotsPage /> },
       {
         path: 'chatbots/:chatbotId',
@@ -49,6 +55,7 @@ export const ROUTES: RouteObject[] = [
       { path: 'settings/webhooks/:webhookId', element: <WebhookPage /> },
       { path: 'settings/integrations', element: <IntegrationsPage /> },
       { path: 'settings/account', element: <AccountPage /> },
+      { path: 'developers', element: <Suspense fallback={<Loading />}><DevelopersPage /></Suspense> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

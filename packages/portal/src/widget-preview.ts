@@ -6,12 +6,25 @@ import './widget-preview.css';
  * inline script is needed under the server's CSP.
  */
 const chatbotId = new URLSearchParams(window.location.search).get('chatbotId') ?? '';
-if (/^bot_[A-Za-z0-9_-]{8,40}$/.test(chatbotId)) {
+
+/**
+ * Browsers may cache the widget's public config for a minute (it is served with max-age=60 so busy sites
+ * cost little). Re-fetching it with `cache: 'reload'` first refreshes that cache entry, so the widget shows
+ * the look the customer has just saved instead of the one from a minute ago.
+ */
+async function loadWidget(id: string): Promise<void> {
+  await fetch(`/api/public/chatbots/${encodeURIComponent(id)}/widget`, { cache: 'reload' }).catch(() => undefined);
   const script = document.createElement('script');
   script.src = '/widget.js';
   script.async = true;
-  script.dataset.chatbotId = chatbotId;
+  script.dataset.chatbotId = id;
   document.body.appendChild(script);
+}
+
+if (/^bot_[A-Za-z0-9_-]{8,40}$/.test(chatbotId)) {
+  void loadWidget(chatbotId);
 } else {
-  document.querySelector('main')?.insertAdjacentHTML('beforeend', '<p><strong>No chatbot selected.</strong></p>');
+  const note = document.createElement('p');
+  note.textContent = 'No chatbot selected.';
+  document.querySelector('main')?.appendChild(note);
 }

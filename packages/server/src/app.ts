@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import type { AppConfig } from './config.js';
 import type { Db } from './db/database.js';
 import { authenticatePortalRequest } from './http/auth.js';
+import { createResilientRateLimitStore } from './http/rate-limit-store.js';
 import { buildProblem, mapErrorToProblem, sendProblem } from './http/problem.js';
 import type { App, RouteDeps } from './http/types.js';
 import { registerAccountRoutes, registerAuthRoutes } from './modules/accounts/accounts.routes.js';
@@ -30,6 +31,8 @@ import { registerSiteRoutes } from './modules/site/site.routes.js';
 import { createWebhookSender } from './modules/delivery/index.js';
 import { countBacklog } from './modules/webhooks/deliveries.repository.js';
 import { registerWebhookRoutes } from './modules/webhooks/webhooks.routes.js';
+import { createGoogleSheetsClient } from './modules/integrations/google-sheets.client.js';
+import { registerIntegrationRoutes, registerZapierRoutes } from './modules/integrations/integrations.routes.js';
 import type { WebhookServiceDeps } from './modules/webhooks/webhooks.service.js';
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -102,7 +105,7 @@ export async function buildApp({ config, database, redis = null, liveBus }: AppO
     global: false,
     hook: 'preHandler',
     enableDraftSpec: true,
-    ...(redis ? { redis, nameSpace: 'fc-rl:', skipOnError: true } : {}),
+    ...(redis ? { store: createResilientRateLimitStore(redis, app.log) } : {}),
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       message: `Too many requests. Try again in ${Math.ceil(context.ttl / 1000)} seconds.`,
@@ -132,11 +135,17 @@ export async function buildApp({ config, database, redis = null, liveBus }: AppO
     schedule: config.retryScheduleMs ?? undefined, log: app.log,
   };
 
+  // "Test connection" of Google Sheets destinations runs from the API process with its own client.
+  const sheetsClient = createGoogleSheetsClient({ baseUrl: config.googleSheetsBaseUrl, allowPrivate: config.allowPrivateWebhookTargets });
+  app.addHook('onClose', () => sheetsClient.close());
+  const integrationDeps = { db: database.db, secretKey: config.secretKey, allowPrivate: config.allowPrivateWebhookTargets };
+
   registerHealthRoutes(app, deps, () => countBacklog(database.db));
   registerChatRoutes(app, deps, chatDeps);
   registerLiveRoutes(app, deps, bus);
   registerSiteRoutes(app, deps);
   registerAuthRoutes(app, deps);
+  await app.register(async (zapier: App) => registerZapierRoutes(zapier, integrationDeps));
 
   await app.register(async (portal: App) => {
     portal.addHook('onRequest', async (request, reply) => authenticatePortalRequest(database.db, request, reply));
@@ -148,6 +157,7 @@ export async function buildApp({ config, database, redis = null, liveBus }: AppO
     registerStatsRoutes(portal, deps);
     registerChatPreviewRoutes(portal, chatDeps);
     registerWebhookRoutes(portal, webhookDeps);
+    registerIntegrationRoutes(portal, { sheets: { ...integrationDeps, client: sheetsClient } });
   });
   // Last: the portal app answers every other GET outside /api (SPA fallback).
   await registerPortalStatic(app);

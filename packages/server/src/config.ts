@@ -28,6 +28,10 @@ export interface AppConfig {
   deliveryLeaseMs: number;
   /** Deliveries one worker process sends at once (each destination is also capped on its own). */
   deliveryConcurrency: number;
+  /** Google Sheets API origin (FC_GOOGLE_SHEETS_BASE_URL); tests point it at a local fake. */
+  googleSheetsBaseUrl: string;
+  /** How long rows for one sheet gather before they go out as one append (FC_SHEETS_BATCH_MS). */
+  sheetsBatchMs: number;
   seedDemo: boolean | null;
   logLevel: LogLevel;
   trustProxy: boolean;
@@ -139,6 +143,18 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const deliveryLeaseMs = parseInteger('FC_DELIVERY_LEASE_SECONDS', env.FC_DELIVERY_LEASE_SECONDS, { min: 2, max: 3_600, fallback: 60 }, problems) * 1_000;
   const deliveryConcurrency = parseInteger('FC_DELIVERY_CONCURRENCY', env.FC_DELIVERY_CONCURRENCY, { min: 1, max: 1_000, fallback: 64 }, problems);
 
+  let googleSheetsBaseUrl = 'https://sheets.googleapis.com';
+  if (env.FC_GOOGLE_SHEETS_BASE_URL && env.FC_GOOGLE_SHEETS_BASE_URL.trim() !== '') {
+    try {
+      const url = new URL(env.FC_GOOGLE_SHEETS_BASE_URL.trim());
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('not http(s)');
+      googleSheetsBaseUrl = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+    } catch {
+      problems.push(`FC_GOOGLE_SHEETS_BASE_URL must be an http(s) URL (got "${env.FC_GOOGLE_SHEETS_BASE_URL}")`);
+    }
+  }
+  const sheetsBatchMs = parseInteger('FC_SHEETS_BATCH_MS', env.FC_SHEETS_BATCH_MS, { min: 0, max: 60_000, fallback: 3_000 }, problems);
+
   const seedDemo = parseBoolean('FC_SEED_DEMO', env.FC_SEED_DEMO, problems);
 
   const logLevelRaw = (env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info')).trim().toLowerCase();
@@ -183,6 +199,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   return {
     port, host, database, redisUrl, secretKey, allowPrivateWebhookTargets, deliveryWorker, dataDir,
-    retryScheduleMs, deliveryLeaseMs, deliveryConcurrency, seedDemo, logLevel, trustProxy, cookieSecure, publicUrl, scryptLogN, version: readPackageVersion(),
+    retryScheduleMs, deliveryLeaseMs, deliveryConcurrency, googleSheetsBaseUrl, sheetsBatchMs, seedDemo, logLevel, trustProxy, cookieSecure, publicUrl, scryptLogN, version: readPackageVersion(),
   };
 }

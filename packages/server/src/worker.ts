@@ -11,13 +11,12 @@ import { createWebhookSender, PER_ORIGIN_CONNECTIONS, type WebhookSender } from 
 import { DELIVERY_CHANNEL, onDeliveriesQueued } from './modules/events/events.service.js';
 import { claimDueDeliveries, failWithoutAttempt, reapExpiredLeases, releaseDelivery, type ClaimedDelivery } from './modules/webhooks/deliveries.repository.js';
 import { attemptDelivery, type AttemptDeps } from './modules/webhooks/delivery-attempt.service.js';
+import { createSheetsSender } from './modules/integrations/sheets.sender.js';
 
 /** How often an idle worker looks for due deliveries when no wake-up arrives (NOTIFY or in-process). */
 export const DELIVERY_POLL_INTERVAL_MS = 1_000;
 const IDLE_SWEEP_INTERVAL_MS = 15_000;
 const REAP_INTERVAL_MS = 30_000;
-/** A destination already at its concurrency cap gets its extra deliveries back this much later. */
-const BUSY_DESTINATION_DEFER_MS = 250;
 const CLAIM_BATCH_MAX = 50;
 const ERROR_BACKOFF_MS = 2_000;
 const LISTEN_RECONNECT_MS = 2_000;
@@ -30,7 +29,7 @@ export interface WorkerLog {
 
 export interface DeliveryWorkerOptions {
   db: Kysely<Database>;
-  config: Pick<AppConfig, 'secretKey' | 'allowPrivateWebhookTargets' | 'retryScheduleMs' | 'deliveryLeaseMs' | 'deliveryConcurrency' | 'database'>;
+  config: Pick<AppConfig, 'secretKey' | 'allowPrivateWebhookTargets' | 'retryScheduleMs' | 'deliveryLeaseMs' | 'deliveryConcurrency' | 'database' | 'googleSheetsBaseUrl' | 'sheetsBatchMs'>;
   log: WorkerLog;
   /** Replaces the HTTP sender (the bench compares against raw undici with it). */
   sender?: WebhookSender;
@@ -64,9 +63,15 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const abort = new AbortController();
   // Every in-flight send listens for shutdown on this one signal.
   setMaxListeners(config.deliveryConcurrency + 16, abort.signal);
-  const attemptDeps: AttemptDeps = { db, secretKey: config.secretKey, sender, schedule, log, signal: abort.signal };
+  // Google Sheets destinations are batched appends, not HTTP webhooks: they go through their own sender.
+  const sheets = createSheetsSender({
+    db, secretKey: config.secretKey, baseUrl: config.googleSheetsBaseUrl, allowPrivate: config.allowPrivateWebhookTargets,
+    batchMs: config.sheetsBatchMs, maxWaitMs: Math.floor(config.deliveryLeaseMs / 4), log,
+  });
+  const attemptDeps: AttemptDeps = { db, secretKey: config.secretKey, sender, schedule, log, signal: abort.signal, destinations: { sheets } };
   const inFlight = new Set<Promise<void>>();
   const perWebhook = new Map<string, number>();
+  const waiting = new Map<string, ClaimedDelivery[]>();
   let running = false;
   let loopDone: Promise<void> = Promise.resolve();
   let wakeUp: (() => void) | null = null;
@@ -97,58 +102,86 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     });
   }
 
-  function track(claimed: ClaimedDelivery): Promise<void> {
+  function queuedCount(): number {
+    let total = 0;
+    for (const queue of waiting.values()) total += queue.length;
+    return total;
+  }
+
+  function start(claimed: ClaimedDelivery): void {
     const webhookId = claimed.webhook.id;
     perWebhook.set(webhookId, (perWebhook.get(webhookId) ?? 0) + 1);
     const task = attemptDelivery(attemptDeps, claimed, owner)
       .then(() => undefined)
       .catch((error: unknown) => log.error({ err: error, deliveryId: claimed.delivery.id }, 'delivery attempt failed unexpectedly'))
       .finally(() => {
+        inFlight.delete(task);
+        const next = waiting.get(webhookId)?.shift();
+        if (waiting.get(webhookId)?.length === 0) waiting.delete(webhookId);
         const left = (perWebhook.get(webhookId) ?? 1) - 1;
         if (left === 0) perWebhook.delete(webhookId);
         else perWebhook.set(webhookId, left);
-        inFlight.delete(task);
-        // A slot is free: a full worker may have due work waiting.
+        // The destination's slot passes to its next leased delivery; otherwise a free slot may let a full worker claim.
+        if (next && running) start(next);
+        else if (next) void releaseDelivery(db, next.delivery.id, owner, next.delivery.next_attempt_at ?? nowIso()).catch(() => undefined);
         wake();
       });
     inFlight.add(task);
-    return task;
   }
 
-  async function claimAndDispatch(): Promise<{ claimed: number; started: Promise<void>[] }> {
-    const free = Math.min(config.deliveryConcurrency - inFlight.size, CLAIM_BATCH_MAX);
-    if (free <= 0) return { claimed: 0, started: [] };
+  /**
+   * Per-destination fairness: at most PER_ORIGIN_CONNECTIONS sends to one webhook at a time and at most as
+   * many more held (leased) behind them. A claim takes at most that many per destination, and skips one that
+   * already has deliveries held, so whatever it claims fits: one slow customer holds a few of this worker's
+   * slots, never all of them, and the rest of its backlog waits in the table for whichever worker is free.
+   */
+  function saturatedWebhooks(): string[] {
+    return [...waiting].filter(([, held]) => held.length > 0).map(([id]) => id);
+  }
+
+  async function claimAndDispatch(): Promise<number> {
+    const free = Math.min(config.deliveryConcurrency - inFlight.size - queuedCount(), CLAIM_BATCH_MAX);
+    if (free <= 0) return 0;
     const nowMs = Date.now();
     const batch = await claimDueDeliveries(db, {
       owner, limit: free, now: toStoredTime(nowMs), leaseUntil: toStoredTime(nowMs + config.deliveryLeaseMs),
+      perWebhookLimit: PER_ORIGIN_CONNECTIONS, excludeWebhookIds: saturatedWebhooks(),
     });
-    const started: Promise<void>[] = [];
     for (const claimed of batch) {
       const { webhook, delivery } = claimed;
+      const active = perWebhook.get(webhook.id) ?? 0;
+      const held = waiting.get(webhook.id) ?? [];
       if (!webhook.enabled && delivery.event_type !== 'webhook.test') {
         await failWithoutAttempt(db, delivery.id, owner, `Not sent: the webhook is disabled${webhook.disabled_reason ? ` (${webhook.disabled_reason})` : ''}.`, nowIso());
-      } else if ((perWebhook.get(webhook.id) ?? 0) >= PER_ORIGIN_CONNECTIONS) {
-        // One slow customer must not take every slot: its surplus goes back to the queue for a moment.
-        await releaseDelivery(db, delivery.id, owner, toStoredTime(Date.now() + BUSY_DESTINATION_DEFER_MS));
+      } else if (active < PER_ORIGIN_CONNECTIONS) {
+        start(claimed);
+      } else if (held.length < PER_ORIGIN_CONNECTIONS) {
+        held.push(claimed);
+        waiting.set(webhook.id, held);
       } else {
-        started.push(track(claimed));
+        // Beyond what this worker will send soon: back to the queue, due as before, for any worker to take.
+        await releaseDelivery(db, delivery.id, owner, delivery.next_attempt_at ?? nowIso());
       }
     }
-    return { claimed: batch.length, started };
+    return batch.length;
+  }
+
+  async function drain(): Promise<void> {
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
   }
 
   async function loop(): Promise<void> {
     while (running) {
       let claimed = 0;
       try {
-        ({ claimed } = await claimAndDispatch());
+        claimed = await claimAndDispatch();
       } catch (error) {
         log.error({ err: error }, 'claiming deliveries failed; retrying shortly');
         await waitForWake(ERROR_BACKOFF_MS);
         continue;
       }
       if (!running) break;
-      const hasRoom = inFlight.size < config.deliveryConcurrency;
+      const hasRoom = inFlight.size + queuedCount() < config.deliveryConcurrency;
       if (claimed > 0 && hasRoom) continue;
       await waitForWake(pollIntervalMs);
     }
@@ -224,13 +257,14 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       listener = null;
       if (client) await client.end().catch(() => undefined);
       const graceTimer = setTimeout(() => abort.abort(), graceMs);
-      await Promise.allSettled([...inFlight]);
+      await drain();
       clearTimeout(graceTimer);
       if (!options.sender) await sender.close();
+      await sheets.close();
     },
     async runOnce() {
-      const { claimed, started } = await claimAndDispatch();
-      await Promise.allSettled(started);
+      const claimed = await claimAndDispatch();
+      await drain();
       return claimed;
     },
   };

@@ -36,6 +36,7 @@ svg{width:20px;height:20px;fill:currentColor;display:block}
 .bub a{color:#1d4ed8;text-decoration:underline}
 .v .bub a{color:inherit}
 .failed .bub{opacity:.6}
+.err{color:#b91c1c}
 .note{align-self:stretch;max-width:none;text-align:center;font-size:13px;color:#374151;background:#fef3c7;border-radius:10px;padding:8px 10px}
 .rate{display:flex;align-items:center;gap:4px;margin-top:4px;color:#6b7280;font-size:12px}
 .rate button{width:28px;height:28px;border-radius:6px;display:flex;align-items:center;justify-content:center}
@@ -47,7 +48,7 @@ svg{width:20px;height:20px;fill:currentColor;display:block}
 .btn.p{background:var(--a);color:var(--at)}
 .form{align-self:stretch;background:#fff;border:1px solid #e5e7eb;border-radius:12px;padding:10px;display:flex;flex-direction:column;gap:8px}
 .form label{font-size:12px;font-weight:600;color:#374151;display:flex;flex-direction:column;gap:3px}
-.form input,.form textarea{border:1px solid #d1d5db;border-radius:8px;padding:7px 9px;font-size:14px;background:#fff;width:100%}
+.form input,.form textarea{font-weight:400;border:1px solid #d1d5db;border-radius:8px;padding:7px 9px;font-size:14px;background:#fff;width:100%}
 .acts{display:flex;gap:8px;justify-content:flex-end}
 .typing{display:flex;gap:4px;padding:12px 14px}
 .typing i{width:7px;height:7px;border-radius:50%;background:#9ca3af;animation:fcb 1.2s infinite ease-in-out}
@@ -58,6 +59,7 @@ svg{width:20px;height:20px;fill:currentColor;display:block}
 .alert span{flex:1}
 .comp{display:flex;align-items:flex-end;gap:8px;padding:10px 12px;border-top:1px solid #e5e7eb;background:#fff}
 .comp textarea{flex:1;resize:none;max-height:120px;min-height:40px;border:1px solid #d1d5db;border-radius:10px;padding:9px 11px;font-size:14px;line-height:1.4;background:#fff}
+.comp textarea:disabled{background:#f3f4f6}
 .send{width:40px;height:40px;border-radius:10px;background:var(--a);color:var(--at);display:flex;align-items:center;justify-content:center;flex:none}
 .brand{text-align:center;font-size:11px;color:#9ca3af;padding:0 0 6px;background:#fff}
 @media (max-width:480px){.open .panel{inset:0;width:auto;height:auto;max-height:none;border-radius:0}.open .launch{display:none}}

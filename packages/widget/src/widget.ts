@@ -111,6 +111,7 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
   let isOpen = false;
   let isBusy = false;
   let hasTranscript = false;
+  let isLoadingTranscript = false;
   let unread = 0;
   let lastMessageId: string | null = null;
   let live: AbortController | null = null;
@@ -155,6 +156,9 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
 
   const log = el('div', 'log');
   log.setAttribute('aria-label', 'Conversation');
+  log.setAttribute('role', 'log');
+  // New messages are announced once, complete, by the announcer below, not token by token as they stream.
+  log.setAttribute('aria-live', 'off');
   const alert = el('div', 'alert');
   alert.hidden = true;
   alert.setAttribute('role', 'alert');
@@ -414,12 +418,13 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
 
   async function send(text: string, row?: HTMLElement): Promise<void> {
     const message = text.trim().slice(0, MAX_MESSAGE_CHARS);
-    if (!message || isBusy) return;
+    if (!message || isBusy || isLoadingTranscript) return;
     isBusy = true;
     hideAlert();
     removeTransient();
     const visitorRow = row ?? addMessage('visitor', message);
     visitorRow.classList.remove('failed');
+    visitorRow.querySelector('.err')?.remove();
     sentTexts.push(message);
     typing = el('div', 'typing');
     typing.setAttribute('aria-label', `${botName()} is typing`);
@@ -467,6 +472,7 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
         return send(message, visitorRow);
       }
       visitorRow.classList.add('failed');
+      visitorRow.append(el('span', 'who err', 'Not sent'));
       describeFailure(error, () => void send(message, visitorRow));
     }
     flushHeldLive();
@@ -482,7 +488,8 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
   }
 
   function onLiveMessage(message: ChatMessage): void {
-    if (isBusy && (message.role === 'visitor' || message.role === 'assistant')) {
+    // Held while the transcript loads (it may hold this message too) and while our own turn is in flight.
+    if (isLoadingTranscript || (isBusy && (message.role === 'visitor' || message.role === 'assistant'))) {
       heldLive.push(message);
       return;
     }
@@ -549,13 +556,19 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
       return;
     }
     if (state.conversationId && state.conversationToken) {
+      isLoadingTranscript = true;
       try {
         const messages = await api.loadMessages(state.conversationId, state.conversationToken);
         for (const message of messages) addMessage(message.role, message.text, message.id, message.authorName);
-        if (state.isEscalated) addNote('A member of the team has been notified and will reply here.');
+        // Once a person has answered, the "someone will reply" notice is history, not news.
+        if (state.isEscalated && !messages.some((message) => message.role === 'agent')) addNote('A member of the team has been notified and will reply here.');
+        isLoadingTranscript = false;
+        flushHeldLive();
         startLive();
         return;
       } catch (error) {
+        isLoadingTranscript = false;
+        flushHeldLive();
         if (!(error instanceof ApiError && error.status === 404)) {
           hasTranscript = false;
           showAlert('We could not load your earlier messages.', { label: 'Retry', run: () => void loadTranscript() });
@@ -576,7 +589,8 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
     return configLoading;
   }
 
-  function open(): void {
+  /** Opens the panel; `isRestoring` (a page load with the chat left open) must not pull focus from the page. */
+  function open(isRestoring = false): void {
     if (isOpen) return;
     isOpen = true;
     state.isOpen = true;
@@ -588,11 +602,11 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
     launcher.replaceChildren(icon(ICONS.close), badge);
     unread = 0;
     badge.hidden = true;
-    (input.disabled ? closeButton : input).focus();
+    if (!isRestoring) (input.disabled ? closeButton : input).focus();
     loadConfig().then(loadTranscript, () => {
       showAlert('We could not reach the chat. Check your connection and try again.', { label: 'Retry', run: () => { isOpen = false; open(); } });
     }).then(() => {
-      if (!input.disabled && shadow.activeElement === closeButton) input.focus();
+      if (!isRestoring && !input.disabled && shadow.activeElement === closeButton) input.focus();
     }, () => undefined);
   }
 
@@ -611,7 +625,7 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
 
   composer.addEventListener('submit', (event) => {
     event.preventDefault();
-    if (isBusy || !input.value.trim()) return;
+    if (isBusy || isLoadingTranscript || !input.value.trim()) return;
     const text = input.value;
     input.value = '';
     void send(text);
@@ -631,7 +645,8 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
 
   loadConfig().then(() => {
     document.body.append(host);
-    if (state.isOpen) open();
+    // A phone would be covered by the full-screen panel on every page of the site: reopen on wider screens only.
+    if (state.isOpen && !matchMedia('(max-width: 480px)').matches) open(true);
     if (state.isEscalated) startLive();
   }, (error: unknown) => {
     // A wrong chatbot id or a site that is not allowed shows nothing to visitors: the owner sees why here.

@@ -15,6 +15,7 @@ const SETTINGS_NAV = [
   { to: '/settings/webhooks', label: 'Webhooks' },
   { to: '/settings/integrations', label: 'Integrations' },
   { to: '/settings/account', label: 'Account & API keys' },
+  { to: '/developers', label: 'Developers' },
 ];
 
 /** The signed-in frame: navigation, trial banner, the page. Sends logged-out visitors to the login page. */

@@ -7,7 +7,8 @@ import type { Chatbot, ChatbotSettings, LeadField } from '../api/types';
 
 /** Intents the built-in engine detects (server: modules/chat/engine/intents.ts); custom ones are added per chatbot. */
 export const LEAD_INTENT_CHOICES = ['request_quote', 'book_appointment', 'pricing', 'hours', 'location', 'general_question', 'complaint', 'talk_to_human'] as const;
-export const LEAD_FIELDS: LeadField[] = ['name', 'email', 'phone'];
+// The order the bot asks in (the server's default order).
+export const LEAD_FIELDS: LeadField[] = ['name', 'phone', 'email'];
 
 export interface CustomIntentRow { name: string; examples: string; captureLead: boolean }
 
@@ -72,7 +73,7 @@ export function toUpdateBody(values: SettingsFormValues): { name: string; settin
       greeting: values.greeting.trim(),
       locale: values.locale.trim(),
       defaultPhoneRegion: values.defaultPhoneRegion.trim().toUpperCase(),
-      allowedOrigins: splitLines(values.allowedOrigins, { commas: true }).map((origin) => origin.replace(/\/+$/, '')),
+      allowedOrigins: [...new Set(splitLines(values.allowedOrigins, { commas: true }).map((origin) => origin.replace(/\/+$/, '')))],
       quickReplies: splitLines(values.quickReplies),
       leadCapture: {
         enabled: values.leadCapture.enabled,

@@ -18,6 +18,6 @@ export function webhookHealth(hook: Webhook, now = Date.now()): HealthSummary {
     return { state: 'failing', label: 'Failing', detail: `Failing since ${formatRelative(hook.health.failingSince, now)}; ${hook.health.pending} waiting to retry.`, rank: 1 };
   }
   if (hook.health.pending > 0) return { state: 'pending', label: 'Sending', detail: `${hook.health.pending} delivery(ies) queued.`, rank: 2 };
-  if (!hook.health.lastSuccessAt) return { state: 'new', label: 'No deliveries yet', detail: 'Nothing delivered yet. Use “Send test” to check it.', rank: 3 };
+  if (!hook.health.lastSuccessAt) return { state: 'new', label: 'Waiting for events', detail: 'No event delivered yet (test sends are not counted here).', rank: 3 };
   return { state: 'ok', label: 'Healthy', detail: 'Deliveries succeed.', rank: 4 };
 }

@@ -104,10 +104,10 @@ export function ConversationPage() {
               {m.role === 'assistant' ? (
                 <div className="message-extra small">
                   {m.sources.length > 0 ? <>Sources: {m.sources.map((s) => <span key={s.id} className="source-chip">{s.title}</span>)}</> : <span className="muted">No knowledge entry used</span>}
-                  {m.confidence !== null ? <span className="muted"> · confidence {Math.round(m.confidence * 100)}%</span> : null}
+                  {m.confidence !== null && m.sources.length > 0 ? <span className="muted"> · confidence {Math.round(m.confidence * 100)}%</span> : null}
                   {m.rating ? (
                     <span className={m.rating.rating === 'up' ? 'text-good' : 'text-bad'}>
-                      {' '}· rated {m.rating.rating === 'up' ? '👍 helpful' : '👎 not helpful'}{m.rating.comment ? `: “${m.rating.comment}”` : ''}
+                      {' '}· rated {m.rating.rating === 'up' ? 'helpful (thumbs up)' : 'not helpful (thumbs down)'}{m.rating.comment ? `: “${m.rating.comment}”` : ''}
                     </span>
                   ) : null}
                 </div>

@@ -98,7 +98,7 @@ export function DashboardPage() {
         <div className="stat-card">
           <span className="stat-label">Helpful answers</span>
           <span className="stat-value">{totals ? (rated === 0 ? '—' : `${Math.round((totals.ratingsUp / rated) * 100)}%`) : '…'}</span>
-          <span className="muted small">{totals ? `${totals.ratingsUp} 👍 · ${totals.ratingsDown} 👎` : ''}</span>
+          <span className="muted small">{totals ? `${totals.ratingsUp} helpful · ${totals.ratingsDown} not helpful` : ''}</span>
         </div>
       </div>
       <div className="chart-grid">
@@ -133,8 +133,8 @@ export function DashboardPage() {
                 data={{
                   labels,
                   datasets: [
-                    { label: 'Helpful 👍', data: stats.data.days.map((d) => d.ratingsUp), backgroundColor: COLORS.up },
-                    { label: 'Not helpful 👎', data: stats.data.days.map((d) => d.ratingsDown), backgroundColor: COLORS.down },
+                    { label: 'Helpful', data: stats.data.days.map((d) => d.ratingsUp), backgroundColor: COLORS.up },
+                    { label: 'Not helpful', data: stats.data.days.map((d) => d.ratingsDown), backgroundColor: COLORS.down },
                   ],
                 }}
               />

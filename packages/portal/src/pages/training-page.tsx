@@ -14,18 +14,28 @@ function ReviewCard({ review }: { review: Review }) {
   const nameOf = useChatbotNames();
   const [answer, setAnswer] = useState('');
   const [question, setQuestion] = useState(review.question);
-  const invalidate = () => queryClient.invalidateQueries({ queryKey: ['/api/portal/reviews'] });
+  // The card stays on screen after it is fixed (showing the re-check) until the list is next loaded.
+  const [current, setCurrent] = useState(review);
   const resolve = useMutation({
-    mutationFn: () => api.post(`/api/portal/reviews/${review.id}/resolve`, { answer: answer.trim(), ...(question.trim() !== review.question ? { question: question.trim() } : {}) }),
-    onSuccess: invalidate,
+    mutationFn: () => api.post<{ review: Review }>(`/api/portal/reviews/${review.id}/resolve`, { answer: answer.trim(), ...(question.trim() !== review.question ? { question: question.trim() } : {}) }),
+    onSuccess: (result) => {
+      setCurrent(result.review);
+      void queryClient.invalidateQueries({ queryKey: ['/api/portal/reviews'], refetchType: 'none' });
+    },
   });
-  const dismiss = useMutation({ mutationFn: () => api.post(`/api/portal/reviews/${review.id}/dismiss`), onSuccess: invalidate });
-  const isOpen = review.status === 'open';
+  const dismiss = useMutation({
+    mutationFn: () => api.post<Review>(`/api/portal/reviews/${review.id}/dismiss`),
+    onSuccess: (result) => {
+      setCurrent(result);
+      void queryClient.invalidateQueries({ queryKey: ['/api/portal/reviews'], refetchType: 'none' });
+    },
+  });
+  const isOpen = current.status === 'open';
   const answerId = `better-${review.id}`;
   return (
     <li className="card review">
       <div className="inbox-head">
-        <StatusBadge status={review.status} label={review.status === 'open' ? 'To review' : review.status === 'resolved' ? 'Fixed' : 'Dismissed'} />
+        <StatusBadge status={current.status} label={current.status === 'open' ? 'To review' : current.status === 'resolved' ? 'Fixed' : 'Dismissed'} />
         <span className="muted small">{formatDateTime(review.createdAt)} · {nameOf(review.chatbotId)} · <Link to={`/conversations/${review.conversationId}`}>conversation</Link></span>
       </div>
       <p className="bubble bubble-visitor"><span className="visually-hidden">Visitor asked: </span>{review.question || <em>(no question)</em>}</p>
@@ -50,10 +60,10 @@ function ReviewCard({ review }: { review: Review }) {
           </div>
         </form>
       ) : null}
-      {review.status === 'resolved' ? (
+      {current.status === 'resolved' ? (
         <>
           <Notice kind="success">Saved as a trained answer. Check what the bot says now:</Notice>
-          <TestQuestionBox chatbotId={review.chatbotId} initialQuestion={review.question} compact />
+          <TestQuestionBox chatbotId={current.chatbotId} initialQuestion={question.trim() || current.question} compact />
         </>
       ) : null}
     </li>
@@ -66,7 +76,7 @@ export function TrainingPage() {
   const list = usePagedList<Review>('/api/portal/reviews', { status: status === 'all' ? undefined : status });
   return (
     <>
-      <PageHeader title="Training" description="Answers visitors marked 👎. Write what the bot should have said; it answers that from now on." />
+      <PageHeader title="Training" description="Answers visitors gave a thumbs-down. Write what the bot should have said; it answers that from now on." />
       <div className="filters card">
         <label htmlFor="review-status">Show</label>
         <select id="review-status" value={status} onChange={(e) => setFilter('status', e.target.value === 'open' ? '' : e.target.value)}>

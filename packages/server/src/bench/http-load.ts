@@ -18,6 +18,8 @@ export interface LoadStats {
   p50Ms: number;
   p99Ms: number;
   succeeded: number;
+  /** How long the load ran, in seconds. */
+  durationSeconds: number;
   /** Responses that were not 2xx (a 429 here means a rate limit was not raised for the bench). */
   non2xx: number;
   errors: number;
@@ -57,8 +59,29 @@ export async function runLoad(options: LoadOptions): Promise<LoadStats> {
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     succeeded: result['2xx'],
+    durationSeconds: result.duration,
     non2xx: result.non2xx,
     errors: result.errors,
+  };
+}
+
+/**
+ * Adds up runs of the same load (rounds interleaved with a baseline's, so a neighbour's burst on a shared
+ * machine hits both alike): throughput over the total time, the median of the rounds' p50 and, to stay on
+ * the safe side, the worst of their p99.
+ */
+export function combineRounds(rounds: readonly LoadStats[]): LoadStats {
+  const succeeded = rounds.reduce((sum, r) => sum + r.succeeded, 0);
+  const durationSeconds = rounds.reduce((sum, r) => sum + r.durationSeconds, 0);
+  const p50s = rounds.map((r) => r.p50Ms).sort((a, b) => a - b);
+  return {
+    requestsPerSecond: durationSeconds > 0 ? succeeded / durationSeconds : 0,
+    p50Ms: p50s[Math.floor((p50s.length - 1) / 2)] ?? 0,
+    p99Ms: Math.max(0, ...rounds.map((r) => r.p99Ms)),
+    succeeded,
+    durationSeconds,
+    non2xx: rounds.reduce((sum, r) => sum + r.non2xx, 0),
+    errors: rounds.reduce((sum, r) => sum + r.errors, 0),
   };
 }
 

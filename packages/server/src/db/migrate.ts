@@ -4,6 +4,7 @@ import type { Database } from './schema.js';
 import * as accountsAndChatbots from './migrations/2026-11-28-01-accounts-and-chatbots.js';
 import * as conversationsAndOutbox from './migrations/2026-11-28-02-conversations-and-outbox.js';
 import * as webhooksAndDeliveries from './migrations/2026-11-28-03-webhooks-and-deliveries.js';
+import * as integrations from './migrations/2026-12-01-01-integrations.js';
 
 /**
  * Dated migrations, listed explicitly so the compiled build needs no directory scanning. Names sort by date;
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-28-01-accounts-and-chatbots': accountsAndChatbots,
   '2026-11-28-02-conversations-and-outbox': conversationsAndOutbox,
   '2026-11-28-03-webhooks-and-deliveries': webhooksAndDeliveries,
+  '2026-12-01-01-integrations': integrations,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

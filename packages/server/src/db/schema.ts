@@ -257,6 +257,37 @@ export interface DeliveryAttemptsTable {
   response_excerpt: string | null;
 }
 
+/** What a Google Sheets destination adds to its `webhooks` row (kind 'sheets'). */
+export interface SheetsDestinationsTable {
+  webhook_id: string;
+  customer_id: string;
+  spreadsheet_id: string;
+  tab_name: string;
+  /** The service account: its email (to share the sheet with), key id and token endpoint; the key itself is sealed in webhooks.secret_sealed. */
+  client_email: string;
+  private_key_id: string | null;
+  token_uri: string;
+  /** JSON array of {header, value}: one column each, values in the webhook mapping language. */
+  columns: string;
+  /** When row 1 was last found holding a header (or written); null until the first delivery checks. */
+  header_checked_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/**
+ * Events whose row was sent to a sheet: 'sending' is written before the append, 'written' after it
+ * succeeded. A 'sending' row means the outcome is unknown (timeout, crash), so the next attempt reads the
+ * sheet's event-id column before appending again.
+ */
+export interface SheetsAppendedEventsTable {
+  webhook_id: string;
+  event_id: string;
+  customer_id: string;
+  status: 'sending' | 'written';
+  updated_at: string;
+}
+
 export interface Database {
   customers: CustomersTable;
   users: UsersTable;
@@ -275,4 +306,6 @@ export interface Database {
   webhooks: WebhooksTable;
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
+  sheets_destinations: SheetsDestinationsTable;
+  sheets_appended_events: SheetsAppendedEventsTable;
 }

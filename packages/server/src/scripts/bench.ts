@@ -24,8 +24,10 @@ async function resolvePostgresUrl(configured: string | undefined): Promise<strin
 
 function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return 'n/a';
-  if (Math.abs(value) >= 100) return Math.round(value).toLocaleString('en-US');
-  return value.toFixed(value >= 10 ? 1 : 3);
+  const size = Math.abs(value);
+  if (size >= 100) return Math.round(value).toLocaleString('en-US');
+  if (size >= 10) return value.toFixed(1);
+  return size >= 1 || size === 0 ? value.toFixed(2) : value.toPrecision(3);
 }
 
 function formatMeasurement(m: BenchMeasurement): string {

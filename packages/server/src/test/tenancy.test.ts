@@ -30,6 +30,7 @@ const ID_ROUTES: Case[] = [
   { method: 'GET', url: '/api/portal/chatbots/:id/knowledge/:entryId', path: (a) => `/api/portal/chatbots/${a.chatbotId}/knowledge/${a.entryId}` },
   { method: 'PATCH', url: '/api/portal/chatbots/:id/knowledge/:entryId', path: (a) => `/api/portal/chatbots/${a.chatbotId}/knowledge/${a.entryId}`, payload: { answer: 'Stolen' } },
   { method: 'DELETE', url: '/api/portal/chatbots/:id/knowledge/:entryId', path: (a) => `/api/portal/chatbots/${a.chatbotId}/knowledge/${a.entryId}` },
+  { method: 'POST', url: '/api/portal/chatbots/:id/test-question', path: (a) => `/api/portal/chatbots/${a.chatbotId}/test-question`, payload: { question: 'Secret?' } },
   { method: 'DELETE', url: '/api/portal/api-keys/:id', path: (a) => `/api/portal/api-keys/${a.apiKeyId}` },
   { method: 'GET', url: '/api/portal/conversations/:id', path: (a) => `/api/portal/conversations/${a.conversationId}` },
   { method: 'GET', url: '/api/portal/escalations/:id', path: (a) => `/api/portal/escalations/${a.escalationId}` },
@@ -55,6 +56,8 @@ const LIST_ROUTES: Case[] = [
   { method: 'GET', url: '/api/portal/leads/export.csv', path: () => '/api/portal/leads/export.csv' },
   { method: 'GET', url: '/api/portal/escalations', path: () => '/api/portal/escalations' },
   { method: 'GET', url: '/api/portal/reviews', path: () => '/api/portal/reviews' },
+  { method: 'GET', url: '/api/portal/stats', path: () => '/api/portal/stats' },
+  { method: 'GET', url: '/api/portal/stats?chatbotId', path: (a) => `/api/portal/stats?chatbotId=${a.chatbotId}` },
   { method: 'GET', url: '/api/portal/webhooks', path: () => '/api/portal/webhooks' },
   // Filters naming another customer's ids find nothing rather than leaking.
   { method: 'GET', url: '/api/portal/leads?chatbotId', path: (a) => `/api/portal/leads?chatbotId=${a.chatbotId}` },
@@ -79,6 +82,15 @@ const NOT_ID_ROUTES: Record<string, string> = {
   'GET /api/public/conversations/:id/messages': 'public; needs the conversation token (chat tests)',
   'GET /api/public/chatbots/:id/widget': 'public look and greeting only, nothing secret',
   'OPTIONS /api/public/*': 'CORS preflight',
+  'GET /*': 'the portal’s static files and SPA fallback (index.html); /api paths answer 404',
+  'GET /api/public/conversations/:id/events': 'public; needs the conversation token (live tests)',
+  'GET /widget.js': 'public script, no data',
+  'GET /widget.:hash.js': 'public script, no data',
+  'GET /demo': 'static demo page',
+  'GET /status': 'static status page',
+  'GET /status/history': 'public health samples, no tenant data',
+  'GET /site/site.css': 'static asset',
+  'GET /site/status.js': 'static asset',
 };
 
 describe('tenancy', () => {

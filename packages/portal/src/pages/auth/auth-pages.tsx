@@ -49,7 +49,8 @@ export function SignupPage() {
       }
     },
   });
-  if (session.data) return <Navigate to="/" replace />;
+  // Already logged in: go in (but not while this form's own sign-up is navigating to the welcome page).
+  if (session.data && signup.isIdle) return <Navigate to="/" replace />;
 
   return (
     <AuthFrame title="Start your free 7-day trial">
@@ -94,7 +95,7 @@ export function LoginPage() {
       void navigate(next, { replace: true });
     },
   });
-  if (session.data) return <Navigate to={next} replace />;
+  if (session.data && login.isIdle) return <Navigate to={next} replace />;
 
   return (
     <AuthFrame title="Log in">

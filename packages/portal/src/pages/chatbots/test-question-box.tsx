@@ -26,7 +26,7 @@ export function TestQuestionBox({ chatbotId, initialQuestion = '', compact = fal
       {compact ? null : <h2>Test a question</h2>}
       {compact ? null : <p className="muted small">See what the bot answers now. Nothing is recorded and no webhook fires.</p>}
       <form onSubmit={(e) => { e.preventDefault(); if (question.trim()) ask.mutate(question.trim()); }} className="inline-form">
-        <label htmlFor={inputId} className="visually-hidden">Question</label>
+        <label htmlFor={inputId} className="visually-hidden">Question to ask the bot</label>
         <input id={inputId} value={question} onChange={(e) => setQuestion(e.target.value)} placeholder="e.g. What are your opening hours?" maxLength={2000} />
         <button type="submit" className="button" disabled={ask.isPending || question.trim() === ''}>{ask.isPending ? 'Asking…' : compact ? 'Re-check' : 'Ask'}</button>
       </form>

@@ -1,4 +1,4 @@
-import { EVENT_TYPES } from '@fc/contracts';
+import { EVENT_TYPES } from '@fc/contracts/events';
 import type { BodyFormat, SigningMode } from '../../api/types';
 import { ChatbotSelect } from '../../components/chatbot-select';
 import { Field, describedBy } from '../../components/ui';
@@ -12,7 +12,7 @@ export const EVENT_DESCRIPTIONS: Record<string, string> = {
   'escalation.resolved': 'An escalation was resolved',
   'conversation.started': 'A visitor started a chat',
   'conversation.ended': 'A chat went quiet (idle time in the chatbot settings)',
-  'message.rated': 'A visitor rated an answer 👍 / 👎',
+  'message.rated': 'A visitor rated an answer (thumbs up or down)',
 };
 
 export interface HeaderRow { name: string; value: string; hidden: string }

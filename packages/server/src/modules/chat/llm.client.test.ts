@@ -2,6 +2,12 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createChatbotFor, createTestApp, signUpAccount, type TestAccount, type TestContext } from '../../test/harness.js';
+import { readStoredSettings } from '../chatbots/chatbots.service.js';
+import { findChatTarget } from './chat.repository.js';
+import { toEngineSettings } from './chat.service.js';
+import { createInitialState, runTurn } from './engine/index.js';
+import { KnowledgeIndexCache } from './knowledge-index.cache.js';
+import { createLlmPhraser } from './llm.client.js';
 
 const KNOWLEDGE = {
   faqs: [
@@ -264,5 +270,32 @@ describe('LLM provider address guard', () => {
     const reply = await ctx.app.inject({ method: 'POST', url: '/api/public/system-chat', payload: { chatbotId: bot.id, visitorId: 'v', message: 'how much is a haircut?' } });
     expect(reply.json().message.text).toBe('A standard haircut is $35, including a wash.');
     expect(seen).toHaveLength(0);
+  });
+
+  it('refuses at connect time a public-looking host name that resolves to a loopback address', async () => {
+    const port = (provider.address() as AddressInfo).port;
+    const bot = await createChatbotFor(ctx.app, account, { name: 'Bot', settings: { llm: { baseUrl: `http://llm.example.com:${port}/v1`, model: 'm' } } });
+    await ctx.app.inject({ method: 'POST', url: `/api/portal/chatbots/${bot.id}/knowledge/import`, headers: account.headers, payload: KNOWLEDGE });
+    const target = await findChatTarget(ctx.database.db, bot.id);
+    if (!target) throw new Error('chatbot not found');
+    const settings = readStoredSettings(target);
+    const indexCache = new KnowledgeIndexCache(ctx.database.db);
+    const question = 'how much is a haircut?';
+    const result = runTurn({ message: question, state: createInitialState(), settings: toEngineSettings(target, settings), index: await indexCache.get(bot.id, target.knowledge_version) });
+    expect(result.answered).toBe(true);
+    // The name "resolves" to 127.0.0.1, as a DNS answer could change after the URL was saved (rebinding).
+    const resolveToLoopback = async () => [{ address: '127.0.0.1', family: 4 }];
+    const request = { target, settings, question, result, history: [] };
+
+    const guarded = createLlmPhraser({ secretKey: ctx.config.secretKey, indexCache, allowPrivate: false, resolve: resolveToLoopback });
+    expect(await guarded.phrase(request)).toBeNull();
+    expect(seen).toHaveLength(0);
+    await guarded.close();
+
+    // The same lookup with private targets allowed (self-hosted) reaches the provider: the guard made the difference.
+    const allowed = createLlmPhraser({ secretKey: ctx.config.secretKey, indexCache, allowPrivate: true, resolve: resolveToLoopback });
+    expect(await allowed.phrase(request)).toBe(PHRASED);
+    expect(seen).toHaveLength(1);
+    await allowed.close();
   });
 });

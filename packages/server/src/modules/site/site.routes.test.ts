@@ -64,9 +64,10 @@ describe('site: widget script, demo page, status page', () => {
     expect(page.body).toContain('<script src="/site/status.js"></script>');
     const script = await ctx.app.inject({ method: 'GET', url: '/site/status.js' });
     expect(script.headers['content-type']).toContain('text/javascript');
-    const history = await ctx.app.inject({ method: 'GET', url: '/status/history' });
-    expect(history.statusCode).toBe(200);
-    const body = history.json();
+    // The startup sample is taken right after `ready`, without holding it up: wait for it to land.
+    const readHistory = async () => (await ctx.app.inject({ method: 'GET', url: '/status/history' })).json();
+    await expect.poll(async () => (await readHistory()).samples.length).toBeGreaterThan(0);
+    const body = await readHistory();
     expect(body.intervalSeconds).toBe(60);
     expect(body.samples[0]).toMatchObject({ status: 'ok', at: expect.stringMatching(/Z$/), latencyMs: expect.any(Number) });
     expect(body.uptime.lastHour).toBe(1);

@@ -1,4 +1,4 @@
-import { PostgresAdapter, type Kysely, type Selectable } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, DeliveriesTable, DeliveryAttemptsTable, DeliveryStatus } from '../../db/schema.js';
 import { newId } from '../../lib/ids.js';
 import type { Executor, WebhookRow } from './webhooks.repository.js';
@@ -24,26 +24,43 @@ export interface ClaimOptions {
   limit: number;
   now: string;
   leaseUntil: string;
+  /** At most this many deliveries of one destination per claim (the per-destination concurrency cap). */
+  perWebhookLimit: number;
+  /** Destinations this worker already has enough of in hand. */
+  excludeWebhookIds?: readonly string[];
 }
 
 /**
- * Leases up to `limit` due deliveries to `owner`. A delivery is due when it is unfinished, its time has
- * come and nobody holds a live lease on it — so a crashed worker's deliveries come back once its lease
- * expires. On PostgreSQL `FOR UPDATE SKIP LOCKED` lets any number of workers claim side by side without
- * waiting on each other or taking the same row; SQLite has a single writer, so the plain update is enough.
+ * Leases up to `limit` due deliveries to `owner`, at most `perWebhookLimit` per destination so one busy
+ * customer cannot fill a batch. A delivery is due when it is unfinished, its time has come and nobody holds
+ * a live lease on it — so a crashed worker's deliveries come back once its lease expires. Candidates are
+ * picked first (a window function, which cannot take row locks); the update then re-checks them and, on
+ * PostgreSQL, skips rows another worker is claiming this instant (`FOR UPDATE SKIP LOCKED`), so any number
+ * of workers claim side by side without waiting on each other or taking the same row. SQLite has a single
+ * writer, so the plain update is enough there.
  */
 export async function claimDueDeliveries(db: Executor, options: ClaimOptions): Promise<ClaimedDelivery[]> {
   if (options.limit <= 0) return [];
-  let due = db.selectFrom('deliveries').select('id')
+  let ranked = db.selectFrom('deliveries')
+    .select(['id', 'next_attempt_at', sql<number>`row_number() over (partition by webhook_id order by next_attempt_at)`.as('rank')])
     .where('status', 'in', UNFINISHED)
     .where('next_attempt_at', '<=', options.now)
-    .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', options.now)]))
+    .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', options.now)]));
+  if (options.excludeWebhookIds && options.excludeWebhookIds.length > 0) ranked = ranked.where('webhook_id', 'not in', options.excludeWebhookIds);
+  const candidates = await db.selectFrom(ranked.as('ranked')).select('id')
+    .where('rank', '<=', options.perWebhookLimit)
     .orderBy('next_attempt_at')
-    .limit(options.limit);
-  if (isPostgres(db)) due = due.forUpdate().skipLocked();
+    .limit(options.limit)
+    .execute();
+  if (candidates.length === 0) return [];
+  let lockable = db.selectFrom('deliveries').select('id')
+    .where('id', 'in', candidates.map((c) => c.id))
+    .where('status', 'in', UNFINISHED)
+    .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', options.now)]));
+  if (isPostgres(db)) lockable = lockable.forUpdate().skipLocked();
   const claimed = await db.updateTable('deliveries')
     .set({ lease_owner: options.owner, lease_expires_at: options.leaseUntil })
-    .where('id', 'in', due)
+    .where('id', 'in', lockable)
     .returning('id')
     .execute();
   if (claimed.length === 0) return [];

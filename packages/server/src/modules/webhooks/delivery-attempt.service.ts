@@ -1,10 +1,10 @@
 import type { EventContext as StoredEventContext } from '@fc/contracts';
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema.js';
+import type { Database, WebhooksTable } from '../../db/schema.js';
 import { nowIso, toStoredTime } from '../../lib/time.js';
 import {
   buildDeliveryRequest, computeNextAttempt, isEventType, redactHeaders, shouldDisableWebhook,
-  type EventContext, type SendResult, type WebhookSender,
+  type EventContext, type EventType, type SendResult, type WebhookSender,
 } from '../delivery/index.js';
 import {
   failWithoutAttempt, recordAttempt, releaseDelivery,
@@ -14,6 +14,27 @@ import { openWebhookSecrets, readWebhookSettings } from './webhooks.repository.j
 
 export const GONE_REASON = 'The endpoint answered 410 Gone, which means "stop sending". Fix the URL, then re-enable the webhook.';
 export const FAILING_REASON = 'Every delivery has failed for five days. Check the endpoint, then re-enable the webhook and recover the failed deliveries.';
+/** A Zapier hook URL answering 410 means the Zap was turned off or deleted: the subscription is over for good. */
+export const ZAPIER_GONE_REASON = 'Zapier unsubscribed: the hook answered 410 Gone (the Zap was turned off or deleted).';
+
+/** What one non-HTTP destination did with a delivery. */
+export type DestinationOutcome =
+  | { sent: true; result: SendResult; requestHeaders: Record<string, string> }
+  /** Not attempted (the destination's quota is spent): the delivery goes back to the queue, due at `retryAtMs`. */
+  | { sent: false; retryAtMs: number };
+
+/**
+ * The extension point for destination kinds that are not signed HTTP webhooks (Google Sheets): the worker
+ * hands their deliveries to this sender instead of building a webhook request. Attempts, retries, health
+ * and the delivery log stay the same for every kind.
+ */
+export interface DestinationSender {
+  /** Makes one attempt; must not throw for anything the remote side does. */
+  send(claimed: ClaimedDelivery, signal?: AbortSignal): Promise<DestinationOutcome>;
+  close(): Promise<void>;
+}
+
+export type DestinationKind = WebhooksTable['kind'];
 
 export interface AttemptLog {
   warn(obj: object, msg?: string): void;
@@ -29,6 +50,8 @@ export interface AttemptDeps {
   log: AttemptLog;
   /** Aborted on shutdown: the attempt is abandoned and the delivery given back untouched. */
   signal?: AbortSignal;
+  /** Senders of non-webhook kinds; 'webhook' and 'zapier' deliveries are signed HTTP requests sent by `sender`. */
+  destinations?: Partial<Record<DestinationKind, DestinationSender>>;
 }
 
 /** What one attempt came to, for the portal's "Send test". */
@@ -80,16 +103,31 @@ function decideHealth(claimed: ClaimedDelivery, result: SendResult, finishedAt: 
   if (claimed.delivery.event_type === 'webhook.test') return null;
   const failed = result.outcome !== 'success';
   let disableReason: string | null = null;
-  if (result.outcome === 'gone') disableReason = GONE_REASON;
+  if (result.outcome === 'gone') disableReason = claimed.webhook.kind === 'zapier' ? ZAPIER_GONE_REASON : GONE_REASON;
   else if (failed && shouldDisableWebhook({ firstFailureAt: claimed.webhook.failing_since ?? finishedAt, lastSuccessAt: claimed.webhook.last_success_at, now: finishedAt })) {
     disableReason = FAILING_REASON;
   }
   return { succeeded: !failed, at: finishedAt, disableReason };
 }
 
+/** Webhooks and Zapier hooks: the signed HTTP request built from the stored event, sent by the pooled sender. */
+async function sendSignedRequest(deps: AttemptDeps, claimed: ClaimedDelivery, startedAtMs: number): Promise<DestinationOutcome> {
+  const { delivery, webhook, event } = claimed;
+  const settings = readWebhookSettings(webhook);
+  const { secrets, headers } = openWebhookSecrets(deps.secretKey, webhook, toStoredTime(startedAtMs));
+  const request = buildDeliveryRequest({
+    webhook: { url: settings.url, signingMode: settings.signingMode, secrets, bodyFormat: settings.bodyFormat, mappings: settings.mappings, headers },
+    event: { id: event.id, type: event.type as EventType, occurredAt: event.created_at, context: toDeliveryContext(JSON.parse(event.payload) as StoredEventContext) },
+    deliveryId: delivery.id,
+    now: startedAtMs,
+  });
+  const result = await deps.sender.send({ url: request.url, headers: request.headers, body: request.body, concurrencyKey: webhook.id, signal: deps.signal });
+  return { sent: true, result, requestHeaders: redactHeaders(request.headers) };
+}
+
 /**
- * Makes one attempt of a delivery this caller has leased: builds the signed request from the stored event,
- * sends it, and records the attempt with the delivery's next state and the webhook's health in one
+ * Makes one attempt of a delivery this caller has leased: builds the signed request from the stored event
+ * and sends it (or hands it to its kind's destination sender), and records the attempt with the delivery's next state and the webhook's health in one
  * transaction. Returns null when the attempt did not happen (shutdown, or a request we could not build).
  */
 export async function attemptDelivery(deps: AttemptDeps, claimed: ClaimedDelivery, owner: string): Promise<AttemptSummary | null> {
@@ -97,20 +135,13 @@ export async function attemptDelivery(deps: AttemptDeps, claimed: ClaimedDeliver
   const { delivery, webhook, event } = claimed;
   const startedAtMs = Date.now();
   const startedAt = toStoredTime(startedAtMs);
-  let result: SendResult;
-  let requestHeaders: Record<string, string>;
+  let outcome: DestinationOutcome;
   try {
     if (!isEventType(event.type)) throw new Error(`unknown event type ${event.type}`);
-    const settings = readWebhookSettings(webhook);
-    const { secrets, headers } = openWebhookSecrets(deps.secretKey, webhook, startedAt);
-    const request = buildDeliveryRequest({
-      webhook: { url: settings.url, signingMode: settings.signingMode, secrets, bodyFormat: settings.bodyFormat, mappings: settings.mappings, headers },
-      event: { id: event.id, type: event.type, occurredAt: event.created_at, context: toDeliveryContext(JSON.parse(event.payload) as StoredEventContext) },
-      deliveryId: delivery.id,
-      now: startedAtMs,
-    });
-    requestHeaders = redactHeaders(request.headers);
-    result = await deps.sender.send({ url: request.url, headers: request.headers, body: request.body, concurrencyKey: webhook.id, signal: deps.signal });
+    const destination = deps.destinations?.[webhook.kind];
+    if (destination) outcome = await destination.send(claimed, deps.signal);
+    else if (webhook.kind === 'sheets') throw new Error('this process has no Google Sheets sender');
+    else outcome = await sendSignedRequest(deps, claimed, startedAtMs);
   } catch (error) {
     // Only our own data fails here (a stored secret that no longer opens, a corrupt payload): retrying cannot
     // help, so the delivery fails now with the reason shown, and can be re-sent once it is fixed.
@@ -118,6 +149,11 @@ export async function attemptDelivery(deps: AttemptDeps, claimed: ClaimedDeliver
     await failWithoutAttempt(db, delivery.id, owner, 'FusionChatalyst could not prepare this delivery (internal error).', nowIso());
     return null;
   }
+  if (!outcome.sent) {
+    await releaseDelivery(db, delivery.id, owner, toStoredTime(outcome.retryAtMs));
+    return null;
+  }
+  const { result, requestHeaders } = outcome;
 
   if (result.errorClass === 'aborted') {
     // Shutting down mid-send: give the delivery back untouched; a worker sends it again (at-least-once).

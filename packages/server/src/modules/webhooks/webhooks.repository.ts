@@ -62,9 +62,16 @@ export function readWebhookSettings(row: WebhookRow): WebhookSettings {
   };
 }
 
-/** One webhook of one customer, or undefined (absent and "not yours" look the same). */
-export async function findWebhook(db: Executor, customerId: string, webhookId: string): Promise<WebhookRow | undefined> {
-  return db.selectFrom('webhooks').selectAll().where('customer_id', '=', customerId).where('id', '=', webhookId).where('kind', '=', 'webhook').executeTakeFirst();
+/** Every destination kind: what the delivery log, re-send and recovery work on. */
+export const ALL_DESTINATION_KINDS: readonly WebhookRow['kind'][] = ['webhook', 'zapier', 'sheets'];
+
+/**
+ * One webhook of one customer, or undefined (absent and "not yours" look the same). Only kind 'webhook'
+ * unless `kinds` says otherwise: Zapier subscriptions and Google Sheets have their own settings routes,
+ * but share the delivery log with webhooks.
+ */
+export async function findWebhook(db: Executor, customerId: string, webhookId: string, kinds: readonly WebhookRow['kind'][] = ['webhook']): Promise<WebhookRow | undefined> {
+  return db.selectFrom('webhooks').selectAll().where('customer_id', '=', customerId).where('id', '=', webhookId).where('kind', 'in', kinds).executeTakeFirst();
 }
 
 /** Number of unfinished deliveries per webhook of a customer, for the list's health column. */

@@ -15,7 +15,7 @@ import { findDelivery, listAttempts, requeueDelivery, requeueFailedSince, type D
 import { attemptDelivery, toDeliveryContext, type AttemptLog, type AttemptSummary } from './delivery-attempt.service.js';
 import { findPreset } from './presets.js';
 import {
-  countPendingByWebhook, findWebhook, openWebhookSecrets, readWebhookSettings, sealWebhookHeaders, sealWebhookSecret, SECRET_OVERLAP_MS,
+  ALL_DESTINATION_KINDS, countPendingByWebhook, findWebhook, openWebhookSecrets, readWebhookSettings, sealWebhookHeaders, sealWebhookSecret, SECRET_OVERLAP_MS,
   type WebhookRow,
 } from './webhooks.repository.js';
 import type { CreateWebhookInput, UpdateWebhookInput, WebhookView } from './webhooks.schemas.js';
@@ -266,7 +266,8 @@ export async function listDeliveries(
   db: Kysely<Database>, customerId: string, webhookId: string,
   filters: { limit: number; cursor?: string | undefined; status?: DeliveryRow['status'] | undefined; eventType?: string | undefined; since?: string | undefined },
 ): Promise<{ items: DeliveryItem[]; nextCursor: string | null }> {
-  assertFound(await findWebhook(db, customerId, webhookId), 'Webhook');
+  // Zapier subscriptions and Google Sheets destinations keep the same delivery log.
+  assertFound(await findWebhook(db, customerId, webhookId, ALL_DESTINATION_KINDS), 'Webhook');
   const cursor = decodeCursor(filters.cursor);
   let query = db.selectFrom('deliveries').selectAll().where('customer_id', '=', customerId).where('webhook_id', '=', webhookId);
   if (filters.status) query = query.where('status', '=', filters.status);
@@ -323,7 +324,7 @@ export async function getDeliveryDetail(db: Kysely<Database>, customerId: string
 /** Re-sends a finished delivery now, keeping its id (the receiver can dedupe); 409 while it is still queued. */
 export async function resendDelivery(db: Kysely<Database>, customerId: string, deliveryId: string): Promise<DeliveryItem> {
   const row = assertFound(await findDelivery(db, customerId, deliveryId), 'Delivery');
-  const webhook = assertFound(await findWebhook(db, customerId, row.webhook_id), 'Webhook');
+  const webhook = assertFound(await findWebhook(db, customerId, row.webhook_id, ALL_DESTINATION_KINDS), 'Webhook');
   if (webhook.enabled === 0) throw new AppError('conflict', 'The webhook is disabled. Re-enable it first, then re-send.');
   if (!(await requeueDelivery(db, customerId, deliveryId, nowIso()))) throw new AppError('conflict', 'This delivery is still queued; it will be attempted again on its schedule.');
   return toDeliveryItem(assertFound(await findDelivery(db, customerId, deliveryId), 'Delivery'));
@@ -331,7 +332,7 @@ export async function resendDelivery(db: Kysely<Database>, customerId: string, d
 
 /** Re-queues every failed delivery of a webhook since a time (after fixing an outage). */
 export async function recoverFailedDeliveries(db: Kysely<Database>, customerId: string, webhookId: string, since: string): Promise<{ requeued: number }> {
-  const webhook = assertFound(await findWebhook(db, customerId, webhookId), 'Webhook');
+  const webhook = assertFound(await findWebhook(db, customerId, webhookId, ALL_DESTINATION_KINDS), 'Webhook');
   if (webhook.enabled === 0) throw new AppError('conflict', 'The webhook is disabled. Re-enable it first, then recover.');
   const sinceMs = Date.parse(since);
   if (Number.isNaN(sinceMs)) throw new AppError('validation_failed', 'Invalid time', [{ field: 'since', message: 'must be an ISO 8601 time' }]);

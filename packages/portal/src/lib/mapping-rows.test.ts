@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import type { EventMapping } from '../api/types';
+import { mappingToRows, parseMappingFieldError, rowsToMapping, type MappingRow } from './mapping-rows';
+
+const row = (key: string, kind: MappingRow['kind'], value: string, constType: MappingRow['constType'] = 'string'): MappingRow => ({ key, kind, value, constType });
+
+describe('mapping editor rows', () => {
+  it('round-trips every kind of mapped value without losing anything', () => {
+    const mapping: EventMapping = {
+      email: 'lead.email',
+      summary: '{{lead.name}} wants a quote',
+      source: { const: 'website' },
+      score: { const: 3.5 },
+      hot: { const: false },
+      note: { const: null },
+      fields: { array: [{ object: { name: { const: 'email' }, value: '{{lead.email | default:""}}' } }] },
+    };
+    const rows = mappingToRows(mapping);
+    expect(rows.map((r) => r.kind)).toEqual(['path', 'template', 'const', 'const', 'const', 'const', 'json']);
+    expect(rows[3]).toMatchObject({ constType: 'number', value: '3.5' });
+    const back = rowsToMapping(rows, 'lead.captured');
+    expect(back.errors).toEqual({});
+    expect(back.mapping).toEqual(mapping);
+    expect(Object.keys(back.mapping)).toEqual(Object.keys(mapping));
+  });
+
+  it('names the problem on each bad row and leaves good rows in the mapping', () => {
+    const { mapping, errors } = rowsToMapping([
+      row('email', 'path', 'lead.email'),
+      row('', 'path', 'lead.name'),
+      row('eventId', 'const', 'x'),
+      row('email', 'path', 'lead.phone'),
+      row('where', 'path', 'lead.address'),
+      row('greeting', 'template', 'Hello there'),
+      row('count', 'const', 'many', 'number'),
+      row('raw', 'json', '{"object": '),
+    ], 'lead.captured');
+    expect(mapping).toEqual({ email: 'lead.email' });
+    expect(Object.keys(errors).map(Number)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(errors[2]).toContain('always sent');
+    expect(errors[3]).toContain('used twice');
+    expect(errors[4]).toContain('not a field');
+  });
+
+  it('offers rating fields only where the server accepts them', () => {
+    expect(rowsToMapping([row('stars', 'path', 'rating.rating')], 'message.rated').errors).toEqual({});
+    expect(rowsToMapping([row('stars', 'path', 'rating.rating')], 'lead.captured').errors[0]).toContain('not a field');
+  });
+
+  it('finds the row an API field error points at', () => {
+    expect(parseMappingFieldError('mappings["lead.captured"]["email"]')).toEqual({ eventKey: 'lead.captured', outputKey: 'email' });
+    expect(parseMappingFieldError('body.mappings["*"]')).toEqual({ eventKey: '*', outputKey: null });
+    expect(parseMappingFieldError('body.url')).toBeNull();
+  });
+});

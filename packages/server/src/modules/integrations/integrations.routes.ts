@@ -1,0 +1,122 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { requireAuth } from '../../http/auth.js';
+import type { App } from '../../http/types.js';
+import { AppError } from '../../lib/errors.js';
+import { DEFAULT_PAGE_SIZE } from '../../lib/pagination.js';
+import { findApiKeyByToken, touchApiKey } from '../accounts/accounts.repository.js';
+import { IdParams } from '../accounts/accounts.schemas.js';
+import {
+  ConnectionReport, CreateSheetsBody, ListQuery, Page, SheetsView, UpdateSheetsBody, ZapierEventParams, ZapierHookBody, ZapierHookView, ZapierMe,
+  ZapierSamplesQuery,
+} from './integrations.schemas.js';
+import { createSheets, deleteSheets, getSheets, listSheets, testSheetsConnection, updateSheets, type SheetsServiceDeps } from './sheets.service.js';
+import {
+  getZapierHook, getZapierMe, listZapierHooks, listZapierSamples, subscribeZapierHook, unsubscribeZapierHook, type ZapierServiceDeps,
+} from './zapier.service.js';
+
+/** Per API key: Zapier polls samples and (un)subscribes in bursts when Zaps are edited, never this fast. */
+const ZAPIER_REQUESTS_PER_MINUTE = 120;
+/** "Test connection" calls Google; a form's button does not need more. */
+const CONNECTION_TESTS_PER_MINUTE = 10;
+
+async function authenticateApiKeyHeader(db: Kysely<Database>, request: FastifyRequest): Promise<void> {
+  const header = request.headers['x-api-key'];
+  const key = typeof header === 'string' ? header.trim() : '';
+  if (key === '') throw new AppError('unauthorized', 'Send a FusionChatalyst API key in the X-API-Key header (create one in Settings → Integrations).');
+  const row = await findApiKeyByToken(db, key);
+  if (!row) throw new AppError('unauthorized', 'The API key is invalid or has been revoked.');
+  await touchApiKey(db, row.id);
+  request.auth = { customerId: row.customer_id, userId: null, via: 'api_key', sessionId: null, csrfToken: null, apiKeyId: row.id };
+}
+
+/** The Zapier add-on's REST-hook API under /api/zapier, authenticated by `X-API-Key` (contract section 5). */
+export function registerZapierRoutes(app: App, deps: ZapierServiceDeps): void {
+  const { db } = deps;
+  app.addHook('onRequest', async (request) => authenticateApiKeyHeader(db, request));
+  const rateLimit = { max: ZAPIER_REQUESTS_PER_MINUTE, timeWindow: '1 minute', keyGenerator: (request: FastifyRequest) => `zapier:${request.auth?.apiKeyId ?? request.ip}` };
+
+  app.get('/api/zapier/me', { schema: { response: { 200: ZapierMe } }, config: { rateLimit } }, async (request) => {
+    const auth = requireAuth(request);
+    return getZapierMe(db, auth.customerId, auth.apiKeyId ?? '');
+  });
+
+  app.post('/api/zapier/hooks', { schema: { body: ZapierHookBody, response: { 201: Type.Object({ id: Type.String() }) } }, config: { rateLimit } }, async (request, reply) => {
+    const auth = requireAuth(request);
+    return reply.status(201).send(await subscribeZapierHook(deps, auth.customerId, request.body));
+  });
+
+  app.delete('/api/zapier/hooks/:id', { schema: { params: IdParams, response: { 204: Type.Null() } }, config: { rateLimit } }, async (request, reply) => {
+    const auth = requireAuth(request);
+    await unsubscribeZapierHook(db, auth.customerId, request.params.id);
+    return reply.status(204).send(null);
+  });
+
+  app.get('/api/zapier/samples/:event', {
+    schema: { params: ZapierEventParams, querystring: ZapierSamplesQuery, response: { 200: Type.Array(Type.Record(Type.String(), Type.Unknown())) } },
+    config: { rateLimit },
+  }, async (request) => {
+    const auth = requireAuth(request);
+    return listZapierSamples(db, auth.customerId, request.params.event, request.query.chatbotId);
+  });
+}
+
+/**
+ * Settings → Integrations in the portal: Google Sheets destinations and the list of Zapier subscriptions.
+ * Their delivery logs are the webhooks' (`/api/portal/webhooks/:id/deliveries`, `/api/portal/deliveries/:id`).
+ */
+export function registerIntegrationRoutes(app: App, deps: { sheets: SheetsServiceDeps }): void {
+  const { db } = deps.sheets;
+
+  app.get('/api/portal/integrations/zapier/hooks', { schema: { querystring: ListQuery, response: { 200: Page(ZapierHookView) } } }, async (request) => {
+    const auth = requireAuth(request);
+    return listZapierHooks(db, auth.customerId, { limit: request.query.limit ?? DEFAULT_PAGE_SIZE, cursor: request.query.cursor });
+  });
+
+  app.get('/api/portal/integrations/zapier/hooks/:id', { schema: { params: IdParams, response: { 200: ZapierHookView } } }, async (request) => {
+    const auth = requireAuth(request);
+    return getZapierHook(db, auth.customerId, request.params.id);
+  });
+
+  app.delete('/api/portal/integrations/zapier/hooks/:id', { schema: { params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {
+    const auth = requireAuth(request);
+    await unsubscribeZapierHook(db, auth.customerId, request.params.id);
+    return reply.status(204).send(null);
+  });
+
+  app.get('/api/portal/integrations/sheets', { schema: { querystring: ListQuery, response: { 200: Page(SheetsView) } } }, async (request) => {
+    const auth = requireAuth(request);
+    return listSheets(deps.sheets, auth.customerId, { limit: request.query.limit ?? DEFAULT_PAGE_SIZE, cursor: request.query.cursor });
+  });
+
+  app.post('/api/portal/integrations/sheets', { schema: { body: CreateSheetsBody, response: { 201: SheetsView } } }, async (request, reply) => {
+    const auth = requireAuth(request);
+    return reply.status(201).send(await createSheets(deps.sheets, auth.customerId, request.body));
+  });
+
+  app.get('/api/portal/integrations/sheets/:id', { schema: { params: IdParams, response: { 200: SheetsView } } }, async (request) => {
+    const auth = requireAuth(request);
+    return getSheets(deps.sheets, auth.customerId, request.params.id);
+  });
+
+  app.patch('/api/portal/integrations/sheets/:id', { schema: { params: IdParams, body: UpdateSheetsBody, response: { 200: SheetsView } } }, async (request) => {
+    const auth = requireAuth(request);
+    return updateSheets(deps.sheets, auth.customerId, request.params.id, request.body);
+  });
+
+  app.delete('/api/portal/integrations/sheets/:id', { schema: { params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {
+    const auth = requireAuth(request);
+    await deleteSheets(db, auth.customerId, request.params.id);
+    return reply.status(204).send(null);
+  });
+
+  app.post('/api/portal/integrations/sheets/:id/test-connection', {
+    schema: { params: IdParams, response: { 200: ConnectionReport } },
+    config: { rateLimit: { max: CONNECTION_TESTS_PER_MINUTE, timeWindow: '1 minute', keyGenerator: (request: FastifyRequest) => `sheets-test:${request.auth?.customerId ?? request.ip}` } },
+  }, async (request) => {
+    const auth = requireAuth(request);
+    return testSheetsConnection(deps.sheets, auth.customerId, request.params.id);
+  });
+}

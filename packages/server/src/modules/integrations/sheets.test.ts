@@ -1,0 +1,278 @@
+import { generateKeyPairSync } from 'node:crypto';
+import type { EventContext } from '@fc/contracts';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createChatbotFor, createTestApp, signUpAccount, type TestAccount, type TestContext } from '../../test/harness.js';
+import { startFakeGoogle, type FakeGoogle } from '../../test/fake-google.js';
+import { appendEvent } from '../events/events.service.js';
+import { createDeliveryWorker, type DeliveryWorker } from '../../worker.js';
+import { createGoogleSheetsClient, TOKEN_REFRESH_MARGIN_MS } from './google-sheets.client.js';
+import { FIXED_HEADERS } from './sheets-columns.js';
+
+const quietLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const SA_EMAIL = 'fc-sheets@acme-project.iam.gserviceaccount.com';
+const SPREADSHEET_ID = '1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdef';
+
+function makeKeyFile(tokenUri: string, email = SA_EMAIL): { file: Record<string, string>; publicKeyPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    file: {
+      type: 'service_account', project_id: 'acme-project', private_key_id: 'f00dfeed1234',
+      private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), client_email: email, client_id: '1234567890',
+      auth_uri: 'https://accounts.google.com/o/oauth2/auth', token_uri: tokenUri,
+    },
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}
+
+describe('Google Sheets destinations', () => {
+  let fake: FakeGoogle;
+  let ctx: TestContext;
+  let account: TestAccount;
+  let chatbot: { id: string; name: string };
+  let keyFile: Record<string, string>;
+  let worker: DeliveryWorker | null = null;
+
+  beforeAll(async () => {
+    fake = await startFakeGoogle();
+    const key = makeKeyFile(fake.tokenUri);
+    keyFile = key.file;
+    fake.addServiceAccount(SA_EMAIL, key.publicKeyPem);
+    ctx = await createTestApp({ FC_GOOGLE_SHEETS_BASE_URL: fake.url, FC_SHEETS_BATCH_MS: '300', FC_RETRY_SCHEDULE: '100ms,100ms,100ms,100ms' });
+    account = await signUpAccount(ctx.app);
+    chatbot = await createChatbotFor(ctx.app, account, { name: 'Acme Bot' });
+  });
+  afterAll(async () => {
+    await ctx.close();
+    await fake.close();
+  });
+  beforeEach(() => {
+    fake.setAppendBehaviour(() => 'ok');
+  });
+  afterEach(async () => {
+    await worker?.stop(200);
+    worker = null;
+    await ctx.database.db.deleteFrom('webhooks').where('customer_id', '=', account.customerId).execute();
+  });
+
+  function startWorker(): void {
+    worker = createDeliveryWorker({ db: ctx.database.db, config: ctx.config, log: quietLog, pollIntervalMs: 20, sweepIdleConversations: false });
+    worker.start();
+  }
+
+  async function createSheet(body: Record<string, unknown> = {}, tab = 'Leads') {
+    const spreadsheetId = `${SPREADSHEET_ID}${Math.random().toString(36).slice(2, 8)}`;
+    const sheet = fake.addSpreadsheet(spreadsheetId, { title: 'Acme leads', tabs: [tab, 'Notes'], sharedWith: [SA_EMAIL] });
+    const response = await ctx.app.inject({
+      method: 'POST', url: '/api/portal/integrations/sheets', headers: account.headers,
+      payload: { serviceAccountKey: keyFile, spreadsheetId: `https://docs.google.com/spreadsheets/d/${spreadsheetId}/edit#gid=0`, tabName: tab, ...body },
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    return { view: response.json<{ id: string; header: string[]; serviceAccountEmail: string; spreadsheetId: string }>(), sheet, spreadsheetId };
+  }
+
+  async function queueLead(name: string, email: string): Promise<string> {
+    const context: EventContext = {
+      customer: { id: account.customerId, name: 'Acme' }, chatbot,
+      conversation: { id: 'conv_sheetsTest01', intent: 'request_quote', startedAt: new Date().toISOString(), messageCount: 4, firstMessage: 'Hi', transcript: [] },
+      visitor: { id: 'v1', pageUrl: 'https://acme.example.com/quote', referrer: null, locale: 'en-US' },
+      lead: { id: 'lead_sheetsTest01', name, email, phone: '+15125550123', intent: 'request_quote' },
+    };
+    const { eventId } = await ctx.database.db.transaction().execute((trx) => appendEvent(trx, {
+      customerId: account.customerId, chatbotId: chatbot.id, conversationId: 'conv_sheetsTest01', type: 'lead.captured', context,
+    }));
+    return eventId;
+  }
+
+  async function deliveriesOf(id: string) {
+    const response = await ctx.app.inject({ method: 'GET', url: `/api/portal/webhooks/${id}/deliveries`, headers: account.headers });
+    expect(response.statusCode, response.body).toBe(200);
+    return response.json<{ items: { id: string; status: string; attempts: number; eventId: string; lastStatusCode: number | null; lastError: string | null }[] }>().items;
+  }
+
+  async function waitForDeliveries(id: string, count: number, status = 'succeeded') {
+    for (let i = 0; i < 400; i += 1) {
+      const items = await deliveriesOf(id);
+      if (items.length >= count && items.every((d) => d.status === status)) return items;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error(`deliveries never reached ${status}: ${JSON.stringify(await deliveriesOf(id))}`);
+  }
+
+  it('validates the key file and never answers the private key', async () => {
+    const bad = await ctx.app.inject({
+      method: 'POST', url: '/api/portal/integrations/sheets', headers: account.headers,
+      payload: { serviceAccountKey: { ...keyFile, type: 'authorized_user', private_key: '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n', client_email: 'nope' }, spreadsheetId: SPREADSHEET_ID, tabName: 'Leads' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-type']).toContain('application/problem+json');
+    const fields = bad.json<{ errors: { field: string }[] }>().errors.map((e) => e.field);
+    expect(fields).toEqual(expect.arrayContaining(['serviceAccountKey.type', 'serviceAccountKey.client_email', 'serviceAccountKey.private_key']));
+    const notJson = await ctx.app.inject({ method: 'POST', url: '/api/portal/integrations/sheets', headers: account.headers, payload: { serviceAccountKey: '{oops', spreadsheetId: SPREADSHEET_ID, tabName: 'Leads' } });
+    expect(notJson.json().errors[0]).toMatchObject({ field: 'serviceAccountKey' });
+    const badColumns = await ctx.app.inject({
+      method: 'POST', url: '/api/portal/integrations/sheets', headers: account.headers,
+      payload: { serviceAccountKey: keyFile, spreadsheetId: SPREADSHEET_ID, tabName: 'Leads', columns: [{ header: 'Email', value: 'lead.mail' }, { header: 'Event ID', value: 'lead.id' }] },
+    });
+    expect(badColumns.statusCode).toBe(400);
+    expect(badColumns.json().errors.map((e: { field: string }) => e.field)).toEqual(['columns[0].value', 'columns[1].header']);
+
+    const { view } = await createSheet({ columns: [{ header: 'Name', value: 'lead.name' }, { header: 'Summary', value: '{{lead.name}} via {{chatbot.name}}' }] });
+    expect(view).toMatchObject({ serviceAccountEmail: SA_EMAIL, header: [...FIXED_HEADERS, 'Name', 'Summary'] });
+    expect(JSON.stringify(view)).not.toContain('PRIVATE KEY');
+    const listed = await ctx.app.inject({ method: 'GET', url: '/api/portal/integrations/sheets', headers: account.headers });
+    expect(listed.json().items.map((i: { id: string }) => i.id)).toEqual([view.id]);
+    expect(listed.body).not.toContain('PRIVATE KEY');
+  });
+
+  it('"Test connection" appends nothing and says what is wrong in plain words', async () => {
+    const { view, sheet, spreadsheetId } = await createSheet();
+    const test = async () => (await ctx.app.inject({ method: 'POST', url: `/api/portal/integrations/sheets/${view.id}/test-connection`, headers: account.headers })).json<{ ok: boolean; problems: string[]; notes: string[]; tabs: string[] }>();
+
+    const good = await test();
+    expect(good.ok).toBe(true);
+    expect(good.problems).toEqual([]);
+    expect(good.notes.join(' ')).toMatch(/Row 1 is empty/);
+
+    sheet.sharedWith.clear();
+    const notShared = await test();
+    expect(notShared.ok).toBe(false);
+    expect(notShared.problems[0]).toMatch(new RegExp(`not shared with the service account.*add ${SA_EMAIL.replaceAll('.', '\\.')} as an Editor`));
+    sheet.sharedWith.add(SA_EMAIL);
+
+    await ctx.app.inject({ method: 'PATCH', url: `/api/portal/integrations/sheets/${view.id}`, headers: account.headers, payload: { tabName: 'Leeds' } });
+    const noTab = await test();
+    expect(noTab.problems[0]).toBe('The spreadsheet "Acme leads" has no tab named "Leeds". Its tabs are: "Leads", "Notes". Rename the tab or change the tab name here.');
+
+    await ctx.app.inject({ method: 'PATCH', url: `/api/portal/integrations/sheets/${view.id}`, headers: account.headers, payload: { tabName: 'Leads', spreadsheetId: 'ZZZ0000000000000000000' } });
+    expect((await test()).problems[0]).toMatch(/no spreadsheet with the id "ZZZ0000000000000000000"/);
+
+    // A key Google does not know (the fake verifies the JWT signature with the registered public key).
+    const stranger = makeKeyFile(fake.tokenUri);
+    await ctx.app.inject({ method: 'PATCH', url: `/api/portal/integrations/sheets/${view.id}`, headers: account.headers, payload: { spreadsheetId, serviceAccountKey: stranger.file } });
+    const badKey = await test();
+    expect(badKey.problems[0]).toMatch(/Google refused the service-account key \(invalid_grant: Invalid JWT Signature\.\)/);
+
+    expect(fake.appends()).toHaveLength(0);
+    expect(sheet.tabs.get('Leads')).toEqual([]);
+  });
+
+  it('batches several events into one RAW append, writes the header once, and keeps formulas as text', async () => {
+    const { view, sheet } = await createSheet();
+    const appendsBefore = fake.appends().length;
+    const exchangesBefore = fake.tokenExchanges();
+    const ids = [await queueLead('=HYPERLINK("x")', 'a@example.com'), await queueLead('Bob Builder', 'b@example.com'), await queueLead('Cy Twombly', 'c@example.com')];
+    startWorker();
+    await waitForDeliveries(view.id, 3);
+    const appends = fake.appends().slice(appendsBefore);
+    expect(appends).toHaveLength(1);
+    expect(appends[0]!.query.get('valueInputOption')).toBe('RAW');
+    expect(appends[0]!.query.get('insertDataOption')).toBe('INSERT_ROWS');
+    const rows = sheet.tabs.get('Leads')!;
+    expect(rows[0]).toEqual(view.header);
+    expect(rows.slice(1).map((row) => row[0])).toEqual(ids);
+    expect(rows[1]).toEqual([ids[0], 'lead.captured', expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), '=HYPERLINK("x")', 'a@example.com', '+15125550123', 'request_quote', 'Acme Bot', '', '', 'https://acme.example.com/quote', 'conv_sheetsTest01']);
+
+    // A second batch: no second header, same token.
+    const fourth = await queueLead('Dee Dee', 'd@example.com');
+    await waitForDeliveries(view.id, 4);
+    const headerWrites = fake.requests.filter((r) => r.method === 'PUT' && decodeURIComponent(r.path).includes("'Leads'!A1"));
+    expect(headerWrites).toHaveLength(1);
+    expect(rows.map((row) => row[0])).toEqual(['Event ID', ...ids, fourth]);
+    expect(fake.tokenExchanges() - exchangesBefore).toBe(1);
+    expect(fake.acceptedClaims.at(-1)).toMatchObject({ iss: SA_EMAIL, scope: 'https://www.googleapis.com/auth/spreadsheets', aud: fake.tokenUri });
+
+    const detail = await ctx.app.inject({ method: 'GET', url: `/api/portal/deliveries/${(await deliveriesOf(view.id))[0]!.id}`, headers: account.headers });
+    expect(detail.json().attempts[0]).toMatchObject({ statusCode: 200, outcome: 'success', responseExcerpt: expect.stringMatching(/^Appended 1 row at 'Leads'!A5/) });
+  });
+
+  it('never writes a row twice when an append\'s answer is lost, and re-checks the sheet', async () => {
+    const { view, sheet } = await createSheet();
+    fake.setAppendBehaviour((index) => (index === 0 ? 'write-then-reset' : 'ok'));
+    const eventId = await queueLead('Lost Answer', 'lost@example.com');
+    startWorker();
+    const [delivery] = await waitForDeliveries(view.id, 1);
+    expect(delivery!.attempts).toBe(2);
+    const rows = sheet.tabs.get('Leads')!;
+    expect(rows.filter((row) => row[0] === eventId)).toHaveLength(1);
+    expect(fake.appends().filter((r) => r.body.includes(eventId))).toHaveLength(1);
+    const detail = (await ctx.app.inject({ method: 'GET', url: `/api/portal/deliveries/${delivery!.id}`, headers: account.headers })).json<{ attempts: { outcome: string; error: string | null; responseExcerpt: string | null }[] }>();
+    expect(detail.attempts[0]).toMatchObject({ outcome: 'retry', error: expect.stringMatching(/Could not reach Google Sheets/) });
+    expect(detail.attempts[1]!.responseExcerpt).toMatch(/already in the sheet/);
+
+    // A re-send from the portal checks the sheet again and does not duplicate the row either.
+    const resent = await ctx.app.inject({ method: 'POST', url: `/api/portal/deliveries/${delivery!.id}/resend`, headers: account.headers });
+    expect(resent.statusCode).toBe(202);
+    await waitForDeliveries(view.id, 1);
+    for (let i = 0; i < 100 && (await deliveriesOf(view.id))[0]!.attempts < 3; i += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(rows.filter((row) => row[0] === eventId)).toHaveLength(1);
+  });
+
+  it('backs off on 429 as Google\'s Retry-After says, then writes each row once', async () => {
+    const { view, sheet } = await createSheet();
+    fake.setAppendBehaviour((index) => (index === 0 ? { status: 429, headers: { 'retry-after': '1' }, body: { error: { code: 429, message: 'Quota exceeded for quota metric \'Write requests\'', status: 'RESOURCE_EXHAUSTED' } } } : 'ok'));
+    const appendsBefore = fake.appends().length;
+    const eventId = await queueLead('Rate Limited', 'rl@example.com');
+    startWorker();
+    const [delivery] = await waitForDeliveries(view.id, 1);
+    const appends = fake.appends().slice(appendsBefore);
+    expect(appends).toHaveLength(2);
+    expect(appends[1]!.at - appends[0]!.at).toBeGreaterThanOrEqual(950);
+    expect(sheet.tabs.get('Leads')!.filter((row) => row[0] === eventId)).toHaveLength(1);
+    const detail = (await ctx.app.inject({ method: 'GET', url: `/api/portal/deliveries/${delivery!.id}`, headers: account.headers })).json<{ attempts: { statusCode: number; error: string | null }[] }>();
+    expect(detail.attempts.map((a) => a.statusCode)).toEqual([429, 200]);
+    expect(detail.attempts[0]!.error).toMatch(/rate-limiting this service account \(429/);
+  });
+
+  it('keeps retrying (not shared yet) and delivers once the sheet is shared', async () => {
+    const { view, sheet } = await createSheet();
+    sheet.sharedWith.clear();
+    await queueLead('Patient Person', 'pp@example.com');
+    startWorker();
+    for (let i = 0; i < 200; i += 1) {
+      const [d] = await deliveriesOf(view.id);
+      if (d && d.attempts >= 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const [retrying] = await deliveriesOf(view.id);
+    expect(retrying).toMatchObject({ lastStatusCode: 403, lastError: expect.stringMatching(/not shared/) });
+    sheet.sharedWith.add(SA_EMAIL);
+    await waitForDeliveries(view.id, 1);
+    expect(sheet.tabs.get('Leads')!.map((row) => row[3])).toEqual(['Name', 'Patient Person']);
+  });
+
+  it('reuses an access token until shortly before it expires', async () => {
+    const { spreadsheetId } = await createSheet();
+    const client = createGoogleSheetsClient({ baseUrl: fake.url, allowPrivate: true });
+    const before = fake.tokenExchanges();
+    // Tokens that live 2 s past the refresh margin: reused at once, replaced after 2 s.
+    fake.tokenLifetimeS = TOKEN_REFRESH_MARGIN_MS / 1_000 + 2;
+    const account = { clientEmail: SA_EMAIL, privateKey: keyFile.private_key as string, privateKeyId: 'f00dfeed1234', tokenUri: fake.tokenUri };
+    try {
+      await client.getSpreadsheet(account, spreadsheetId);
+      await client.getSpreadsheet(account, spreadsheetId);
+      await Promise.all([client.getAccessToken(account), client.getAccessToken(account)]);
+      expect(fake.tokenExchanges() - before).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 2_100));
+      await client.getSpreadsheet(account, spreadsheetId);
+      expect(fake.tokenExchanges() - before).toBe(2);
+    } finally {
+      fake.tokenLifetimeS = 3_600;
+      await client.close();
+    }
+  });
+
+  it('refuses a token_uri on a private address unless private targets are allowed', async () => {
+    const strict = await createTestApp({ FC_ALLOW_PRIVATE_WEBHOOK_TARGETS: 'false' });
+    try {
+      const owner = await signUpAccount(strict.app);
+      const response = await strict.app.inject({
+        method: 'POST', url: '/api/portal/integrations/sheets', headers: owner.headers,
+        payload: { serviceAccountKey: { ...keyFile, token_uri: 'http://169.254.169.254/token' }, spreadsheetId: SPREADSHEET_ID, tabName: 'Leads' },
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().errors[0]).toMatchObject({ field: 'serviceAccountKey.token_uri', message: expect.stringMatching(/metadata|link-local/) });
+    } finally {
+      await strict.close();
+    }
+  });
+});

@@ -1,0 +1,438 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../app.js';
+import type { Db } from '../../db/database.js';
+import type { App } from '../../http/types.js';
+import { newId } from '../../lib/ids.js';
+import { nowIso } from '../../lib/time.js';
+import { createChatbotFor, createTestConfig, openTestDatabase, signUpAccount, type TestAccount } from '../../test/harness.js';
+import { buildWidgetForTests } from '../../test/widget-build.js';
+import { createMemoryLiveBus } from '../live/live-bus.js';
+import { toLiveMessage } from '../live/live.routes.js';
+
+/**
+ * The widget in a real browser (Debian's Chromium driven by playwright-core). The host page is served by its
+ * own server under another site (`shop.test`, mapped to 127.0.0.1) with a strict CSP, so CORS, CORP and CSP
+ * are all real; the API is the real app on a real database.
+ */
+/** Debian's Chromium; FC_CHROMIUM_PATH points elsewhere (another distro, or a missing path to check the skip). */
+const CHROMIUM_PATH = process.env.FC_CHROMIUM_PATH ?? '/usr/bin/chromium';
+const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
+const REQUIRE_BROWSER = process.env.FC_REQUIRE_BROWSER === '1';
+const ARTIFACTS_DIR = fileURLToPath(new URL('../../../../../test-artifacts/widget/', import.meta.url));
+const DEMO_KNOWLEDGE = JSON.parse(readFileSync(new URL('../demo/acme-plumbing.knowledge.json', import.meta.url), 'utf8')) as {
+  faqs: { question: string; answer: string }[];
+  documents: { title: string; text: string }[];
+};
+const HOST_NAME = 'shop.test';
+const UI_TIMEOUT_MS = 10_000;
+
+// Browser-side snippets are strings: the server's tsconfig has no DOM types, and they run in the page anyway.
+/** Runs before the host page's own scripts: records its globals, CSP violations and when the launcher appears. */
+const INSTRUMENT_PAGE = `window.__fc = { globals: Object.getOwnPropertyNames(window), violations: [], launcherAt: null };
+document.addEventListener('securitypolicyviolation', (e) => window.__fc.violations.push(e.violatedDirective + ' ' + e.blockedURI));
+new MutationObserver((_, observer) => {
+  if (document.querySelector('fusionchatalyst-widget')) { window.__fc.launcherAt = performance.now(); observer.disconnect(); }
+}).observe(document, { childList: true, subtree: true });`;
+const READ_VIOLATIONS = 'window.__fc.violations';
+const READ_NEW_GLOBALS = `(() => { const before = new Set(window.__fc.globals);
+  return Object.getOwnPropertyNames(window).filter((name) => !before.has(name) && name !== '__fc'); })()`;
+const readLauncherMs = (src: string): string => `(() => { const entry = performance.getEntriesByName(${JSON.stringify(src)})[0];
+  return entry && window.__fc.launcherAt !== null ? Math.round(window.__fc.launcherAt - entry.responseEnd) : null; })()`;
+const READ_FOCUS_IN_WIDGET = `(() => { const host = document.activeElement;
+  if (!host || host.tagName !== 'FUSIONCHATALYST-WIDGET') return null;
+  const inner = host.shadowRoot && host.shadowRoot.activeElement;
+  return inner ? inner.id || inner.getAttribute('aria-label') || inner.textContent : null; })()`;
+const READ_STYLE_SHEET_COUNT = 'document.styleSheets.length';
+const READ_BODY_CHILDREN = '[...document.body.children].map((child) => child.tagName.toLowerCase())';
+const READ_STORAGE_KEYS = 'Object.keys(localStorage)';
+const READ_BUBBLE_STYLE = `(() => { const bubble = document.querySelector('fusionchatalyst-widget').shadowRoot.querySelector('.bub');
+  const style = getComputedStyle(bubble);
+  return [style.fontFamily, style.fontSize, style.color, style.backgroundColor, style.letterSpacing, style.display, style.padding]; })()`;
+
+const PLAIN_CSS = `body { font: 16px/1.5 Georgia, serif; margin: 0; padding: 40px; color: #222; }
+nav a { margin-right: 12px; }`;
+// Everything a careless (or hostile) host stylesheet can throw at an embedded widget.
+const AGGRESSIVE_CSS = `* { all: unset; }
+* { font-family: "Comic Sans MS", cursive !important; letter-spacing: 4px !important; box-sizing: content-box !important; color: red !important; }
+html { font-size: 40px !important; line-height: 3 !important; }
+div, section, form, button, textarea, span, p, h2 { display: none !important; }
+button { background: hotpink !important; width: 300px !important; border: 10px solid lime !important; }
+fusionchatalyst-widget { display: none !important; opacity: 0.2 !important; transform: scale(0.3) !important; position: absolute !important; }
+:root { --a: red; --at: black; }
+body > * { filter: blur(3px); }`;
+
+interface PageReport {
+  page: Page;
+  context: BrowserContext;
+  /** Console errors, page errors and CSP violations; a test asserts it stays empty. */
+  problems: string[];
+}
+
+describe.skipIf(!HAS_CHROMIUM)('widget in Chromium', () => {
+  const bus = createMemoryLiveBus();
+  let app: App;
+  let apiBase: string;
+  let hostServer: Server;
+  let hostOrigin: string;
+  let browser: Browser;
+  let account: TestAccount;
+  let chatbotId: string;
+  let tightBotId: string;
+  let endedBotId: string;
+  let dispose: () => Promise<void>;
+
+  let database: () => Db;
+
+  async function createBot(owner: TestAccount, name: string, settings: Record<string, unknown>): Promise<string> {
+    const bot = await createChatbotFor(app, owner, { name, settings });
+    await app.inject({ method: 'POST', url: `/api/portal/chatbots/${bot.id}/knowledge/import`, headers: owner.headers, payload: { faqs: DEMO_KNOWLEDGE.faqs, documents: DEMO_KNOWLEDGE.documents } });
+    return bot.id;
+  }
+
+  function hostPageUrl(bot: string, css: 'plain' | 'aggressive' = 'plain'): string {
+    return `${hostOrigin}/page?bot=${bot}&css=${css}`;
+  }
+
+  async function openPage(url: string, viewport = { width: 1280, height: 800 }): Promise<PageReport> {
+    const context = await browser.newContext({ viewport, ...(viewport.width < 500 ? { isMobile: true, hasTouch: true } : {}) });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    page.on('requestfailed', (request) => {
+      if (request.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`requestfailed: ${request.url()} ${request.failure()?.errorText}`);
+    });
+    page.on('response', (response) => {
+      if (response.status() >= 400 && response.status() !== 429) problems.push(`response: ${response.status()} ${response.url()}`);
+    });
+    page.on('console', (message) => {
+      // An expected 429 (rate-limit test) is logged by Chromium as a failed resource load; everything else counts.
+      if (message.type() === 'error' && !/status of 429/.test(message.text())) problems.push(`console: ${message.text()}`);
+    });
+    await page.addInitScript({ content: INSTRUMENT_PAGE });
+    await page.goto(url);
+    return { page, context, problems };
+  }
+
+  async function expectNoProblems(report: PageReport): Promise<void> {
+    const violations = (await report.page.evaluate(READ_VIOLATIONS)) as string[];
+    expect([...report.problems, ...violations]).toEqual([]);
+  }
+
+  async function screenshot(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, `${name}.png`), animations: 'disabled' });
+  }
+
+  /** The focused element inside the widget's shadow root, described by its id, aria-label or text. */
+  async function focusedInWidget(page: Page): Promise<string | null> {
+    return (await page.evaluate(READ_FOCUS_IN_WIDGET)) as string | null;
+  }
+
+  async function send(page: Page, text: string): Promise<void> {
+    const input = page.getByRole('textbox', { name: 'Your message' });
+    await input.fill(text);
+    await input.press('Enter');
+  }
+
+  function botReply(page: Page, text: string | RegExp) {
+    return page.locator('.row.b .bub', { hasText: text });
+  }
+
+  beforeAll(async () => {
+    buildWidgetForTests();
+    mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    const opened = await openTestDatabase();
+    dispose = opened.dispose;
+    database = () => opened.database;
+
+    hostServer = createServer((request, response) => {
+      const url = new URL(request.url ?? '/', 'http://host');
+      if (url.pathname === '/host.css') {
+        response.writeHead(200, { 'content-type': 'text/css' }).end(url.searchParams.get('css') === 'aggressive' ? AGGRESSIVE_CSS : PLAIN_CSS);
+        return;
+      }
+      if (url.pathname === '/favicon.ico') {
+        response.writeHead(204).end();
+        return;
+      }
+      if (url.pathname !== '/page') {
+        response.writeHead(404).end();
+        return;
+      }
+      const bot = url.searchParams.get('bot') ?? '';
+      // A strict CSP: no inline script or style, scripts and connections only to the widget's server, and
+      // Trusted Types, which would block any HTML-string sink (innerHTML) the widget might use.
+      response.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': `default-src 'none'; script-src ${apiBase}; connect-src ${apiBase}; style-src 'self'; img-src 'self' data:; require-trusted-types-for 'script'`,
+      }).end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/host.css?css=${url.searchParams.get('css') ?? 'plain'}"></head>
+<body><nav><a href="#a">Home</a><a href="#b">Products</a><a href="#c">Contact</a></nav>
+<h1>Bob's Hardware</h1><div class="content"><p>Welcome to our shop.</p></div>
+<script src="${apiBase}/widget.js" data-chatbot-id="${bot}" async></script></body></html>`);
+    });
+    await new Promise<void>((resolve) => hostServer.listen(0, '127.0.0.1', resolve));
+    hostOrigin = `http://${HOST_NAME}:${(hostServer.address() as AddressInfo).port}`;
+
+    const config = createTestConfig({ DATABASE_URL: opened.databaseUrl, FC_DATA_DIR: opened.dataDir });
+    app = await buildApp({ config, database: opened.database, liveBus: bus });
+    apiBase = await app.listen({ host: '127.0.0.1', port: 0 });
+
+    account = await signUpAccount(app, { company: 'Acme Plumbing' });
+    const look = { greeting: 'Hi! Ask me about prices, hours or booking a plumber.', quickReplies: ['What are your hours?', 'Book a plumber'], appearance: { title: 'Acme Plumbing', color: '#0f766e', position: 'bottom-right', avatarUrl: null } };
+    chatbotId = await createBot(account, 'Acme Bot', { ...look, allowedOrigins: [hostOrigin], rateLimit: { perVisitorPerMinute: 1000, perIpPerMinute: 1000 } });
+    tightBotId = await createBot(account, 'Tight Bot', { ...look, allowedOrigins: [hostOrigin], rateLimit: { perVisitorPerMinute: 2, perIpPerMinute: 1000 } });
+    const ended = await signUpAccount(app, { company: 'Lapsed Co' });
+    endedBotId = await createBot(ended, 'Lapsed Bot', { allowedOrigins: [hostOrigin] });
+    await opened.database.db.updateTable('customers').set({ status: 'trial', trial_ends_at: '2020-01-01T00:00:00.000Z' }).where('id', '=', ended.customerId).execute();
+
+    // launch() gives the browser a fresh temporary profile (user-data-dir) and deletes it on close.
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: [
+        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', `--host-resolver-rules=MAP ${HOST_NAME} 127.0.0.1`,
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await new Promise((resolve) => hostServer?.close(resolve));
+    await bus.close();
+    await dispose?.();
+  });
+
+  it('lets a visitor chat, rate, leave contact details and escalate, shows an agent reply live, and survives a reload', async () => {
+    const report = await openPage(hostPageUrl(chatbotId));
+    const { page } = report;
+    const launcher = page.getByRole('button', { name: 'Open chat' });
+    await launcher.click({ timeout: UI_TIMEOUT_MS });
+
+    // Time from the script's arrival to a clickable launcher, for the README and the bench.
+    const launcherMs = (await page.evaluate(readLauncherMs(`${apiBase}/widget.js`))) as number | null;
+    writeFileSync(path.join(ARTIFACTS_DIR, 'metrics.json'), `${JSON.stringify({ scriptLoadedToLauncherMs: launcherMs }, null, 2)}\n`);
+    console.log(`widget: ${launcherMs} ms from script loaded to clickable launcher`);
+
+    await page.getByText('Hi! Ask me about prices, hours or booking a plumber.').waitFor({ timeout: UI_TIMEOUT_MS });
+    await expect.poll(() => focusedInWidget(page)).toBe('fc-input');
+    await page.getByRole('group', { name: 'Suggested replies' }).getByRole('button', { name: 'What are your hours?' }).click();
+    const hours = page.locator('.row.b', { hasText: 'Monday through Friday' });
+    await hours.waitFor({ timeout: UI_TIMEOUT_MS });
+    await expect.poll(() => page.locator('.typing').count()).toBe(0);
+
+    await hours.getByRole('button', { name: 'Helpful', exact: true }).click();
+    await hours.getByText('Thanks for the feedback!').waitFor({ timeout: UI_TIMEOUT_MS });
+
+    await send(page, 'How much is a service call?');
+    const price = page.locator('.row.b', { hasText: '$79' });
+    await price.waitFor({ timeout: UI_TIMEOUT_MS });
+    await price.getByRole('button', { name: 'Not helpful' }).click();
+    await price.getByLabel('What was wrong? (optional)').fill('I wanted the weekend price');
+    await price.getByRole('button', { name: 'Send feedback' }).click();
+    await price.getByText('Thanks for the feedback!').waitFor({ timeout: UI_TIMEOUT_MS });
+    await expect.poll(async () => (await database().db.selectFrom('ratings').select(['rating', 'comment']).orderBy('rating').execute()))
+      .toEqual([{ rating: 'down', comment: 'I wanted the weekend price' }, { rating: 'up', comment: null }]);
+
+    await send(page, "I'd like to book a plumber to fix a leaking pipe");
+    const details = page.getByRole('form', { name: 'Your contact details' });
+    await details.waitFor({ timeout: UI_TIMEOUT_MS });
+    await details.getByLabel('Your name').fill('Jane Doe');
+    await details.getByLabel('Email').fill('jane@example.com');
+    await details.getByLabel('Phone').fill('(512) 555-0123');
+    await screenshot(page, 'lead-form');
+    await details.getByRole('button', { name: 'Send details' }).click();
+    await botReply(page, /Jane/).waitFor({ timeout: UI_TIMEOUT_MS });
+    await expect.poll(() => details.count()).toBe(0);
+    await expect.poll(() => database().db.selectFrom('leads').select(['name', 'email', 'phone']).where('chatbot_id', '=', chatbotId).execute())
+      .toEqual([{ name: 'Jane Doe', email: 'jane@example.com', phone: '+15125550123' }]);
+
+    await send(page, 'Can I talk to a person?');
+    await page.locator('.note', { hasText: 'A member of the team has been notified' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    const conversation = await database().db.selectFrom('conversations').selectAll().where('chatbot_id', '=', chatbotId).executeTakeFirstOrThrow();
+    expect(conversation.escalated).toBeTruthy();
+
+    // A person answers from the portal: stored like any message, then announced on the live bus.
+    const storeAgentReply = async (text: string) => {
+      const current = await database().db.selectFrom('conversations').select('message_count').where('id', '=', conversation.id).executeTakeFirstOrThrow();
+      const row = {
+        id: newId('msg'), customer_id: account.customerId, conversation_id: conversation.id, seq: current.message_count + 1, role: 'agent' as const,
+        text, intent: null, sources: null, confidence: null, author_name: 'Marisol', created_at: nowIso(),
+      };
+      await database().db.transaction().execute(async (trx) => {
+        await trx.insertInto('messages').values(row).execute();
+        await trx.updateTable('conversations').set({ message_count: row.seq }).where('id', '=', conversation.id).execute();
+      });
+      await bus.publish(toLiveMessage(row));
+      return row;
+    };
+    await storeAgentReply('Hi Jane, Marisol here. We can come by tomorrow at 9: https://acme.example/confirm');
+    const agent = page.locator('.row.a', { hasText: 'Marisol here' });
+    await agent.waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await agent.locator('.who').textContent()).toBe('Marisol');
+    const link = agent.getByRole('link', { name: 'https://acme.example/confirm' });
+    expect(await link.getAttribute('rel')).toBe('noopener noreferrer');
+    expect(await link.getAttribute('target')).toBe('_blank');
+    await screenshot(page, 'desktop-conversation');
+
+    // With the panel closed, a reply shows as an unread badge on the launcher.
+    await page.getByRole('button', { name: 'Close chat' }).first().click();
+    await storeAgentReply('Please leave the side gate open for us.');
+    await page.getByRole('button', { name: 'Open chat (1 new)' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await page.locator('.badge').textContent()).toBe('1');
+    await screenshot(page, 'unread-badge');
+    await page.getByRole('button', { name: 'Open chat (1 new)' }).click();
+    await page.locator('.row.a', { hasText: 'side gate' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await page.locator('.badge').isHidden()).toBe(true);
+
+    const storage = await page.evaluate(READ_STORAGE_KEYS);
+    expect(storage).toEqual([`fusionchatalyst:${chatbotId}`]);
+    const globals = await page.evaluate(READ_NEW_GLOBALS);
+    expect(globals).toEqual(['FusionChatalyst']);
+
+    await page.reload();
+    // The panel was open, so it reopens with the whole conversation and the agent's reply.
+    await botReply(page, '$79').waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.locator('.row.a', { hasText: 'Marisol here' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.locator('.row.v', { hasText: 'Can I talk to a person?' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    // Reopening on load must not steal the focus from the host page.
+    expect(await focusedInWidget(page)).toBeNull();
+    await screenshot(page, 'after-reload');
+    await send(page, 'Thanks, see you tomorrow');
+    await expect.poll(() => page.locator('.row.b').count(), { timeout: UI_TIMEOUT_MS }).toBe(7);
+    const stored = await database().db.selectFrom('conversations').select(['id', 'message_count']).where('chatbot_id', '=', chatbotId).execute();
+    expect(stored).toEqual([{ id: conversation.id, message_count: conversation.message_count + 4 }]);
+    await expectNoProblems(report);
+    await report.context.close();
+  });
+
+  it('works with the keyboard alone', async () => {
+    const report = await openPage(hostPageUrl(chatbotId));
+    const { page } = report;
+    await page.getByRole('button', { name: 'Open chat' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    for (let presses = 0; presses < 10 && (await focusedInWidget(page)) !== 'Open chat'; presses += 1) await page.keyboard.press('Tab');
+    expect(await focusedInWidget(page)).toBe('Open chat');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => focusedInWidget(page)).toBe('fc-input');
+    await page.keyboard.type('What are your hours?');
+    await page.keyboard.press('Enter');
+    await botReply(page, 'Monday through Friday').waitFor({ timeout: UI_TIMEOUT_MS });
+    for (let presses = 0; presses < 10 && (await focusedInWidget(page)) !== 'Helpful'; presses += 1) await page.keyboard.press('Shift+Tab');
+    expect(await focusedInWidget(page)).toBe('Helpful');
+    await page.keyboard.press('Enter');
+    await page.getByText('Thanks for the feedback!').waitFor({ timeout: UI_TIMEOUT_MS });
+    await screenshot(page, 'keyboard-focus-on-rating');
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
+    expect(await focusedInWidget(page)).toBe('Open chat');
+    await expectNoProblems(report);
+    await report.context.close();
+  });
+
+  it('looks the same on a host page with hostile global CSS, and leaves the host page alone', async () => {
+    const measure = async (css: 'plain' | 'aggressive') => {
+      const report = await openPage(hostPageUrl(chatbotId, css));
+      const { page } = report;
+      const hostSheets = await page.evaluate(READ_STYLE_SHEET_COUNT);
+      await page.getByRole('button', { name: 'Open chat' }).click({ timeout: UI_TIMEOUT_MS });
+      await page.getByText('Hi! Ask me about prices').waitFor();
+      const panel = page.getByRole('dialog', { name: 'Acme Plumbing' });
+      const boxes = await Promise.all(['.launch', '.panel', '.head', '.bub', 'textarea', '.send', '.qr button'].map((selector) => page.locator(selector).first().boundingBox()));
+      const styles = await page.evaluate(READ_BUBBLE_STYLE);
+      const image = await panel.screenshot({ animations: 'disabled' });
+      await screenshot(page, `host-css-${css}`);
+      const sheetsAfter = await page.evaluate(READ_STYLE_SHEET_COUNT);
+      const bodyChildren = await page.evaluate(READ_BODY_CHILDREN);
+      await expectNoProblems(report);
+      await report.context.close();
+      return { boxes, styles, image, hostSheets, sheetsAfter, bodyChildren };
+    };
+    const plain = await measure('plain');
+    const hostile = await measure('aggressive');
+    expect(hostile.boxes).toEqual(plain.boxes);
+    expect(plain.styles).toEqual(['system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif', '14px', 'rgb(17, 24, 39)', 'rgb(255, 255, 255)', 'normal', 'block', '8px 12px']);
+    expect(hostile.styles).toEqual(plain.styles);
+    expect(hostile.image.equals(plain.image)).toBe(true);
+    // The widget adds one element and no stylesheet to the host document.
+    expect(plain.sheetsAfter).toBe(plain.hostSheets);
+    expect(plain.bodyChildren).toEqual(['nav', 'h1', 'div', 'script', 'fusionchatalyst-widget']);
+  });
+
+  it('opens full-screen on a phone and closes back to the launcher', async () => {
+    const report = await openPage(hostPageUrl(chatbotId), { width: 375, height: 667 });
+    const { page } = report;
+    await page.getByRole('button', { name: 'Open chat' }).click({ timeout: UI_TIMEOUT_MS });
+    await page.getByText('Hi! Ask me about prices').waitFor();
+    expect(await page.locator('.panel').boundingBox()).toEqual({ x: 0, y: 0, width: 375, height: 667 });
+    await send(page, 'Do you offer financing?');
+    await botReply(page, 'interest-free').waitFor({ timeout: UI_TIMEOUT_MS });
+    await screenshot(page, 'phone');
+    await page.getByRole('button', { name: 'Close chat' }).first().click();
+    await page.getByRole('dialog').waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
+    await page.getByRole('button', { name: 'Open chat' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await expectNoProblems(report);
+    await report.context.close();
+  });
+
+  it('explains a rate limit with the wait from Retry-After, and a network failure with a working retry', async () => {
+    const report = await openPage(hostPageUrl(tightBotId));
+    const { page } = report;
+    await page.getByRole('button', { name: 'Open chat' }).click({ timeout: UI_TIMEOUT_MS });
+    await send(page, 'What are your hours?');
+    await botReply(page, 'Monday through Friday').waitFor({ timeout: UI_TIMEOUT_MS });
+    await send(page, 'How much is a service call?');
+    await botReply(page, '$79').waitFor({ timeout: UI_TIMEOUT_MS });
+    await send(page, 'Do you offer financing?');
+    const alert = page.getByRole('alert');
+    await expect.poll(() => alert.textContent(), { timeout: UI_TIMEOUT_MS }).toContain('You are sending messages a little too quickly.');
+    await expect.poll(() => alert.textContent(), { timeout: UI_TIMEOUT_MS }).toMatch(/try again in \d+ s/);
+    expect(await alert.getByRole('button', { name: 'Retry' }).isDisabled()).toBe(true);
+    await expect.poll(() => page.locator('.row.v.failed').count()).toBe(1);
+    await screenshot(page, 'rate-limited');
+    await report.context.close();
+
+    const offline = await openPage(hostPageUrl(chatbotId));
+    await offline.page.getByRole('button', { name: 'Open chat' }).click({ timeout: UI_TIMEOUT_MS });
+    await offline.page.route(`${apiBase}/api/public/system-chat`, (route) => route.abort('internetdisconnected'));
+    await send(offline.page, 'Do you offer financing?');
+    const offlineAlert = offline.page.getByRole('alert');
+    await expect.poll(() => offlineAlert.textContent(), { timeout: UI_TIMEOUT_MS }).toContain('We could not reach the chat.');
+    await screenshot(offline.page, 'network-error');
+    await offline.page.unroute(`${apiBase}/api/public/system-chat`);
+    await offlineAlert.getByRole('button', { name: 'Retry' }).click();
+    await botReply(offline.page, 'interest-free').waitFor({ timeout: UI_TIMEOUT_MS });
+    await expect.poll(() => offline.page.locator('.row.v').count()).toBe(1);
+    await expect.poll(() => offline.page.locator('.row.v.failed').count()).toBe(0);
+    await offline.context.close();
+  });
+
+  it('tells visitors when the business’s trial has ended instead of failing silently', async () => {
+    const report = await openPage(hostPageUrl(endedBotId));
+    const { page } = report;
+    await page.getByRole('button', { name: 'Open chat' }).click({ timeout: UI_TIMEOUT_MS });
+    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: UI_TIMEOUT_MS }).toContain('Chat is unavailable right now.');
+    expect(await page.getByRole('textbox', { name: 'Your message' }).isDisabled()).toBe(true);
+    await screenshot(page, 'trial-ended');
+    await expectNoProblems(report);
+    await report.context.close();
+  });
+});
+
+describe.skipIf(HAS_CHROMIUM)('widget in Chromium (browser missing)', () => {
+  if (REQUIRE_BROWSER) {
+    it(`requires ${CHROMIUM_PATH} (FC_REQUIRE_BROWSER=1)`, () => {
+      throw new Error(`${CHROMIUM_PATH} is missing: install Debian's chromium (apt-get install -y chromium) to run the widget browser tests.`);
+    });
+  } else {
+    // Collected (not run) even when Chromium exists, so warn only when it is really missing.
+    if (!HAS_CHROMIUM) console.warn(`Skipping the widget browser tests: ${CHROMIUM_PATH} not found (apt-get install -y chromium; FC_REQUIRE_BROWSER=1 fails instead).`);
+    it.skip(`skipped: ${CHROMIUM_PATH} not found (set FC_REQUIRE_BROWSER=1 to fail instead)`, () => undefined);
+  }
+});
