@@ -6,32 +6,48 @@ import { createChatbotFor, createTestApp, signUpAccount, type TestAccount, type 
 import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../../server/src/test/webhook-receiver.js';
 import { createDeliveryWorker, type DeliveryWorker } from '../../server/src/worker.js';
 
+type Bundle = Record<string, unknown>;
+type Payload = Record<string, unknown>;
+type Method = (z: unknown, bundle: Bundle) => unknown;
+interface OutputField { key: string; label?: string; primary?: boolean }
+interface HookOperation { performSubscribe: Method; performUnsubscribe: Method; perform: Method; performList: Method; sample: Payload; outputFields: OutputField[] }
+interface HookTrigger { display: { label: string }; operation: HookOperation }
+/** The parts of the app definition the tests drive. */
+interface AppDefinition {
+  authentication: { test: Method; connectionLabel: Method };
+  triggers: { newLead: HookTrigger; newEscalation: HookTrigger; newConversation: HookTrigger; chatbotList: { operation: { perform: Method } } };
+  creates: { addFaq: { operation: { perform: Method; sample: Payload } } };
+}
+type AppTester = (method: Method, bundle: Bundle) => Promise<unknown>;
+interface ZapierCore {
+  createAppTester(app: unknown): AppTester;
+  createAppHandler(app: unknown): (event: object, context: object, callback: (error: unknown, response: { results: unknown[] }) => void) => unknown;
+}
+
 // Loaded the way Zapier's runtime loads it: CommonJS through require.
 const require = createRequire(import.meta.url);
-const App = require('../index.js') as typeof import('../index.js');
-const zapier = require('zapier-platform-core') as typeof import('zapier-platform-core');
+const App = require('../index.js') as AppDefinition;
+const zapier = require('zapier-platform-core') as ZapierCore;
 
 const quietLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const LEAD_SETTINGS = { leadCapture: { enabled: true, fields: ['name', 'email', 'phone'], requiredFields: ['name', 'phone'], intents: ['request_quote', 'book_appointment'] } };
 
-type Bundle = Record<string, unknown>;
-type Payload = Record<string, unknown>;
 const HOOK_TRIGGERS = [App.triggers.newLead, App.triggers.newEscalation, App.triggers.newConversation];
 
 describe('Zapier app: schema (offline)', () => {
   it('passes zapier-platform-schema validation of the whole app definition', async () => {
     const handler = zapier.createAppHandler(App);
     const errors = await new Promise<unknown[]>((resolve, reject) => {
-      void handler({ command: 'validate' }, {}, (error: unknown, response: { results: unknown[] }) => (error ? reject(error) : resolve(response.results)));
+      void handler({ command: 'validate' }, {}, (error, response) => (error ? reject(error) : resolve(response.results)));
     });
     expect(errors).toEqual([]);
   });
 
   it.each(HOOK_TRIGGERS)('$display.label has a sample with exactly its labelled output fields and a primary event id', (trigger) => {
     const { sample, outputFields } = trigger.operation;
-    expect(outputFields.map((field: { key: string }) => field.key)).toEqual(Object.keys(sample));
-    for (const field of outputFields as { label?: string }[]) expect(field.label).toEqual(expect.any(String));
-    expect(outputFields.find((field: { primary?: boolean }) => field.primary)).toMatchObject({ key: 'eventId' });
+    expect(outputFields.map((field) => field.key)).toEqual(Object.keys(sample));
+    for (const field of outputFields) expect(field.label).toEqual(expect.any(String));
+    expect(outputFields.find((field) => field.primary)).toMatchObject({ key: 'eventId' });
   });
 
   it('imports nothing from the other packages of the repository', async () => {

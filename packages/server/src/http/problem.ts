@@ -34,7 +34,23 @@ export function buildProblem(status: number, code: string, detail: string, error
 
 /** Sends a problem response (used by the error handler, the 404 handler and rate limiting). */
 export function sendProblem(reply: FastifyReply, problem: ProblemBody): FastifyReply {
+  if (problem.status === 503) void reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
   return reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+}
+
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+// PostgreSQL SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, restart,
+// cannot connect now), Node's socket errors, pg-pool's connect timeout and SQLite's lock timeout all mean
+// "the database is briefly out of reach", not "this request is wrong".
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'SQLITE_BUSY', '57P01', '57P02', '57P03']);
+const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i;
+
+/** True when an error says the database cannot be reached right now (answer 503 + Retry-After, not 500). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
+  return UNAVAILABLE_MESSAGES.test(error.message);
 }
 
 function describeValidation(error: FastifyError): FieldError[] {
@@ -71,6 +87,10 @@ export function mapErrorToProblem(error: unknown, request: FastifyRequest): Prob
             : 'bad_request';
     // Framework 4xx messages (bad JSON, empty body, oversize) are safe and helpful to show.
     return buildProblem(status, code, fastifyError.message || TITLES[status] || 'Bad request');
+  }
+  if (isDatabaseUnavailable(error)) {
+    request.log.warn({ err: error }, 'database unavailable');
+    return buildProblem(503, 'unavailable', 'The service is briefly unavailable; please retry in a few seconds.');
   }
   request.log.error({ err: error }, 'unhandled error');
   if (status === 503) return buildProblem(503, 'unavailable', 'The service is temporarily unavailable; please retry.');

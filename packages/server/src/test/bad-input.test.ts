@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChatbotFor, createTestApp, signUpAccount, type TestAccount, type TestContext } from './harness.js';
@@ -13,6 +14,8 @@ interface Ids {
   reviewId: string;
   webhookId: string;
   deliveryId: string;
+  sheetsId: string;
+  apiKey: string;
 }
 
 interface BodyRoute {
@@ -23,6 +26,8 @@ interface BodyRoute {
   wrongTypes: unknown;
   /** True when `{}` is a valid body (nothing required). */
   emptyIsValid?: boolean;
+  /** Authenticated by `X-API-Key` (the Zapier REST hooks) instead of the portal session. */
+  isApiKeyRoute?: boolean;
 }
 
 const BODY_ROUTES: BodyRoute[] = [
@@ -41,6 +46,9 @@ const BODY_ROUTES: BodyRoute[] = [
   { method: 'POST', url: '/api/portal/webhooks/:id/rotate-secret', path: (i) => `/api/portal/webhooks/${i.webhookId}/rotate-secret`, wrongTypes: { secret: 12345678 }, emptyIsValid: true },
   { method: 'POST', url: '/api/portal/webhooks/preview', path: () => '/api/portal/webhooks/preview', wrongTypes: { eventType: 'lead.exploded', mappings: [] } },
   { method: 'POST', url: '/api/portal/webhooks/:id/recover', path: (i) => `/api/portal/webhooks/${i.webhookId}/recover`, wrongTypes: { since: 'yesterday-ish' } },
+  { method: 'POST', url: '/api/portal/integrations/sheets', path: () => '/api/portal/integrations/sheets', wrongTypes: { serviceAccountKey: 5, spreadsheetId: 1, tabName: [] } },
+  { method: 'PATCH', url: '/api/portal/integrations/sheets/:id', path: (i) => `/api/portal/integrations/sheets/${i.sheetsId}`, wrongTypes: { enabled: 'yes', events: ['lead.exploded'] } },
+  { method: 'POST', url: '/api/zapier/hooks', path: () => '/api/zapier/hooks', wrongTypes: { event: 1, targetUrl: false }, isApiKeyRoute: true },
   { method: 'POST', url: '/api/public/system-chat', path: () => '/api/public/system-chat', wrongTypes: { chatbotId: 5, visitorId: {}, message: ['hi'] } },
   { method: 'POST', url: '/api/public/conversations/:id/rate', path: (i) => `/api/public/conversations/${i.conversationId}/rate`, wrongTypes: { messageId: 1, rating: 'meh', conversationToken: 2 } },
 ];
@@ -48,12 +56,13 @@ const BODY_ROUTES: BodyRoute[] = [
 /** Routes whose body is ignored (no fields), with the reason. */
 const BODYLESS_WRITES = new Set([
   'POST /api/portal/logout', 'POST /api/portal/account/cancel', 'POST /api/portal/reviews/:id/dismiss',
-  'POST /api/portal/webhooks/:id/test', 'POST /api/portal/deliveries/:id/resend',
+  'POST /api/portal/webhooks/:id/test', 'POST /api/portal/deliveries/:id/resend', 'POST /api/portal/integrations/sheets/:id/test-connection',
 ]);
 
 const TABLES = [
   'customers', 'users', 'sessions', 'api_keys', 'chatbots', 'knowledge_entries', 'conversations', 'messages', 'ratings', 'leads',
-  'escalations', 'reviews', 'learned_examples', 'events', 'webhooks', 'deliveries', 'delivery_attempts',
+  'escalations', 'reviews', 'learned_examples', 'events', 'webhooks', 'deliveries', 'delivery_attempts', 'sheets_destinations',
+  'sheets_appended_events',
 ] as const;
 
 describe('bad input', () => {
@@ -88,32 +97,44 @@ describe('bad input', () => {
     const review = await ctx.database.db.selectFrom('reviews').select('id').executeTakeFirstOrThrow();
     const webhook = (await ctx.app.inject({ method: 'POST', url: '/api/portal/webhooks', headers: account.headers, payload: { url: 'http://127.0.0.1:9/hook', events: ['lead.captured'] } })).json<{ id: string }>();
     const test = (await ctx.app.inject({ method: 'POST', url: `/api/portal/webhooks/${webhook.id}/test`, headers: account.headers })).json<{ deliveryId: string }>();
-    ids = { chatbotId: chatbot.id, entryId: entry.json().id, conversationId: reply.conversationId, reviewId: review.id, webhookId: webhook.id, deliveryId: test.deliveryId };
+    const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const sheets = (await ctx.app.inject({
+      method: 'POST', url: '/api/portal/integrations/sheets', headers: account.headers,
+      payload: { serviceAccountKey: { type: 'service_account', client_email: 'sa@project.iam.gserviceaccount.com', private_key: privateKey, token_uri: 'https://oauth2.googleapis.com/token' }, spreadsheetId: '1BadInputSpreadsheet0123456789', tabName: 'Leads' },
+    })).json<{ id: string }>();
+    const apiKey = (await ctx.app.inject({ method: 'POST', url: '/api/portal/api-keys', headers: account.headers, payload: { name: 'zapier' } })).json<{ key: string }>().key;
+    // Using a key records when (at most once a minute): do it now, so the snapshots below compare like with like.
+    await ctx.app.inject({ method: 'GET', url: '/api/zapier/me', headers: { 'x-api-key': apiKey } });
+    ids = {
+      chatbotId: chatbot.id, entryId: entry.json().id, conversationId: reply.conversationId, reviewId: review.id, webhookId: webhook.id, deliveryId: test.deliveryId,
+      sheetsId: sheets.id, apiKey,
+    };
   });
   afterAll(async () => {
     await ctx.close();
   });
 
   describe.each(BODY_ROUTES)('$method $url', (route) => {
+    const headersOf = (): Record<string, string> => (route.isApiKeyRoute ? { 'x-api-key': ids.apiKey } : account.headers);
     it('rejects malformed JSON', async () => {
-      await expectRejected({ method: route.method, url: route.path(ids), headers: { ...account.headers, 'content-type': 'application/json' }, payload: '{"name": ' }, [400]);
+      await expectRejected({ method: route.method, url: route.path(ids), headers: { ...headersOf(), 'content-type': 'application/json' }, payload: '{"name": ' }, [400]);
     });
     it('rejects wrong types', async () => {
-      await expectRejected({ method: route.method, url: route.path(ids), headers: account.headers, payload: route.wrongTypes as object }, [400]);
+      await expectRejected({ method: route.method, url: route.path(ids), headers: headersOf(), payload: route.wrongTypes as object }, [400]);
     });
     it('rejects missing fields', async () => {
       if (route.emptyIsValid) return;
-      await expectRejected({ method: route.method, url: route.path(ids), headers: account.headers, payload: {} }, [400]);
+      await expectRejected({ method: route.method, url: route.path(ids), headers: headersOf(), payload: {} }, [400]);
     });
     it('rejects an oversized body', async () => {
       const huge = JSON.stringify({ name: 'x'.repeat(9 * 1024 * 1024) });
-      await expectRejected({ method: route.method, url: route.path(ids), headers: { ...account.headers, 'content-type': 'application/json' }, payload: huge }, [413]);
+      await expectRejected({ method: route.method, url: route.path(ids), headers: { ...headersOf(), 'content-type': 'application/json' }, payload: huge }, [413]);
     });
     it('rejects an unsupported media type', async () => {
-      await expectRejected({ method: route.method, url: route.path(ids), headers: { ...account.headers, 'content-type': 'application/xml' }, payload: '<a/>' }, [415]);
+      await expectRejected({ method: route.method, url: route.path(ids), headers: { ...headersOf(), 'content-type': 'application/xml' }, payload: '<a/>' }, [415]);
     });
     it('rejects unknown properties', async () => {
-      await expectRejected({ method: route.method, url: route.path(ids), headers: account.headers, payload: { unexpected: true } }, [400]);
+      await expectRejected({ method: route.method, url: route.path(ids), headers: headersOf(), payload: { unexpected: true } }, [400]);
     });
   });
 

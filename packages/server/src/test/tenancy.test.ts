@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChatbotFor, createTestApp, signUpAccount, type TestAccount, type TestContext } from './harness.js';
 
@@ -15,6 +16,8 @@ interface Owned {
   leadId: string;
   webhookId: string;
   deliveryId: string;
+  zapierHookId: string;
+  sheetsId: string;
 }
 
 type Case = { method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT'; url: string; path: (a: Owned) => string; payload?: unknown };
@@ -45,6 +48,14 @@ const ID_ROUTES: Case[] = [
   { method: 'POST', url: '/api/portal/webhooks/:id/recover', path: (a) => `/api/portal/webhooks/${a.webhookId}/recover`, payload: { since: '2020-01-01T00:00:00Z' } },
   { method: 'GET', url: '/api/portal/deliveries/:id', path: (a) => `/api/portal/deliveries/${a.deliveryId}` },
   { method: 'POST', url: '/api/portal/deliveries/:id/resend', path: (a) => `/api/portal/deliveries/${a.deliveryId}/resend` },
+  { method: 'GET', url: '/api/portal/integrations/zapier/hooks/:id', path: (a) => `/api/portal/integrations/zapier/hooks/${a.zapierHookId}` },
+  { method: 'DELETE', url: '/api/portal/integrations/zapier/hooks/:id', path: (a) => `/api/portal/integrations/zapier/hooks/${a.zapierHookId}` },
+  { method: 'GET', url: '/api/portal/webhooks/:id/deliveries', path: (a) => `/api/portal/webhooks/${a.zapierHookId}/deliveries` },
+  { method: 'GET', url: '/api/portal/integrations/sheets/:id', path: (a) => `/api/portal/integrations/sheets/${a.sheetsId}` },
+  { method: 'PATCH', url: '/api/portal/integrations/sheets/:id', path: (a) => `/api/portal/integrations/sheets/${a.sheetsId}`, payload: { tabName: 'Stolen' } },
+  { method: 'DELETE', url: '/api/portal/integrations/sheets/:id', path: (a) => `/api/portal/integrations/sheets/${a.sheetsId}` },
+  { method: 'POST', url: '/api/portal/integrations/sheets/:id/test-connection', path: (a) => `/api/portal/integrations/sheets/${a.sheetsId}/test-connection` },
+  { method: 'GET', url: '/api/portal/webhooks/:id/deliveries', path: (a) => `/api/portal/webhooks/${a.sheetsId}/deliveries` },
 ];
 
 /** List routes: the intruder's list must not contain any of the owner's ids. */
@@ -59,6 +70,8 @@ const LIST_ROUTES: Case[] = [
   { method: 'GET', url: '/api/portal/stats', path: () => '/api/portal/stats' },
   { method: 'GET', url: '/api/portal/stats?chatbotId', path: (a) => `/api/portal/stats?chatbotId=${a.chatbotId}` },
   { method: 'GET', url: '/api/portal/webhooks', path: () => '/api/portal/webhooks' },
+  { method: 'GET', url: '/api/portal/integrations/zapier/hooks', path: () => '/api/portal/integrations/zapier/hooks' },
+  { method: 'GET', url: '/api/portal/integrations/sheets', path: () => '/api/portal/integrations/sheets' },
   // Filters naming another customer's ids find nothing rather than leaking.
   { method: 'GET', url: '/api/portal/leads?chatbotId', path: (a) => `/api/portal/leads?chatbotId=${a.chatbotId}` },
   { method: 'GET', url: '/api/portal/conversations?chatbotId', path: (a) => `/api/portal/conversations?chatbotId=${a.chatbotId}` },
@@ -76,6 +89,11 @@ const NOT_ID_ROUTES: Record<string, string> = {
   'POST /api/portal/chatbots': 'creates in the caller’s tenant',
   'POST /api/portal/webhooks': 'creates in the caller’s tenant; a chatbotId of another tenant is refused (webhook tests)',
   'GET /api/portal/webhooks/presets': 'static CRM presets, no tenant data',
+  'POST /api/portal/integrations/sheets': 'creates in the caller’s tenant; a chatbotId of another tenant is refused (same check as webhooks)',
+  'GET /api/zapier/me': 'X-API-Key: the key’s own account',
+  'POST /api/zapier/hooks': 'X-API-Key: creates in the key’s account; another tenant’s chatbotId is refused (zapier.routes.test.ts)',
+  'DELETE /api/zapier/hooks/:id': 'X-API-Key: another account’s key gets 404 (zapier.routes.test.ts)',
+  'GET /api/zapier/samples/:event': 'X-API-Key: only the key’s account’s events (zapier.routes.test.ts)',
   'POST /api/portal/webhooks/preview': 'renders the caller’s own latest event or a sample; queries filter on the caller',
   'POST /api/public/system-chat': 'public; a conversation is reachable only with its token (chat tests)',
   'POST /api/public/conversations/:id/rate': 'public; needs the conversation token (training tests)',
@@ -117,7 +135,15 @@ describe('tenancy', () => {
     const review = await ctx.database.db.selectFrom('reviews').select('id').where('conversation_id', '=', first.conversationId).executeTakeFirstOrThrow();
     const webhook = (await ctx.app.inject({ method: 'POST', url: '/api/portal/webhooks', headers: owner.headers, payload: { url: 'http://127.0.0.1:9/owner-hook', events: ['lead.captured'] } })).json<{ id: string }>();
     const test = (await ctx.app.inject({ method: 'POST', url: `/api/portal/webhooks/${webhook.id}/test`, headers: owner.headers })).json<{ deliveryId: string }>();
+    const ownerKey = key.json<{ key: string }>().key;
+    const zapierHook = (await ctx.app.inject({ method: 'POST', url: '/api/zapier/hooks', headers: { 'x-api-key': ownerKey }, payload: { event: 'lead.captured', targetUrl: 'http://127.0.0.1:9/owner-zap' } })).json<{ id: string }>();
+    const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const sheets = (await ctx.app.inject({
+      method: 'POST', url: '/api/portal/integrations/sheets', headers: owner.headers,
+      payload: { serviceAccountKey: { type: 'service_account', client_email: 'owner@owner-project.iam.gserviceaccount.com', private_key: privateKey, token_uri: 'https://oauth2.googleapis.com/token' }, spreadsheetId: '1OwnerOnlySpreadsheet0123456789', tabName: 'Owner leads' },
+    })).json<{ id: string }>();
     owned = {
+      zapierHookId: zapierHook.id, sheetsId: sheets.id,
       webhookId: webhook.id, deliveryId: test.deliveryId,
       chatbotId: chatbot.id, entryId: entry.json().id, apiKeyId: key.json().id, conversationId: first.conversationId,
       escalationId: escalation.id, reviewId: review.id, leadId: lead.id,
@@ -150,6 +176,10 @@ describe('tenancy', () => {
     expect(keys.json().items[0].revokedAt).toBeNull();
     const webhook = await ctx.app.inject({ method: 'GET', url: `/api/portal/webhooks/${owned.webhookId}`, headers: owner.headers });
     expect(webhook.json()).toMatchObject({ url: 'http://127.0.0.1:9/owner-hook', enabled: true });
+    const sheets = await ctx.app.inject({ method: 'GET', url: `/api/portal/integrations/sheets/${owned.sheetsId}`, headers: owner.headers });
+    expect(sheets.json()).toMatchObject({ tabName: 'Owner leads', enabled: true });
+    const zapierHook = await ctx.app.inject({ method: 'GET', url: `/api/portal/integrations/zapier/hooks/${owned.zapierHookId}`, headers: owner.headers });
+    expect(zapierHook.json()).toMatchObject({ targetUrl: 'http://127.0.0.1:9/owner-zap', status: 'active' });
     const reviews = await ctx.app.inject({ method: 'GET', url: '/api/portal/reviews', headers: owner.headers });
     expect(reviews.json().items[0]).toMatchObject({ id: owned.reviewId, status: 'open' });
     for (const url of ['/api/portal/leads', '/api/portal/escalations', '/api/portal/conversations']) {
