@@ -39,6 +39,24 @@ export const ChatMessage = Type.Object({
 });
 export type ChatMessage = Static<typeof ChatMessage>;
 
+/** Who answers the conversation (human handoff): the bot, a person being waited for, a person, or nobody since resolved. */
+export const HandoffState = Type.Union([Type.Literal('bot'), Type.Literal('waiting_for_human'), Type.Literal('human'), Type.Literal('resolved')]);
+export type HandoffState = Static<typeof HandoffState>;
+
+/**
+ * Present on a system-chat reply once a person is involved. While `state` is `waiting_for_human` or `human`
+ * the bot did not answer: `message` is then a `system` notice (stored once; later turns repeat the same
+ * message id), which a client shows once or not at all.
+ */
+export const HandoffInfo = Type.Object({
+  state: HandoffState,
+  /** The person handling the conversation (null while waiting). */
+  agentName: Type.Union([Type.String(), Type.Null()]),
+  /** Outside the chatbot's business hours: when a person is next available (ISO 8601 UTC), else null. */
+  nextOpenAt: Type.Union([Type.String(), Type.Null()]),
+});
+export type HandoffInfo = Static<typeof HandoffInfo>;
+
 export const SystemChatReply = Type.Object({
   conversationId: Type.String(),
   conversationToken: Type.String(),
@@ -48,6 +66,7 @@ export const SystemChatReply = Type.Object({
   escalated: Type.Boolean(),
   quickReplies: Type.Optional(Type.Array(Type.String())),
   sources: Type.Array(ChatSource),
+  handoff: Type.Optional(HandoffInfo),
 });
 export type SystemChatReply = Static<typeof SystemChatReply>;
 

@@ -39,6 +39,18 @@ export interface AppConfig {
   publicUrl: string | null;
   scryptLogN: number;
   version: string;
+  /** SMTP for "new escalation" e-mails (FC_SMTP_*); null when FC_SMTP_HOST is unset: no e-mails. */
+  smtp: SmtpConfig | null;
+}
+
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  /** Implicit TLS (port 465); other ports upgrade with STARTTLS when the server offers it. */
+  secure: boolean;
+  user: string | null;
+  password: string | null;
+  from: string;
 }
 
 export class ConfigError extends Error {
@@ -174,6 +186,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
     }
   }
 
+  let smtp: SmtpConfig | null = null;
+  const smtpHost = env.FC_SMTP_HOST?.trim();
+  if (smtpHost) {
+    const smtpPort = parseInteger('FC_SMTP_PORT', env.FC_SMTP_PORT, { min: 1, max: 65_535, fallback: 587 }, problems);
+    const from = env.FC_SMTP_FROM?.trim() ?? '';
+    if (!/^[^@\s<>]+@[^@\s<>]+$|<[^@\s<>]+@[^@\s<>]+>$/.test(from)) problems.push(`FC_SMTP_FROM must be an e-mail address, e.g. "FusionChatalyst <alerts@example.com>" (got "${from}")`);
+    const user = env.FC_SMTP_USER?.trim() || null;
+    const password = env.FC_SMTP_PASSWORD ?? null;
+    if (user && !password) problems.push('FC_SMTP_PASSWORD is required when FC_SMTP_USER is set');
+    smtp = { host: smtpHost, port: smtpPort, secure: smtpPort === 465, user, password: user ? password : null, from };
+  } else if (env.FC_SMTP_FROM || env.FC_SMTP_USER || env.FC_SMTP_PORT) {
+    problems.push('FC_SMTP_HOST is required when other FC_SMTP_* settings are set');
+  }
+
   const scryptLogNRaw = env.FC_SCRYPT_LOG_N ?? '17';
   const scryptLogN = Number(scryptLogNRaw);
   if (!Number.isInteger(scryptLogN) || scryptLogN < 10 || scryptLogN > 20) {
@@ -199,6 +225,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   return {
     port, host, database, redisUrl, secretKey, allowPrivateWebhookTargets, deliveryWorker, dataDir,
-    retryScheduleMs, deliveryLeaseMs, deliveryConcurrency, googleSheetsBaseUrl, sheetsBatchMs, seedDemo, logLevel, trustProxy, cookieSecure, publicUrl, scryptLogN, version: readPackageVersion(),
+    retryScheduleMs, deliveryLeaseMs, deliveryConcurrency, googleSheetsBaseUrl, sheetsBatchMs, seedDemo, logLevel, trustProxy, cookieSecure, publicUrl, scryptLogN, version: readPackageVersion(), smtp,
   };
 }

@@ -80,6 +80,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Do not treat a 401 as "session ended" (login form, session probe). */
   quietUnauthorized?: boolean;
+  /** Set on the one automatic retry after a stale CSRF token. */
+  isRetry?: boolean;
 }
 
 /** Sends one request to the API; resolves with the JSON body (undefined for 204) or rejects with an ApiError. */
@@ -104,6 +106,14 @@ export async function request<T>(method: string, path: string, body?: unknown, o
   }
   if (!response.ok) {
     const error = await toApiError(response);
+    // A token from before a re-login in another tab: fetch the session's current one and try once more.
+    if (error.code === 'csrf_failed' && !options.isRetry) {
+      const session = await fetch('/api/portal/me', { credentials: 'same-origin', headers: { accept: 'application/json' } }).catch(() => null);
+      if (session?.ok) {
+        setCsrfToken(((await session.json()) as { csrfToken: string | null }).csrfToken);
+        return request<T>(method, path, body, { ...options, isRetry: true });
+      }
+    }
     if (response.status === 401 && !options.quietUnauthorized) for (const listener of unauthorizedListeners) listener();
     throw error;
   }

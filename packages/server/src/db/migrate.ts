@@ -5,6 +5,7 @@ import * as accountsAndChatbots from './migrations/2026-11-28-01-accounts-and-ch
 import * as conversationsAndOutbox from './migrations/2026-11-28-02-conversations-and-outbox.js';
 import * as webhooksAndDeliveries from './migrations/2026-11-28-03-webhooks-and-deliveries.js';
 import * as integrations from './migrations/2026-12-01-01-integrations.js';
+import * as handoff from './migrations/2026-12-01-02-handoff.js';
 
 /**
  * Dated migrations, listed explicitly so the compiled build needs no directory scanning. Names sort by date;
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-28-02-conversations-and-outbox': conversationsAndOutbox,
   '2026-11-28-03-webhooks-and-deliveries': webhooksAndDeliveries,
   '2026-12-01-01-integrations': integrations,
+  '2026-12-01-02-handoff': handoff,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

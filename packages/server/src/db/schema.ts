@@ -91,7 +91,19 @@ export interface ConversationsTable {
   /** When the idle sweep ends this conversation unless another message arrives first. */
   idle_deadline_at: string | null;
   ended_at: string | null;
+  /** Who answers the visitor (modules/handoff): the bot, nobody yet (a person is awaited), a person, or nobody since resolved. */
+  handoff_state: HandoffState;
+  /** The portal user (or API key) holding the conversation, and the name the visitor sees on their replies. */
+  handoff_agent_id: string | null;
+  handoff_agent_name: string | null;
+  /** The system notice shown while the bot is silent; stored once per waiting/human phase. */
+  handoff_notice_id: string | null;
+  handoff_changed_at: string | null;
+  /** Visitor messages the inbox has not read yet. */
+  unread_count: number;
 }
+
+export type HandoffState = 'bot' | 'waiting_for_human' | 'human' | 'resolved';
 
 export type MessageRole = 'visitor' | 'assistant' | 'agent' | 'system';
 
@@ -288,6 +300,23 @@ export interface SheetsAppendedEventsTable {
   updated_at: string;
 }
 
+/** Outbox of "new escalation" e-mails to the customer's users; the delivery worker sends them over SMTP. */
+export interface EscalationEmailsTable {
+  id: string;
+  customer_id: string;
+  escalation_id: string;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  next_attempt_at: string | null;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  last_error: string | null;
+  /** JSON array of the addresses the e-mail went to (after sending). */
+  recipients: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
 export interface Database {
   customers: CustomersTable;
   users: UsersTable;
@@ -308,4 +337,5 @@ export interface Database {
   delivery_attempts: DeliveryAttemptsTable;
   sheets_destinations: SheetsDestinationsTable;
   sheets_appended_events: SheetsAppendedEventsTable;
+  escalation_emails: EscalationEmailsTable;
 }

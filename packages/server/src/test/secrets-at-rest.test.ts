@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +23,7 @@ describe('secrets at rest', () => {
         .map((file) => readFileSync(path.join(ctx.config.dataDir, file)).toString('latin1'))
         .join('\n');
     }
-    const tables = ['chatbots', 'api_keys', 'sessions', 'users'] as const;
+    const tables = ['chatbots', 'api_keys', 'sessions', 'users', 'webhooks', 'sheets_destinations'] as const;
     const dumps = await Promise.all(tables.map((table) => ctx.database.db.selectFrom(table).selectAll().execute()));
     return JSON.stringify(dumps);
   }
@@ -39,5 +40,20 @@ describe('secrets at rest', () => {
     expect(stored).not.toContain(key);
     expect(stored).not.toContain(account.cookie.split('=')[1]);
     expect(stored).not.toContain(account.password);
+  });
+
+  it('does not contain a Google service account\'s private key in clear text', async () => {
+    const account = await signUpAccount(ctx.app);
+    const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const created = await ctx.app.inject({
+      method: 'POST', url: '/api/portal/integrations/sheets', headers: account.headers,
+      payload: { serviceAccountKey: { type: 'service_account', client_email: 'sa@leakcheck.iam.gserviceaccount.com', private_key: privateKey, token_uri: 'https://oauth2.googleapis.com/token' }, spreadsheetId: '1LeakCheckSpreadsheet0123456789', tabName: 'Leads' },
+    });
+    expect(created.statusCode).toBe(201);
+    const stored = await readAllStoredBytes();
+    expect(stored).toContain('sa@leakcheck.iam.gserviceaccount.com');
+    // Any 64-character line of the key's base64 body would give it away.
+    for (const line of privateKey.split('\n').filter((l) => l.length === 64)) expect(stored).not.toContain(line);
+    expect(stored).not.toContain('BEGIN PRIVATE KEY');
   });
 });

@@ -1,6 +1,6 @@
 import type { EventContext, SystemChatReply, SystemChatRequest } from '@fc/contracts';
 import type { Kysely, Transaction } from 'kysely';
-import type { Database, MessageRole } from '../../db/schema.js';
+import type { Database, HandoffState, MessageRole } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import { hashToken, newToken, safeEqual } from '../../lib/crypto.js';
 import { newId } from '../../lib/ids.js';
@@ -11,6 +11,9 @@ import { appendEvent } from '../events/events.service.js';
 import { createInitialState, restoreState, runTurn, type ConversationState, type EngineSettings, type TurnResult } from './engine/index.js';
 import type { KnowledgeIndexCache } from './knowledge-index.cache.js';
 import type { LiveBus } from '../live/live-bus.js';
+import { nextOpening } from '../handoff/business-hours.js';
+import { enqueueEscalationEmail } from '../handoff/escalation-email.js';
+import { describeWaitingNotice, isBotSilent, toHandoffInfo, withClosedLine, type Opening } from '../handoff/handoff-notices.js';
 import { findConversation, listMessages, type ChatTarget, type ConversationRow } from './chat.repository.js';
 
 const MINUTE_MS = 60_000;
@@ -23,6 +26,8 @@ export interface ChatDeps {
   liveBus?: LiveBus;
   /** Rephrases a built-in answer with the chatbot's LLM (llm.client.ts); returns null to keep the built-in text. */
   phrase?: (request: PhraseRequest) => Promise<string | null>;
+  /** Queue a "new escalation" e-mail with each escalation (SMTP configured; the delivery worker sends it). */
+  notifyByEmail?: boolean;
 }
 
 /** One answered turn handed to the LLM phraser. */
@@ -114,7 +119,8 @@ async function prepareTurn(deps: ChatDeps, target: ChatTarget, settings: StoredS
       token_hash: hashToken(token), status: 'open', intent: null, state: JSON.stringify(createInitialState()), message_count: 0,
       first_message: input.message, lead_id: null, escalated: 0, page_url: input.context?.pageUrl ?? null,
       referrer: input.context?.referrer ?? null, locale: input.context?.locale ?? null, started_at: now, last_message_at: now,
-      idle_deadline_at: null, ended_at: null,
+      idle_deadline_at: null, ended_at: null, handoff_state: 'bot', handoff_agent_id: null, handoff_agent_name: null,
+      handoff_notice_id: null, handoff_changed_at: null, unread_count: 0,
     };
   }
   const index = await deps.indexCache.get(target.chatbot_id, target.knowledge_version);
@@ -122,23 +128,59 @@ async function prepareTurn(deps: ChatDeps, target: ChatTarget, settings: StoredS
   return { conversation, isNew, token, result };
 }
 
+/** What a turn stores besides the visitor's message. */
+interface TurnOutput {
+  /** The bot's answer; null while a person is awaited or answering (the bot stays silent). */
+  botText: string | null;
+  /** A new system notice for the visitor (only when it differs from the conversation's current one). */
+  notice: string | null;
+  notifyByEmail: boolean;
+}
+
+interface SavedTurn {
+  visitorMessageId: string;
+  visitorSeq: number;
+  bot: { id: string; seq: number } | null;
+  notice: { id: string; seq: number } | null;
+  createdAt: string;
+  leadId: string | null;
+  handoffState: HandoffState;
+  escalationCreated: boolean;
+}
+
 async function persistTurn(
-  trx: Transaction<Database>, target: ChatTarget, settings: StoredSettings, turn: PreparedTurn, input: SystemChatRequest, replyText: string,
-): Promise<{ messageId: string; visitorMessageId: string; seq: number; createdAt: string; leadId: string | null } | null> {
+  trx: Transaction<Database>, target: ChatTarget, settings: StoredSettings, turn: PreparedTurn, input: SystemChatRequest, output: TurnOutput,
+): Promise<SavedTurn | null> {
   const { result, isNew } = turn;
   const now = nowIso();
   const previousCount = turn.conversation.message_count;
+  const previousState = turn.conversation.handoff_state;
+  const isSilent = output.botText === null;
+  // Escalating again after the conversation went back to the bot (hand-back or resolved) is allowed.
+  const escalates = !isSilent && result.escalation !== null && (!turn.conversation.escalated || previousState === 'bot' || previousState === 'resolved');
+  const handoffState: HandoffState = escalates ? 'waiting_for_human' : isSilent ? previousState : previousState === 'resolved' ? 'bot' : previousState;
+  const visitorSeq = previousCount + 1;
+  const botSeq = isSilent ? null : visitorSeq + 1;
+  const noticeSeq = output.notice === null ? null : (botSeq ?? visitorSeq) + 1;
+  const noticeId = noticeSeq === null ? null : newId('msg');
   const conversation: ConversationRow = {
     ...turn.conversation,
     intent: result.conversationIntent,
     state: JSON.stringify(result.state),
-    message_count: previousCount + 2,
-    escalated: turn.conversation.escalated || (result.escalation ? 1 : 0),
+    message_count: noticeSeq ?? botSeq ?? visitorSeq,
+    escalated: turn.conversation.escalated || (escalates ? 1 : 0),
     last_message_at: now,
     // A conversation that ended by idling reopens when the visitor writes again.
     status: 'open',
     ended_at: null,
     idle_deadline_at: addMs(now, settings.idleMinutesBeforeEnded * MINUTE_MS),
+    handoff_state: handoffState,
+    handoff_agent_id: escalates ? null : turn.conversation.handoff_agent_id,
+    handoff_agent_name: escalates ? null : turn.conversation.handoff_agent_name,
+    handoff_notice_id: noticeId ?? (escalates ? null : turn.conversation.handoff_notice_id),
+    handoff_changed_at: escalates ? now : turn.conversation.handoff_changed_at,
+    // The inbox counts what the visitor wrote since a person last read the conversation.
+    unread_count: escalates || isSilent ? turn.conversation.unread_count + 1 : turn.conversation.unread_count,
   };
 
   let leadId = conversation.lead_id;
@@ -149,56 +191,89 @@ async function persistTurn(
   if (isNew) {
     await trx.insertInto('conversations').values(conversation).execute();
   } else {
-    // Optimistic concurrency: two turns racing on one conversation cannot both append messages.
+    // Optimistic concurrency: two turns (or a turn and an agent's action) racing on one conversation cannot both append messages.
     const updated = await trx.updateTable('conversations')
       .set({
         intent: conversation.intent, state: conversation.state, message_count: conversation.message_count, escalated: conversation.escalated,
         last_message_at: now, status: 'open', ended_at: null, idle_deadline_at: conversation.idle_deadline_at, lead_id: leadId,
+        handoff_state: conversation.handoff_state, handoff_agent_id: conversation.handoff_agent_id, handoff_agent_name: conversation.handoff_agent_name,
+        handoff_notice_id: conversation.handoff_notice_id, handoff_changed_at: conversation.handoff_changed_at, unread_count: conversation.unread_count,
       })
       .where('id', '=', conversation.id)
       .where('message_count', '=', previousCount)
+      .where('handoff_state', '=', previousState)
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) === 0) return null;
   }
 
   const messageId = newId('msg');
   const visitorMessageId = newId('msg');
+  const base = { customer_id: target.customer_id, conversation_id: conversation.id, created_at: now };
   await trx.insertInto('messages').values([
-    { id: visitorMessageId, customer_id: target.customer_id, conversation_id: conversation.id, seq: previousCount + 1, role: 'visitor', text: input.message, intent: result.intent, sources: null, confidence: null, author_name: null, created_at: now },
-    { id: messageId, customer_id: target.customer_id, conversation_id: conversation.id, seq: previousCount + 2, role: 'assistant', text: replyText, intent: result.intent, sources: JSON.stringify(result.sources), confidence: result.confidence, author_name: null, created_at: now },
+    { ...base, id: visitorMessageId, seq: visitorSeq, role: 'visitor', text: input.message, intent: result.intent, sources: null, confidence: null, author_name: null },
+    ...(botSeq !== null && output.botText !== null
+      ? [{ ...base, id: messageId, seq: botSeq, role: 'assistant' as const, text: output.botText, intent: result.intent, sources: JSON.stringify(result.sources), confidence: result.confidence, author_name: null }]
+      : []),
+    ...(noticeSeq !== null && noticeId !== null && output.notice !== null
+      ? [{ ...base, id: noticeId, seq: noticeSeq, role: 'system' as const, text: output.notice, intent: null, sources: null, confidence: null, author_name: null }]
+      : []),
   ]).execute();
 
-  const base = { customerId: target.customer_id, chatbotId: target.chatbot_id, conversationId: conversation.id };
+  const eventBase = { customerId: target.customer_id, chatbotId: target.chatbot_id, conversationId: conversation.id };
   const chatbot = { id: target.chatbot_id, name: target.chatbot_name };
   const context = (): EventContext => ({ customer: customerOf(target), chatbot, conversation: conversationContext(conversation), visitor: visitorContext(conversation) });
 
-  if (isNew) await appendEvent(trx, { ...base, type: 'conversation.started', context: context() });
+  if (isNew) await appendEvent(trx, { ...eventBase, type: 'conversation.started', context: context() });
 
   if (leadFields && leadId !== null) {
     const lead = { id: leadId, name: leadFields.name, email: leadFields.email, phone: leadFields.phone, intent: conversation.intent };
     if (turn.conversation.lead_id === null) {
       await trx.insertInto('leads').values({ ...lead, customer_id: target.customer_id, chatbot_id: target.chatbot_id, conversation_id: conversation.id, created_at: now, updated_at: now }).execute();
-      await appendEvent(trx, { ...base, type: 'lead.captured', context: { ...context(), lead } });
+      await appendEvent(trx, { ...eventBase, type: 'lead.captured', context: { ...context(), lead } });
     } else if (result.lead?.changed) {
       // Later details update the lead; the event fired once, when the lead was first complete.
       await trx.updateTable('leads').set({ name: lead.name, email: lead.email, phone: lead.phone, intent: lead.intent, updated_at: now }).where('id', '=', leadId).execute();
     }
   }
 
-  if (result.escalation && !turn.conversation.escalated) {
-    const escalation = { id: newId('esc'), reason: result.escalation.reason, lastMessage: input.message };
-    await trx.insertInto('escalations').values({
-      id: escalation.id, customer_id: target.customer_id, chatbot_id: target.chatbot_id, conversation_id: conversation.id,
-      reason: escalation.reason, last_message: escalation.lastMessage, status: 'open', created_at: now, updated_at: now, resolved_at: null,
-    }).execute();
-    const known = result.lead?.fields ?? result.state.lead;
-    await appendEvent(trx, {
-      ...base, type: 'escalation.created',
-      context: { ...context(), escalation, lead: { id: leadId, name: known.name, email: known.email, phone: known.phone, intent: conversation.intent } },
-    });
+  let escalationCreated = false;
+  if (escalates && result.escalation) {
+    // One escalation row per conversation: a later escalation reopens a resolved one (and is announced again);
+    // one that is still open only brings the conversation back to the inbox.
+    const existing = await trx.selectFrom('escalations').select(['id', 'status']).where('conversation_id', '=', conversation.id).executeTakeFirst();
+    const escalation = { id: existing?.id ?? newId('esc'), reason: result.escalation.reason, lastMessage: input.message };
+    if (!existing) {
+      await trx.insertInto('escalations').values({
+        id: escalation.id, customer_id: target.customer_id, chatbot_id: target.chatbot_id, conversation_id: conversation.id,
+        reason: escalation.reason, last_message: escalation.lastMessage, status: 'open', created_at: now, updated_at: now, resolved_at: null,
+      }).execute();
+    } else if (existing.status === 'resolved') {
+      await trx.updateTable('escalations').set({ status: 'open', reason: escalation.reason, last_message: escalation.lastMessage, updated_at: now, resolved_at: null })
+        .where('id', '=', existing.id).execute();
+    }
+    if (!existing || existing.status === 'resolved') {
+      escalationCreated = true;
+      const known = result.lead?.fields ?? result.state.lead;
+      await appendEvent(trx, {
+        ...eventBase, type: 'escalation.created',
+        context: { ...context(), escalation, lead: { id: leadId, name: known.name, email: known.email, phone: known.phone, intent: conversation.intent } },
+      });
+      if (output.notifyByEmail) await enqueueEscalationEmail(trx, { customerId: target.customer_id, escalationId: escalation.id });
+    }
   }
 
-  return { messageId, visitorMessageId, seq: previousCount + 2, createdAt: now, leadId };
+  return {
+    visitorMessageId, visitorSeq, createdAt: now, leadId, handoffState, escalationCreated,
+    bot: botSeq === null ? null : { id: messageId, seq: botSeq },
+    notice: noticeSeq === null || noticeId === null ? null : { id: noticeId, seq: noticeSeq },
+  };
+}
+
+/** When a person is next available, if the chatbot keeps business hours and is closed now. */
+function findOpening(settings: StoredSettings): Opening | null {
+  const hours = settings.businessHours;
+  const at = nextOpening(hours, new Date());
+  return at ? { at, timezone: hours.timezone, locale: settings.locale } : null;
 }
 
 /**
@@ -212,29 +287,64 @@ export async function runChatTurn(
   const settings = readStoredSettings(target);
   for (let attempt = 1; attempt <= MAX_TURN_ATTEMPTS; attempt += 1) {
     const turn = await prepareTurn(deps, target, settings, input);
-    let text = turn.result.text;
-    if (deps.phrase && settings.llm && isPhrasable(turn.result) && attempt === 1) {
-      const earlier = turn.isNew ? [] : await listMessages(deps.db, turn.conversation.id, Math.max(0, turn.conversation.message_count - PHRASE_HISTORY_MESSAGES));
-      const history = earlier.map((m) => ({ role: m.role, text: m.text }));
-      text = (await deps.phrase({ target, settings, question: input.message, result: turn.result, history, onDelta: options.onDelta })) ?? text;
+    const { result, conversation: before } = turn;
+    const opening = findOpening(settings);
+    const isSilent = isBotSilent(before.handoff_state);
+    let text = result.text;
+    let notice: string | null = null;
+    let currentNotice: { id: string; text: string; created_at: string } | undefined;
+    // Outside business hours the bot keeps asking for a way to reach the visitor until it has one (lead capture).
+    const hasContact = Boolean(result.state.lead.email || result.state.lead.phone);
+    const asksForContact = isSilent && before.handoff_state === 'waiting_for_human' && opening !== null && !hasContact;
+    if (isSilent) {
+      if (before.handoff_notice_id) {
+        currentNotice = await deps.db.selectFrom('messages').select(['id', 'text', 'created_at'])
+          .where('conversation_id', '=', before.id).where('id', '=', before.handoff_notice_id).executeTakeFirst();
+      }
+      const wanted = before.handoff_state === 'waiting_for_human'
+        ? describeWaitingNotice(target.chatbot_name, opening, hasContact)
+        : currentNotice?.text ?? `${before.handoff_agent_name ?? 'A team member'} will reply here.`;
+      notice = wanted === currentNotice?.text ? null : wanted;
+    } else {
+      if (deps.phrase && settings.llm && isPhrasable(result) && attempt === 1) {
+        const earlier = turn.isNew ? [] : await listMessages(deps.db, before.id, Math.max(0, before.message_count - PHRASE_HISTORY_MESSAGES));
+        const history = earlier.map((m) => ({ role: m.role, text: m.text }));
+        text = (await deps.phrase({ target, settings, question: input.message, result, history, onDelta: options.onDelta })) ?? text;
+      }
+      if (result.escalation && opening) text = withClosedLine(text, target.chatbot_name, opening);
     }
-    const saved = await deps.db.transaction().execute((trx) => persistTurn(trx, target, settings, turn, input, text));
+    const output: TurnOutput = { botText: isSilent ? null : text, notice, notifyByEmail: deps.notifyByEmail ?? false };
+    const saved = await deps.db.transaction().execute((trx) => persistTurn(trx, target, settings, turn, input, output));
     if (!saved) continue;
-    const { result } = turn;
-    const message = { id: saved.messageId, role: 'assistant' as const, text, createdAt: toWireTime(saved.createdAt) };
+    const createdAt = toWireTime(saved.createdAt);
+    const conversationId = before.id;
+    const visitorMessage = { id: saved.visitorMessageId, role: 'visitor' as const, text: input.message, createdAt };
+    const botMessage = saved.bot ? { id: saved.bot.id, role: 'assistant' as const, text, createdAt } : null;
+    const noticeMessage = saved.notice && notice !== null ? { id: saved.notice.id, role: 'system' as const, text: notice, createdAt } : null;
     // After commit, so a stream never shows a message that was rolled back.
-    const conversationId = turn.conversation.id;
-    void deps.liveBus?.publish({ conversationId, seq: saved.seq - 1, message: { id: saved.visitorMessageId, role: 'visitor', text: input.message, createdAt: message.createdAt } });
-    void deps.liveBus?.publish({ conversationId, seq: saved.seq, message });
+    void deps.liveBus?.publish({ conversationId, seq: saved.visitorSeq, message: visitorMessage });
+    if (botMessage && saved.bot) void deps.liveBus?.publish({ conversationId, seq: saved.bot.seq, message: botMessage });
+    if (noticeMessage && saved.notice) void deps.liveBus?.publish({ conversationId, seq: saved.notice.seq, message: noticeMessage });
+    if (before.escalated || saved.handoffState !== 'bot') {
+      void deps.liveBus?.publishInbox({ customerId: target.customer_id, conversationId, kind: saved.escalationCreated || saved.handoffState !== before.handoff_state ? 'updated' : 'message', message: visitorMessage });
+    }
+    // While the bot is silent, the reply's message is the system notice (the same one again when unchanged).
+    const message = botMessage ?? noticeMessage
+      ?? (currentNotice ? { id: currentNotice.id, role: 'system' as const, text: currentNotice.text, createdAt: toWireTime(currentNotice.created_at) } : visitorMessage);
+    const handoff = toHandoffInfo(saved.handoffState, before.handoff_agent_name, saved.handoffState === 'waiting_for_human' ? opening : null);
+    const lead = asksForContact
+      ? { captured: saved.leadId !== null, missing: (['phone', 'email'] as const).filter((f) => !result.state.declinedFields.includes(f)) as string[] }
+      : !isSilent && result.lead ? { captured: saved.leadId !== null, missing: result.lead.missing } : undefined;
     return {
       conversationId,
       conversationToken: turn.token,
       message,
       intent: result.conversationIntent,
-      ...(result.lead ? { lead: { captured: saved.leadId !== null, missing: result.lead.missing } } : {}),
-      escalated: Boolean(turn.conversation.escalated) || result.escalation !== null,
-      ...(result.quickReplies.length > 0 ? { quickReplies: result.quickReplies } : {}),
-      sources: result.sources,
+      ...(lead ? { lead } : {}),
+      escalated: Boolean(before.escalated) || result.escalation !== null,
+      ...(!isSilent && result.quickReplies.length > 0 ? { quickReplies: result.quickReplies } : {}),
+      sources: isSilent ? [] : result.sources,
+      ...(handoff ? { handoff } : {}),
     };
   }
   throw new AppError('conflict', 'Another message in this conversation is being answered; send yours again.');

@@ -52,6 +52,25 @@ export const ChatbotSettings = Type.Object(
       { maxItems: 30 },
     ),
     quickReplies: Type.Array(Type.String({ minLength: 1, maxLength: 60 }), { maxItems: 6 }),
+    /** When a person answers escalations (modules/handoff/business-hours.ts); outside them the bot says when. */
+    businessHours: Type.Object(
+      {
+        enabled: Type.Boolean(),
+        timezone: Type.String({ minLength: 1, maxLength: 64 }),
+        weekly: Type.Array(
+          Type.Object(
+            {
+              day: Type.Union([Type.Literal('sun'), Type.Literal('mon'), Type.Literal('tue'), Type.Literal('wed'), Type.Literal('thu'), Type.Literal('fri'), Type.Literal('sat')]),
+              open: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' }),
+              close: Type.String({ pattern: '^(([01]\\d|2[0-3]):[0-5]\\d|24:00)$' }),
+            },
+            { additionalProperties: false },
+          ),
+          { maxItems: 28 },
+        ),
+      },
+      { additionalProperties: false },
+    ),
     appearance: Type.Object(
       {
         title: Type.String({ minLength: 1, maxLength: 60 }),

@@ -7,6 +7,7 @@ import { checkWebhookUrl, type UrlGuardOptions } from '../delivery/url-guard.js'
 import { newId } from '../../lib/ids.js';
 import { decodeCursor, toPage } from '../../lib/pagination.js';
 import { nowIso, toWireTime } from '../../lib/time.js';
+import { DEFAULT_BUSINESS_HOURS, validateBusinessHours } from '../handoff/business-hours.js';
 import { ChatbotSettings } from './chatbots.schemas.js';
 
 export type ChatbotRow = Selectable<ChatbotsTable>;
@@ -35,6 +36,7 @@ export const DEFAULT_SETTINGS: ChatbotSettings = {
   intents: [],
   quickReplies: [],
   appearance: { title: 'Chat with us', color: '#2563eb', position: 'bottom-right', avatarUrl: null },
+  businessHours: DEFAULT_BUSINESS_HOURS,
   llm: null,
 };
 
@@ -57,7 +59,11 @@ export function mergeSettings(base: Record<string, unknown>, patch: Record<strin
 }
 
 function validateSettings(candidate: unknown): ChatbotSettings {
-  if (settingsChecker.Check(candidate)) return candidate;
+  if (settingsChecker.Check(candidate)) {
+    const problems = validateBusinessHours(candidate.businessHours);
+    if (problems.length > 0) throw new AppError('validation_failed', `Invalid settings: businessHours ${problems[0]}`, problems.map((message) => ({ field: 'body.settings.businessHours', message })));
+    return candidate;
+  }
   const errors: FieldError[] = [...settingsChecker.Errors(candidate)].slice(0, 20).map((error) => ({
     field: `body.settings${error.path.replaceAll('/', '.')}`,
     message: error.message,

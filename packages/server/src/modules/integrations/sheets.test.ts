@@ -223,6 +223,24 @@ describe('Google Sheets destinations', () => {
     expect(detail.attempts[0]!.error).toMatch(/rate-limiting this service account \(429/);
   });
 
+  it('writes the row of a lead captured in a real chat', async () => {
+    const leadBot = await createChatbotFor(ctx.app, account, {
+      name: 'Quote Bot', settings: { leadCapture: { enabled: true, fields: ['name', 'email', 'phone'], requiredFields: ['name', 'phone'], intents: ['request_quote'] } },
+    });
+    const { view, sheet } = await createSheet({ chatbotId: leadBot.id, events: ['lead.captured'] });
+    startWorker();
+    const chat = (payload: Record<string, unknown>) => ctx.app.inject({ method: 'POST', url: '/api/public/system-chat', payload: { chatbotId: leadBot.id, visitorId: 'sheets-visitor', ...payload } });
+    const first = (await chat({ message: 'Can I get a quote for a new water heater?' })).json<{ conversationId: string; conversationToken: string }>();
+    for (const message of ['Jane Smith', 'jane@example.com', 'my phone is (512) 555-0123']) {
+      await chat({ message, conversationId: first.conversationId, conversationToken: first.conversationToken });
+    }
+    await waitForDeliveries(view.id, 1);
+    const [header, row] = sheet.tabs.get('Leads')!;
+    expect(header).toEqual(view.header);
+    expect(row!.slice(1, 8)).toEqual(['lead.captured', expect.any(String), 'Jane Smith', 'jane@example.com', '+15125550123', 'request_quote', 'Quote Bot']);
+    expect(row![11]).toBe(first.conversationId);
+  });
+
   it('keeps retrying (not shared yet) and delivers once the sheet is shared', async () => {
     const { view, sheet } = await createSheet();
     sheet.sharedWith.clear();

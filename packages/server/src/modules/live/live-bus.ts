@@ -12,6 +12,18 @@ export type LiveListener = (event: LiveMessage) => void;
 export type Unsubscribe = () => void;
 
 /**
+ * A change the portal inbox shows live (modules/handoff): a new message in, or a new state of, one of the
+ * customer's escalated conversations. Carries no more than the conversation's own stream would.
+ */
+export interface InboxEvent {
+  customerId: string;
+  conversationId: string;
+  kind: 'message' | 'updated';
+  message?: ChatMessage;
+}
+export type InboxListener = (event: InboxEvent) => void;
+
+/**
  * Fans new conversation messages out to the open `/events` streams. In memory for one process; over Redis
  * pub/sub when several API processes share the load, so an agent's reply stored by one process reaches a
  * visitor whose stream is held by another.
@@ -21,31 +33,36 @@ export interface LiveBus {
   publish(event: LiveMessage): Promise<void>;
   /** Resolves once the listener will receive every message published from then on. */
   subscribe(conversationId: string, listener: LiveListener): Promise<Unsubscribe>;
+  /** Announces a change to one customer's inbox (the portal's live stream); never throws. */
+  publishInbox(event: InboxEvent): Promise<void>;
+  /** Resolves once the listener will receive every inbox event of the customer published from then on. */
+  subscribeInbox(customerId: string, listener: InboxListener): Promise<Unsubscribe>;
   close(): Promise<void>;
 }
 
 const CHANNEL_PREFIX = 'fc-live:';
+const INBOX_CHANNEL_PREFIX = 'fc-inbox:';
 
-/** Listeners per conversation in this process; both bus variants deliver through it. */
-function createLocalFanout() {
-  const listeners = new Map<string, Set<LiveListener>>();
+/** Listeners per conversation (or per inbox) in this process; both bus variants deliver through it. */
+function createLocalFanout<E extends { conversationId: string }, L extends (event: E) => void = (event: E) => void>(keyOf: (event: E) => string = (event) => event.conversationId) {
+  const listeners = new Map<string, Set<L>>();
   return {
     listeners,
-    add(conversationId: string, listener: LiveListener): boolean {
+    add(conversationId: string, listener: L): boolean {
       let set = listeners.get(conversationId);
       const isFirst = !set;
       if (!set) listeners.set(conversationId, (set = new Set()));
       set.add(listener);
       return isFirst;
     },
-    remove(conversationId: string, listener: LiveListener): boolean {
+    remove(conversationId: string, listener: L): boolean {
       const set = listeners.get(conversationId);
       if (!set?.delete(listener) || set.size > 0) return false;
       listeners.delete(conversationId);
       return true;
     },
-    deliver(event: LiveMessage): void {
-      for (const listener of [...(listeners.get(event.conversationId) ?? [])]) {
+    deliver(event: E): void {
+      for (const listener of [...(listeners.get(keyOf(event)) ?? [])]) {
         try {
           listener(event);
         } catch {
@@ -58,8 +75,16 @@ function createLocalFanout() {
 
 /** The single-process bus: publish calls the listeners directly. */
 export function createMemoryLiveBus(): LiveBus {
-  const fanout = createLocalFanout();
+  const fanout = createLocalFanout<LiveMessage>();
+  const inbox = createLocalFanout<InboxEvent>((event) => event.customerId);
   return {
+    async publishInbox(event) {
+      inbox.deliver(event);
+    },
+    async subscribeInbox(customerId, listener) {
+      inbox.add(customerId, listener);
+      return () => void inbox.remove(customerId, listener);
+    },
     async publish(event) {
       fanout.deliver(event);
     },
@@ -69,6 +94,7 @@ export function createMemoryLiveBus(): LiveBus {
     },
     async close() {
       fanout.listeners.clear();
+      inbox.listeners.clear();
     },
   };
 }
@@ -79,22 +105,52 @@ export function createMemoryLiveBus(): LiveBus {
  * stream follows that conversation. When Redis is unreachable, publish still reaches this process's streams.
  */
 export function createRedisLiveBus(redis: Redis, onError: (error: unknown) => void = () => undefined): LiveBus {
-  const fanout = createLocalFanout();
+  const fanout = createLocalFanout<LiveMessage>();
+  const inbox = createLocalFanout<InboxEvent>((event) => event.customerId);
   // The shared connection fails fast when offline; the subscriber queues instead, so a stream opened during a
   // Redis blip subscribes as soon as the connection is back (ioredis re-subscribes after reconnects too).
   const subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
   subscriber.on('error', onError);
   const pending = new Map<string, Promise<unknown>>();
   subscriber.on('message', (channel: string, raw: string) => {
-    if (!channel.startsWith(CHANNEL_PREFIX)) return;
     try {
-      fanout.deliver(JSON.parse(raw) as LiveMessage);
+      if (channel.startsWith(CHANNEL_PREFIX)) fanout.deliver(JSON.parse(raw) as LiveMessage);
+      else if (channel.startsWith(INBOX_CHANNEL_PREFIX)) inbox.deliver(JSON.parse(raw) as InboxEvent);
     } catch (error) {
       onError(error);
     }
   });
 
+  /** Subscribes the shared connection to a channel while at least one local listener follows it. */
+  async function follow(channel: string, isFirst: boolean): Promise<void> {
+    if (isFirst) pending.set(channel, subscriber.subscribe(channel));
+    try {
+      await pending.get(channel);
+    } catch (error) {
+      onError(error);
+    }
+  }
+  function unfollow(channel: string): void {
+    pending.delete(channel);
+    subscriber.unsubscribe(channel).catch(onError);
+  }
+
   return {
+    async publishInbox(event) {
+      try {
+        await redis.publish(INBOX_CHANNEL_PREFIX + event.customerId, JSON.stringify(event));
+      } catch (error) {
+        onError(error);
+        inbox.deliver(event);
+      }
+    },
+    async subscribeInbox(customerId, listener) {
+      const channel = INBOX_CHANNEL_PREFIX + customerId;
+      await follow(channel, inbox.add(customerId, listener));
+      return () => {
+        if (inbox.remove(customerId, listener)) unfollow(channel);
+      };
+    },
     async publish(event) {
       try {
         await redis.publish(CHANNEL_PREFIX + event.conversationId, JSON.stringify(event));
@@ -119,6 +175,7 @@ export function createRedisLiveBus(redis: Redis, onError: (error: unknown) => vo
     },
     async close() {
       fanout.listeners.clear();
+      inbox.listeners.clear();
       subscriber.disconnect();
     },
   };
