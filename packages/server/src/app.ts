@@ -19,6 +19,7 @@ import { KnowledgeIndexCache } from './modules/chat/knowledge-index.cache.js';
 import { createLlmPhraser } from './modules/chat/llm.client.js';
 import { registerChatbotRoutes } from './modules/chatbots/chatbots.routes.js';
 import { registerConversationRoutes } from './modules/conversations/conversations.routes.js';
+import { registerHandoffRoutes } from './modules/handoff/handoff.routes.js';
 import { registerTrainingRoutes } from './modules/training/training.routes.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
 import { registerKnowledgeRoutes } from './modules/knowledge/knowledge.routes.js';
@@ -125,7 +126,7 @@ export async function buildApp({ config, database, redis = null, liveBus }: AppO
   app.addHook('onClose', () => llm.close());
   const bus = liveBus ?? createLiveBus(redis, (error) => app.log.warn({ err: error }, 'live bus error'));
   if (!liveBus) app.addHook('onClose', () => bus.close());
-  const chatDeps: ChatDeps = { db: database.db, indexCache, phrase: llm.phrase, liveBus: bus };
+  const chatDeps: ChatDeps = { db: database.db, indexCache, phrase: llm.phrase, liveBus: bus, notifyByEmail: config.smtp !== null };
 
   // "Send test" delivers from the API process with its own pooled sender; everything else goes through workers.
   const testSender = createWebhookSender({ allowPrivate: config.allowPrivateWebhookTargets });
@@ -153,6 +154,7 @@ export async function buildApp({ config, database, redis = null, liveBus }: AppO
     registerChatbotRoutes(portal, deps);
     registerKnowledgeRoutes(portal, deps);
     registerConversationRoutes(portal, deps);
+    registerHandoffRoutes(portal, { db: database.db, liveBus: bus });
     registerTrainingRoutes(portal, deps);
     registerStatsRoutes(portal, deps);
     registerChatPreviewRoutes(portal, chatDeps);

@@ -12,6 +12,7 @@ import { DELIVERY_CHANNEL, onDeliveriesQueued } from './modules/events/events.se
 import { claimDueDeliveries, failWithoutAttempt, reapExpiredLeases, releaseDelivery, type ClaimedDelivery } from './modules/webhooks/deliveries.repository.js';
 import { attemptDelivery, type AttemptDeps } from './modules/webhooks/delivery-attempt.service.js';
 import { createSheetsSender } from './modules/integrations/sheets.sender.js';
+import { createEscalationMailer } from './modules/handoff/escalation-email.js';
 
 /** How often an idle worker looks for due deliveries when no wake-up arrives (NOTIFY or in-process). */
 export const DELIVERY_POLL_INTERVAL_MS = 1_000;
@@ -20,6 +21,8 @@ const REAP_INTERVAL_MS = 30_000;
 const CLAIM_BATCH_MAX = 50;
 const ERROR_BACKOFF_MS = 2_000;
 const LISTEN_RECONNECT_MS = 2_000;
+/** How often queued "new escalation" e-mails are looked for (they are not urgent to the second). */
+export const ESCALATION_EMAIL_POLL_MS = 2_000;
 
 export interface WorkerLog {
   info(obj: object, msg?: string): void;
@@ -29,7 +32,8 @@ export interface WorkerLog {
 
 export interface DeliveryWorkerOptions {
   db: Kysely<Database>;
-  config: Pick<AppConfig, 'secretKey' | 'allowPrivateWebhookTargets' | 'retryScheduleMs' | 'deliveryLeaseMs' | 'deliveryConcurrency' | 'database' | 'googleSheetsBaseUrl' | 'sheetsBatchMs'>;
+  config: Pick<AppConfig, 'secretKey' | 'allowPrivateWebhookTargets' | 'retryScheduleMs' | 'deliveryLeaseMs' | 'deliveryConcurrency' | 'database' | 'googleSheetsBaseUrl' | 'sheetsBatchMs'>
+    & Partial<Pick<AppConfig, 'smtp' | 'publicUrl'>>;
   log: WorkerLog;
   /** Replaces the HTTP sender (the bench compares against raw undici with it). */
   sender?: WebhookSender;
@@ -68,6 +72,15 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     db, secretKey: config.secretKey, baseUrl: config.googleSheetsBaseUrl, allowPrivate: config.allowPrivateWebhookTargets,
     batchMs: config.sheetsBatchMs, maxWaitMs: Math.floor(config.deliveryLeaseMs / 4), log,
   });
+  // "New escalation" e-mails (modules/handoff/escalation-email.ts), when SMTP is configured.
+  const mailer = config.smtp ? createEscalationMailer({ db, smtp: config.smtp, publicUrl: config.publicUrl ?? null, log }) : null;
+  let mailing: Promise<unknown> | null = null;
+  const sendEmails = (): void => {
+    // One run at a time: a slow SMTP server must not pile runs up behind it.
+    mailing ??= (mailer?.runOnce() ?? Promise.resolve())
+      .catch((error: unknown) => log.error({ err: error }, 'escalation e-mail run failed'))
+      .finally(() => { mailing = null; });
+  };
   const attemptDeps: AttemptDeps = { db, secretKey: config.secretKey, sender, schedule, log, signal: abort.signal, destinations: { sheets } };
   const inFlight = new Set<Promise<void>>();
   const perWebhook = new Map<string, number>();
@@ -243,6 +256,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         timers.push(setInterval(() => void sweep(), IDLE_SWEEP_INTERVAL_MS));
         void sweep();
       }
+      if (mailer) timers.push(setInterval(sendEmails, ESCALATION_EMAIL_POLL_MS));
       for (const timer of timers) timer.unref();
       loopDone = loop();
       log.info({ owner, concurrency: config.deliveryConcurrency }, 'delivery worker started');
@@ -261,6 +275,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       clearTimeout(graceTimer);
       if (!options.sender) await sender.close();
       await sheets.close();
+      await mailing;
+      mailer?.close();
     },
     async runOnce() {
       const claimed = await claimAndDispatch();

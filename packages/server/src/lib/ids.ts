@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 export type IdPrefix =
   | 'cus' | 'usr' | 'ses' | 'key' | 'bot' | 'kb' | 'conv' | 'msg' | 'lead' | 'esc' | 'evt' | 'wh'
-  | 'dlv' | 'att' | 'rat' | 'rev' | 'lrn' | 'zap' | 'gs';
+  | 'dlv' | 'att' | 'rat' | 'rev' | 'lrn' | 'zap' | 'gs' | 'eml';
 
 const ID_RANDOM_BYTES = 12;
 

@@ -56,7 +56,9 @@ describe('accounts', () => {
 
   it('ends the session for good on logout', async () => {
     const account = await signUpAccount(ctx.app);
-    const logout = await ctx.app.inject({ method: 'POST', url: '/api/portal/logout', headers: { cookie: account.cookie } });
+    const forged = await ctx.app.inject({ method: 'POST', url: '/api/portal/logout', headers: { cookie: account.cookie } });
+    expect(forged.statusCode).toBe(403);
+    const logout = await ctx.app.inject({ method: 'POST', url: '/api/portal/logout', headers: account.headers });
     expect(logout.statusCode).toBe(204);
     const me = await ctx.app.inject({ method: 'GET', url: '/api/portal/me', headers: { cookie: account.cookie } });
     expect(me.statusCode).toBe(401);

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import { SESSION_COOKIE, requireAuth } from '../../http/auth.js';
 import type { App, RouteDeps } from '../../http/types.js';
+import { safeEqual } from '../../lib/crypto.js';
 import { AppError } from '../../lib/errors.js';
 import {
   ApiKeyView, CreateApiKeyBody, CreatedApiKey, CustomerView, IdParams, LoginBody, SessionReply, SignupBody,
@@ -10,9 +11,11 @@ import {
   SESSION_TTL_MS, cancelAccount, createApiKey, getAccount, getApiKeys, logIn, logOut, revokeApiKey, signUp,
   toCustomerView, toUserView, type NewSession,
 } from './accounts.service.js';
+import { findSessionByToken } from './accounts.repository.js';
 
 const LOGIN_ATTEMPTS_PER_WINDOW = 10;
 const LOGIN_WINDOW = '15 minutes';
+const LOGIN_ATTEMPTS_PER_ADDRESS = 50;
 const SIGNUPS_PER_WINDOW = 20;
 
 function setSessionCookie(reply: FastifyReply, session: NewSession, secure: boolean): void {
@@ -34,20 +37,21 @@ export function registerAuthRoutes(app: App, { config, database }: RouteDeps): v
     return reply.status(201).send({ user: toUserView(user), customer: toCustomerView(customer), csrfToken: session.csrfToken });
   });
 
+  // Two limits: per account (many addresses guessing one password) and per address (one address guessing
+  // many accounts); the account limit is checked first so a locked account does not cost the address.
+  const perAccount = app.rateLimit({
+    max: LOGIN_ATTEMPTS_PER_WINDOW,
+    timeWindow: LOGIN_WINDOW,
+    keyGenerator: (request) => {
+      const body = request.body as { email?: unknown } | undefined;
+      return `login-account:${typeof body?.email === 'string' ? body.email.trim().toLowerCase() : ''}`;
+    },
+  });
+  const perAddress = app.rateLimit({ max: LOGIN_ATTEMPTS_PER_ADDRESS, timeWindow: LOGIN_WINDOW, keyGenerator: (request) => `login-ip:${request.ip}` });
+
   app.post('/api/portal/login', {
     schema: { body: LoginBody, response: { 200: SessionReply } },
-    // Throttle per address and per account: a botnet guessing one password and one address guessing many.
-    config: {
-      rateLimit: {
-        max: LOGIN_ATTEMPTS_PER_WINDOW,
-        timeWindow: LOGIN_WINDOW,
-        keyGenerator: (request) => {
-          const body = request.body as { email?: unknown } | undefined;
-          const email = typeof body?.email === 'string' ? body.email.trim().toLowerCase() : '';
-          return `login:${request.ip}:${email}`;
-        },
-      },
-    },
+    preHandler: [perAccount, perAddress],
   }, async (request, reply) => {
     const { user, customer, session } = await logIn(db, request.body, request.cookies[SESSION_COOKIE]);
     setSessionCookie(reply, session, config.cookieSecure);
@@ -56,7 +60,13 @@ export function registerAuthRoutes(app: App, { config, database }: RouteDeps): v
 
   app.post('/api/portal/logout', { schema: { response: { 204: Type.Null() } } }, async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE];
-    if (token) await logOut(db, token);
+    if (token) {
+      // A cross-site form must not be able to log a customer out: a live session needs its CSRF token here too.
+      const session = await findSessionByToken(db, token);
+      const sent = request.headers['x-csrf-token'];
+      if (session && (typeof sent !== 'string' || !safeEqual(sent, session.csrf_token))) throw new AppError('csrf_failed', 'Missing or wrong X-CSRF-Token header.');
+      await logOut(db, token);
+    }
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.status(204).send(null);
   });

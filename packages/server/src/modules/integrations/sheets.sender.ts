@@ -110,6 +110,8 @@ export function createSheetsSender(options: SheetsSenderOptions): DestinationSen
 
     const columns = readColumns(sheet);
     const rows: { item: Pending; eventId: string; row: (string | number | boolean)[] }[] = [];
+    // Rows in the order the events happened, whatever order the deliveries were claimed in.
+    live.sort((a, b) => (a.claimed.event.created_at < b.claimed.event.created_at ? -1 : a.claimed.event.created_at > b.claimed.event.created_at ? 1 : 0));
     for (const item of live) {
       const { event } = item.claimed;
       try {

@@ -1,7 +1,7 @@
 import MiniSearch from 'minisearch';
 import SearchableMap from 'minisearch/SearchableMap';
 import type { KnowledgeEntry, KnowledgeIndex, LearnedExample, RetrievalHit } from './engine.types.js';
-import { analyzeText, collectTerms, CONCEPT_PREFIX, isOffTopicWord, type AnalyzedText, type TextUnit } from './text-analysis.js';
+import { analyzeQuery, analyzeText, collectTerms, CONCEPT_PREFIX, isOffTopicWord, type AnalyzedQuery, type TextUnit } from './text-analysis.js';
 
 /** How many BM25 candidates are re-ranked with the slower, calibrated scorer. */
 const RERANK_CANDIDATES = 30;
@@ -26,10 +26,10 @@ const CHAMPIONS_PER_TERM = 20;
 const CHAMPION_TERMS_PER_QUERY = 2;
 const FIELD_BOOSTS = { q: 2, b: 1 };
 /** Weights of the re-ranker: query coverage, question-to-question match, relative BM25; passages slightly below FAQ pairs. */
-const RANKING = { cov: 0.45, qm: 0.35, bm: 0.3, passageQm: 0.8, passageMul: 0.92, idfPow: 1 } as const;
+const RANKING = { cov: 0.45, qm: 0.35, bm: 0.1, passageQm: 0.8, passageMul: 0.92, idfPow: 1 } as const;
 
 type DocKind = 'faq' | 'passage' | 'curated' | 'learned';
-type AnswerType = 'money' | 'duration' | 'clock' | 'phone';
+type AnswerType = 'money' | 'duration' | 'clock' | 'phone' | 'date';
 
 interface IndexedDoc {
   id: number;
@@ -56,6 +56,8 @@ interface QueryUnit {
   concepts: string[];
   credit: number;
   word: string;
+  /** How much the word counts in the visitor's message (the question itself 1, surrounding chit-chat less). */
+  weight: number;
 }
 
 /** Splits a document into passages: paragraphs, with long ones cut at sentence boundaries. */
@@ -88,6 +90,7 @@ function detectAnswerTypes(text: string): Set<AnswerType> {
   if (/\b\d+(?:\s?(?:to|-)\s?\d+)?[\s-]?(?:minutes?|hours?|days?|weeks?|months?|years?)\b|\bsame day\b/i.test(text)) types.add('duration');
   if (/\b\d{1,2}(?::\d\d)?\s?(?:am|pm|a\.m\.|p\.m\.)(?=\W|$)/i.test(text)) types.add('clock');
   if (/\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}/.test(text)) types.add('phone');
+  if (/\b(?:in|since|of|from)\s+(?:19|20)\d\d\b/i.test(text)) types.add('date');
   return types;
 }
 
@@ -97,13 +100,14 @@ function wantedAnswerTypes(terms: Set<string>): AnswerType[] {
   if (terms.has(`${CONCEPT_PREFIX}durat`) || terms.has(`${CONCEPT_PREFIX}quick`)) wanted.push('duration');
   if (['hour', 'weekend', 'weekday', 'timeofday'].some((c) => terms.has(`${CONCEPT_PREFIX}${c}`))) wanted.push('clock');
   if (terms.has(`${CONCEPT_PREFIX}phone`)) wanted.push('phone');
+  if (terms.has(`${CONCEPT_PREFIX}found`)) wanted.push('date');
   return wanted;
 }
 
-function toQueryUnits(analyzed: AnalyzedText): QueryUnit[] {
-  const units: QueryUnit[] = analyzed.units.map((u) => ({ stem: u.stem, concepts: u.concepts, credit: 1, word: u.word }));
-  for (const concept of analyzed.phraseConcepts) {
-    if (!units.some((u) => u.concepts.includes(concept))) units.push({ stem: concept, concepts: [], credit: 1, word: concept });
+function toQueryUnits(analyzed: AnalyzedQuery): QueryUnit[] {
+  const units: QueryUnit[] = analyzed.units.filter((u) => u.weight > 0).map((u) => ({ stem: u.stem, concepts: u.concepts, credit: 1, word: u.word, weight: u.weight }));
+  for (const { concept, weight } of analyzed.phraseConcepts) {
+    if (weight > 0 && !units.some((u) => u.concepts.includes(concept) || u.stem === concept)) units.push({ stem: concept, concepts: [], credit: 1, word: concept, weight });
   }
   return units;
 }
@@ -180,14 +184,14 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
   }
 
   search(query: string, limit = 5): RetrievalHit[] {
-    const analyzed = analyzeText(query);
-    const units = this.correctSpelling(toQueryUnits(analyzed));
+    const units = this.correctSpelling(toQueryUnits(analyzeQuery(query)));
     if (units.length === 0 || this.docs.size === 0) return [];
 
     const boosts = new Map<string, number>();
     for (const unit of units) {
-      boosts.set(unit.stem, Math.max(boosts.get(unit.stem) ?? 0, unit.credit));
-      for (const concept of unit.concepts) boosts.set(concept, Math.max(boosts.get(concept) ?? 0, unit.credit * CONCEPT_MATCH_CREDIT));
+      const credit = unit.credit * unit.weight;
+      boosts.set(unit.stem, Math.max(boosts.get(unit.stem) ?? 0, credit));
+      for (const concept of unit.concepts) boosts.set(concept, Math.max(boosts.get(concept) ?? 0, credit * CONCEPT_MATCH_CREDIT));
     }
     const { selective, common } = this.splitCandidateTerms([...boosts.keys()]);
     const raw: { id: number; score: number }[] = this.search_.search(selective.join(' '), {
@@ -206,7 +210,7 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
 
     const queryTerms = new Set(boosts.keys());
     const wanted = wantedAnswerTypes(queryTerms);
-    const unitWeights = units.map((u) => this.weighUnit(u));
+    const unitWeights = units.map((u) => this.weighUnit(u) * u.weight);
     const totalWeight = unitWeights.reduce((a, b) => a + b, 0) || 1;
     const offTopicPenalty = units.some((u) => isOffTopicWord(u.word) && !this.docFreq.has(u.stem)) ? 0.4 : 1;
 
@@ -222,15 +226,16 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
         matched += (unitWeights[i] ?? 0) * this.matchCredit(unit, doc.coverageTerms);
       });
       const coverage = matched / totalWeight;
-      const questionMatch = doc.questionUnits ? this.scoreQuestionMatch(doc.questionUnits, queryTerms, coverage) : coverage * RANKING.passageQm;
       const bm25 = result.score / topRaw;
       const typeBonus = wanted.some((type) => doc.answerTypes.has(type)) ? ANSWER_TYPE_BONUS : 0;
       const curatedBonus = doc.kind === 'curated' ? CURATED_BONUS : 0;
-      const passageFactor = doc.kind === 'passage' ? RANKING.passageMul : 1;
+      // An FAQ answer is a passage too: when the visitor's words match the answer rather than the FAQ's question,
+      // it scores like a document passage with the same words, never below it.
+      const asPassage = this.blendMatch(coverage, coverage * RANKING.passageQm) * RANKING.passageMul;
+      const matchQuality = doc.questionUnits ? Math.max(this.blendMatch(coverage, this.scoreQuestionMatch(doc.questionUnits, queryTerms, coverage)), asPassage) : asPassage;
       // Confidence only measures how much of the question the entry covers; BM25 helps order close candidates,
       // but is relative to the best hit, so it must not make a poor best hit look confident.
-      const matchQuality = (RANKING.cov * coverage + RANKING.qm * questionMatch) / (RANKING.cov + RANKING.qm);
-      const confidence = Math.max(0, Math.min(1, (matchQuality + typeBonus + curatedBonus) * passageFactor * offTopicPenalty));
+      const confidence = Math.max(0, Math.min(1, (matchQuality + typeBonus + curatedBonus) * offTopicPenalty));
       const rank = confidence + RANKING.bm * bm25 * offTopicPenalty;
       const previous = best.get(doc.entryId);
       if (previous && (ranks.get(doc.entryId) ?? 0) >= rank) continue;
@@ -284,11 +289,15 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
     return champions;
   }
 
+  private blendMatch(coverage: number, questionMatch: number): number {
+    return (RANKING.cov * coverage + RANKING.qm * questionMatch) / (RANKING.cov + RANKING.qm);
+  }
+
   private scoreQuestionMatch(questionUnits: TextUnit[], queryTerms: Set<string>, queryCoverage: number): number {
     let total = 0;
     let covered = 0;
     for (const unit of questionUnits) {
-      const weight = this.weighUnit({ stem: unit.stem, concepts: unit.concepts, credit: 1, word: unit.word });
+      const weight = this.weighUnit({ stem: unit.stem, concepts: unit.concepts, credit: 1, word: unit.word, weight: 1 });
       total += weight;
       if (queryTerms.has(unit.stem)) covered += weight;
       else if (unit.concepts.some((c) => queryTerms.has(c))) covered += weight * CONCEPT_MATCH_CREDIT;
@@ -312,7 +321,7 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
   /** A word weighs its rarest form; a word unknown to the knowledge base weighs like a rare one, so an off-topic focus word lowers confidence. */
   private weighUnit(unit: QueryUnit): number {
     const known = [unit.stem, ...unit.concepts].filter((t) => this.docFreq.has(t));
-    if (known.length === 0) return (this.idf('\u0000unknown') * 0.8) ** RANKING.idfPow;
+    if (known.length === 0) return (this.idf('\u0000unknown')) ** RANKING.idfPow;
     return Math.max(...known.map((t) => this.idf(t))) ** RANKING.idfPow;
   }
 
@@ -335,7 +344,7 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
       if (!bestWord) return unit;
       const corrected = analyzeText(bestWord).units[0];
       if (!corrected) return unit;
-      return { stem: corrected.stem, concepts: corrected.concepts, credit: CORRECTED_MATCH_CREDIT, word: unit.word };
+      return { stem: corrected.stem, concepts: corrected.concepts, credit: CORRECTED_MATCH_CREDIT, word: unit.word, weight: unit.weight };
     });
   }
 

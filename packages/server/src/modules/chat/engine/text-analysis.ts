@@ -1,5 +1,5 @@
 import { stemmer } from 'stemmer';
-import { OFF_TOPIC_WORDS, SLANG, STOPWORDS, SYNONYM_GROUPS } from './vocabulary.data.js';
+import { IRREGULAR_FORMS, OFF_TOPIC_WORDS, SLANG, STOPWORDS, SYNONYM_GROUPS } from './vocabulary.data.js';
 
 /** One content word of a text: its surface form, Porter stem and the synonym concepts it belongs to. */
 export interface TextUnit {
@@ -40,6 +40,8 @@ export function normalizeText(text: string): string {
     .replace(/'ll\b/g, ' will')
     .replace(/'d\b/g, ' would')
     .replace(/'m\b/g, ' am')
+    // "what's wrong" must read like "whats wrong" (slang → "what is wrong"); other 's are possessives.
+    .replace(/\b(what|that|it|there|here|who|where|when|how|he|she)'s\b/g, '$1 is')
     .replace(/'s\b/g, '');
 }
 
@@ -64,11 +66,11 @@ export function tokenizeWords(text: string): string[] {
 /** Porter stem with a small cache: the same few thousand words are stemmed over and over. */
 const STEM_CACHE = new Map<string, string>();
 const STEM_CACHE_MAX_ENTRIES = 200_000;
-/** Returns the Porter stem of a lowercase word. */
+/** Returns the Porter stem of a lowercase word (of its base form for common irregular verbs). */
 export function stemWord(word: string): string {
   let stem = STEM_CACHE.get(word);
   if (stem === undefined) {
-    stem = /^[a-z]+$/.test(word) ? stemmer(word) : word;
+    stem = /^[a-z]+$/.test(word) ? stemmer(IRREGULAR_FORMS[word] ?? word) : word;
     if (STEM_CACHE.size < STEM_CACHE_MAX_ENTRIES) STEM_CACHE.set(word, stem);
   }
   return stem;
@@ -110,6 +112,7 @@ export function analyzeText(text: string): AnalyzedText {
   // Words of a question frame ("how long", "what time", "how much") are carried by the frame's concept;
   // keeping "long" or "time" as words of their own would match unrelated entries that happen to use them.
   const consumed = new Set<number>();
+  const spanConcepts: string[][] = [];
   for (let i = 0; i < stems.length; i++) {
     const rules = PHRASES_BY_FIRST_STEM.get(stems[i] ?? '');
     if (!rules) continue;
@@ -123,7 +126,13 @@ export function analyzeText(text: string): AnalyzedText {
       }
       if (!matches) continue;
       if (!phraseConcepts.includes(rule.concept)) phraseConcepts.push(rule.concept);
-      if (isStopword(words[i] ?? '')) for (let j = 0; j < rule.stems.length; j++) consumed.add(i + j);
+      if (isStopword(words[i] ?? '')) {
+        for (let j = 0; j < rule.stems.length; j++) consumed.add(i + j);
+      } else {
+        // The words of an idiom ("right now", "pick up") stand for its concept: they match it as a synonym
+        // instead of adding it as one more word, so an idiom does not outweigh the rest of the question.
+        for (let j = 0; j < rule.stems.length; j++) (spanConcepts[i + j] ??= []).push(rule.concept);
+      }
     }
   }
   const units: TextUnit[] = [];
@@ -131,9 +140,56 @@ export function analyzeText(text: string): AnalyzedText {
     const word = words[i] ?? '';
     if (isStopword(word) || consumed.has(i)) continue;
     const stem = stems[i] ?? word;
-    units.push({ word, stem, concepts: WORD_CONCEPTS.get(stem) ?? [] });
+    const concepts = WORD_CONCEPTS.get(stem) ?? [];
+    const extra = spanConcepts[i]?.filter((c) => !concepts.includes(c));
+    units.push({ word, stem, concepts: extra?.length ? [...concepts, ...extra] : concepts });
   }
   return { units, phraseConcepts };
+}
+
+/** A query word with how much it counts (1 for the question itself, less for the story around it, 0 when ruled out). */
+export interface WeightedTextUnit extends TextUnit {
+  weight: number;
+}
+
+/** A visitor's message analysed for retrieval: its words and phrase concepts, each with a weight. */
+export interface AnalyzedQuery {
+  units: WeightedTextUnit[];
+  phraseConcepts: { concept: string; weight: number }[];
+}
+
+/** Words in sentences around the question ("Just moved here lol. …?") count this much. */
+const CONTEXT_WEIGHT = 0.5;
+/** A clause that rules something out ("…, not the emergency one", "besides cash") runs to the next punctuation. */
+const CONTRAST_PATTERN = /(?:,\s*(?:but\s+)?not\b|\bbut not\b|\bother than\b|\bbesides\b|\bexcept(?:\s+for)?\b|\brather than\b|\binstead of\b)([^,;.!?]*)/gi;
+
+/**
+ * Analyses a visitor's message for retrieval. Visitors wrap the question in chit-chat and background, so when
+ * some sentences are questions, the other sentences count less; words in a contrast clause ("not the X")
+ * name what the visitor does not want and are dropped.
+ */
+export function analyzeQuery(text: string): AnalyzedQuery {
+  const sentences = text.split(/(?<=[.!?])\s+|\n+/).filter((s) => s.trim().length > 0);
+  const hasQuestion = sentences.some((s) => s.includes('?'));
+  const query: AnalyzedQuery = { units: [], phraseConcepts: [] };
+  const add = (part: string, weight: number): void => {
+    const analyzed = analyzeText(part);
+    for (const unit of analyzed.units) query.units.push({ ...unit, weight });
+    for (const concept of analyzed.phraseConcepts) query.phraseConcepts.push({ concept, weight });
+  };
+  for (const sentence of sentences) {
+    const weight = !hasQuestion || sentence.includes('?') ? 1 : CONTEXT_WEIGHT;
+    const excluded: string[] = [];
+    const kept = sentence.replace(CONTRAST_PATTERN, (_match, clause: string) => {
+      excluded.push(clause);
+      return ' , ';
+    });
+    add(kept, weight);
+    for (const clause of excluded) add(clause, 0);
+  }
+  // A message that is only a contrast clause still means something: fall back to counting every word.
+  if (!query.units.some((u) => u.weight > 0)) for (const item of [...query.units, ...query.phraseConcepts]) item.weight = 1;
+  return query;
 }
 
 /** Returns the index terms of an analysed text: every stem plus every concept, so exact words count twice. */

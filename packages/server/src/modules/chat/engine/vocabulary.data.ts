@@ -24,7 +24,7 @@ export const SYNONYM_GROUPS: readonly string[] = [
   'refund|refunds|money back|reimburse|return policy',
   'tip|tips|tipping|gratuity',
   'diagnostic|diagnose|diagnosis|diagnostic fee|service call|trip fee|call-out fee|callout fee|visit fee|come look|take a look|what is wrong|figure out|figures out|find out what|troubleshoot|minimum|inspection charge|just to come out|get someone out',
-  'maximum|max|cap|capped|limit|up to|at most',
+  'maximum|max|cap|capped|limit|at most',
   'defect|defects|defective|faulty|manufacturer defect|lemon',
   'valid|good for|expire|expires|expiration|honor|honored',
   // time
@@ -38,7 +38,7 @@ export const SYNONYM_GROUPS: readonly string[] = [
   'today|same day|same-day|tonight|this afternoon|this morning|this evening',
   'quick|quickly|fast|soon|how soon|how fast|how quickly|speed|promptly|arrive within',
   'timeofday|morning|afternoon|evening|noon|lunchtime|o\'clock',
-  'duration|how long|how many days|how many hours|take long|takes|last|lasts|lifespan|life span',
+  'duration|how long|how many days|how many hours|take long|last|lasts|lifespan|life span',
   'late|running late|delay|delayed|behind schedule|after the window|on-time|on time|tardy',
   // reaching the business
   'phone|telephone|call|calls|calling|ring|number|phone number|line|pick up|answer|answers|answered|reach|hotline|dial',
@@ -147,6 +147,21 @@ export const SLANG: Readonly<Record<string, string>> = {
   thru: 'through', nite: 'night', cc: 'credit card', pmt: 'payment', svc: 'service', w: 'with', msg: 'message',
   emergancy: 'emergency', emergancies: 'emergencies', plumer: 'plumber', pipeing: 'piping', reciept: 'receipt',
 };
+
+/** Irregular verb forms the Porter stemmer leaves alone ("bought" must match "buy"); ambiguous ones ("found", "left", "saw") are left out. */
+export const IRREGULAR_FORMS: Readonly<Record<string, string>> = Object.fromEntries(
+  `bought:buy brought:bring came:come went:go gone:go took:take taken:take got:get gotten:get gave:give given:give
+  paid:pay ran:run broke:break broken:break sent:send spent:spend told:tell sold:sell thought:think made:make kept:keep
+  built:build fell:fall fallen:fall froze:freeze frozen:freeze wore:wear worn:wear tore:tear torn:tear stole:steal
+  stolen:steal hung:hang shook:shake chose:choose chosen:choose drove:drive driven:drive wrote:write written:write
+  spoke:speak spoken:speak forgot:forget forgotten:forget began:begin begun:begin grew:grow knew:know known:know
+  lost:lose met:meet heard:hear held:hold meant:mean dealt:deal taught:teach caught:catch threw:throw thrown:throw
+  rang:ring rung:ring flew:fly flown:fly blew:blow blown:blow drew:draw drawn:draw ate:eat eaten:eat woke:wake
+  laid:lay led:lead understood:understand sought:seek`
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((pair) => pair.split(':') as [string, string]),
+);
 
 /** Words that carry no topic: question scaffolding, filler and chat noise. */
 export const STOPWORDS: ReadonlySet<string> = new Set(

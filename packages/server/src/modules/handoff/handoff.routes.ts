@@ -1,0 +1,134 @@
+import { ChatMessage, HandoffState } from '@fc/contracts';
+import { Type, type TSchema } from '@sinclair/typebox';
+import type { ServerResponse } from 'node:http';
+import { requireAuth } from '../../http/auth.js';
+import type { App } from '../../http/types.js';
+import { AppError } from '../../lib/errors.js';
+import { DEFAULT_PAGE_SIZE, PageQuery } from '../../lib/pagination.js';
+import { IdParams } from '../accounts/accounts.schemas.js';
+import type { InboxEvent } from '../live/live-bus.js';
+import {
+  claimConversation, getInboxConversation, handBackToBot, listInbox, markRead, replyToConversation, resolveAgent, resolveConversation, type HandoffDeps,
+} from './handoff.service.js';
+
+const HEARTBEAT_INTERVAL_MS = 15_000;
+const RECONNECT_HINT_MS = 3_000;
+/** Every open portal tab holds one; more than this for one account is a leak or abuse. */
+const MAX_INBOX_STREAMS_PER_CUSTOMER = 50;
+const MAX_REPLY_CHARS = 4_000;
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const InboxItem = Type.Object({
+  id: Type.String(), chatbotId: Type.String(), chatbotName: Type.String(), state: HandoffState, agentId: Nullable(Type.String()),
+  agentName: Nullable(Type.String()), isMine: Type.Boolean(), unreadCount: Type.Integer(), lastMessageAt: Type.String(),
+  lastMessage: Nullable(Type.String()), messageCount: Type.Integer(),
+  escalation: Nullable(Type.Object({ id: Type.String(), reason: Type.String(), status: Type.String(), createdAt: Type.String() })),
+  visitor: Type.Object({ name: Nullable(Type.String()), email: Nullable(Type.String()), phone: Nullable(Type.String()) }),
+});
+const ActionReply = Type.Object({ message: Nullable(ChatMessage) });
+
+/**
+ * The live inbox (issue 9): escalated conversations, taking one over, replying, handing back to the bot,
+ * resolving, marking read, and `GET /api/portal/inbox/events` — Server-Sent Events of the account's inbox,
+ * fed by the live bus, so an agent on one API process sees a visitor who writes through another.
+ */
+export function registerHandoffRoutes(app: App, deps: HandoffDeps): void {
+  const { db } = deps;
+  const openStreams = new Set<ServerResponse>();
+  const streamsPerCustomer = new Map<string, number>();
+  app.addHook('preClose', async () => {
+    for (const stream of openStreams) stream.end();
+  });
+
+  app.get('/api/portal/inbox', {
+    schema: {
+      querystring: Type.Object({ ...PageQuery, state: Type.Optional(HandoffState), chatbotId: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ items: Type.Array(InboxItem), nextCursor: Nullable(Type.String()) }) },
+    },
+  }, async (request) => {
+    const auth = requireAuth(request);
+    return listInbox(db, auth.customerId, await resolveAgent(db, auth), { ...request.query, limit: request.query.limit ?? DEFAULT_PAGE_SIZE });
+  });
+
+  app.get('/api/portal/inbox/events', async (request, reply) => {
+    const auth = requireAuth(request);
+    const customerId = auth.customerId;
+    const count = streamsPerCustomer.get(customerId) ?? 0;
+    if (count >= MAX_INBOX_STREAMS_PER_CUSTOMER) throw new AppError('rate_limited', 'Too many inbox tabs are open for this account; close some and reload.');
+    let send: (event: InboxEvent) => void = () => undefined;
+    const unsubscribe = await deps.liveBus.subscribeInbox(customerId, (event) => send(event));
+    reply.hijack();
+    const stream = reply.raw;
+    stream.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>),
+      'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no',
+    });
+    // `ready` tells the page the subscription is live, so it can refetch once and miss nothing from then on.
+    stream.write(`retry: ${RECONNECT_HINT_MS}\n\nevent: ready\ndata: {}\n\n`);
+    openStreams.add(stream);
+    streamsPerCustomer.set(customerId, count + 1);
+    const heartbeat = setInterval(() => {
+      if (!stream.writableEnded) stream.write(': heartbeat\n\n');
+    }, HEARTBEAT_INTERVAL_MS);
+    let isClosed = false;
+    const cleanup = (): void => {
+      if (isClosed) return;
+      isClosed = true;
+      clearInterval(heartbeat);
+      unsubscribe();
+      openStreams.delete(stream);
+      const left = (streamsPerCustomer.get(customerId) ?? 1) - 1;
+      if (left > 0) streamsPerCustomer.set(customerId, left);
+      else streamsPerCustomer.delete(customerId);
+    };
+    stream.on('close', cleanup);
+    stream.on('error', cleanup);
+    if (request.raw.socket.destroyed) cleanup();
+    send = (event) => {
+      if (isClosed || stream.writableEnded) return;
+      const { customerId: _customer, ...data } = event;
+      stream.write(`event: inbox\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    return reply;
+  });
+
+  app.get('/api/portal/inbox/:id', {
+    schema: { params: IdParams, response: { 200: Type.Composite([InboxItem, Type.Object({ messages: Type.Array(ChatMessage) })]) } },
+  }, async (request) => {
+    const auth = requireAuth(request);
+    return getInboxConversation(db, auth.customerId, await resolveAgent(db, auth), request.params.id);
+  });
+
+  app.post('/api/portal/inbox/:id/claim', { schema: { params: IdParams, response: { 200: ActionReply } } }, async (request) => {
+    const auth = requireAuth(request);
+    return { message: await claimConversation(deps, auth.customerId, await resolveAgent(db, auth), request.params.id) };
+  });
+
+  app.post('/api/portal/inbox/:id/reply', {
+    schema: {
+      params: IdParams,
+      body: Type.Object({ text: Type.String({ minLength: 1, maxLength: MAX_REPLY_CHARS, pattern: '\\S' }) }, { additionalProperties: false }),
+      response: { 201: ActionReply },
+    },
+  }, async (request, reply) => {
+    const auth = requireAuth(request);
+    const message = await replyToConversation(deps, auth.customerId, await resolveAgent(db, auth), request.params.id, request.body.text.trim());
+    return reply.status(201).send({ message });
+  });
+
+  app.post('/api/portal/inbox/:id/hand-back', { schema: { params: IdParams, response: { 200: ActionReply } } }, async (request) => {
+    const auth = requireAuth(request);
+    return { message: await handBackToBot(deps, auth.customerId, await resolveAgent(db, auth), request.params.id) };
+  });
+
+  app.post('/api/portal/inbox/:id/resolve', { schema: { params: IdParams, response: { 200: ActionReply } } }, async (request) => {
+    const auth = requireAuth(request);
+    return { message: await resolveConversation(deps, auth.customerId, await resolveAgent(db, auth), request.params.id) };
+  });
+
+  app.post('/api/portal/inbox/:id/read', { schema: { params: IdParams } }, async (request, reply) => {
+    const auth = requireAuth(request);
+    await markRead(deps, auth.customerId, request.params.id);
+    return reply.status(204).send();
+  });
+}
