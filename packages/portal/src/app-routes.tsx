@@ -11,6 +11,7 @@ import { KnowledgeTab } from './pages/chatbots/knowledge-tab';
 import { SettingsTab } from './pages/chatbots/settings-tab';
 import { ConversationPage, ConversationsPage } from './pages/conversations-pages';
 import { EscalationsPage, LeadsPage } from './pages/leads-pages';
+import { InboxPage } from './pages/inbox/inbox-page';
 import { NotFoundPage } from './pages/not-found-page';
 import { AccountPage } from './pages/settings/account-page';
 import { IntegrationsPage } from './pages/settings/integrations-page';
@@ -48,6 +49,7 @@ export const ROUTES: RouteObject[] = [
       { path: 'conversations/:conversationId', element: <ConversationPage /> },
       { path: 'leads', element: <LeadsPage /> },
       { path: 'escalations', element: <EscalationsPage /> },
+      { path: 'inbox', element: <InboxPage /> },
       { path: 'training', element: <TrainingPage /> },
       { path: 'settings', element: <Navigate to="/settings/webhooks" replace /> },
       { path: 'settings/webhooks', element: <WebhooksPage /> },

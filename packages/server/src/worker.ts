@@ -9,7 +9,7 @@ import { nowIso, toStoredTime } from './lib/time.js';
 import { endIdleConversations } from './modules/conversations/idle-sweep.service.js';
 import { createWebhookSender, PER_ORIGIN_CONNECTIONS, type WebhookSender } from './modules/delivery/index.js';
 import { DELIVERY_CHANNEL, onDeliveriesQueued } from './modules/events/events.service.js';
-import { claimDueDeliveries, failWithoutAttempt, reapExpiredLeases, releaseDelivery, type ClaimedDelivery } from './modules/webhooks/deliveries.repository.js';
+import { claimDueDeliveries, createBatchingRecorder, failWithoutAttempt, reapExpiredLeases, releaseDelivery, type ClaimedDelivery } from './modules/webhooks/deliveries.repository.js';
 import { attemptDelivery, type AttemptDeps } from './modules/webhooks/delivery-attempt.service.js';
 import { createSheetsSender } from './modules/integrations/sheets.sender.js';
 import { createEscalationMailer } from './modules/handoff/escalation-email.js';
@@ -18,7 +18,10 @@ import { createEscalationMailer } from './modules/handoff/escalation-email.js';
 export const DELIVERY_POLL_INTERVAL_MS = 1_000;
 const IDLE_SWEEP_INTERVAL_MS = 15_000;
 const REAP_INTERVAL_MS = 30_000;
-const CLAIM_BATCH_MAX = 50;
+const CLAIM_BATCH_MAX = 200;
+/** A fast destination may have this many rounds of PER_ORIGIN_CONNECTIONS deliveries held by one worker. */
+const MAX_QUEUE_ROUNDS = 16;
+const LATENCY_EWMA_WEIGHT = 0.2;
 const ERROR_BACKOFF_MS = 2_000;
 const LISTEN_RECONNECT_MS = 2_000;
 /** How often queued "new escalation" e-mails are looked for (they are not urgent to the second). */
@@ -81,10 +84,19 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       .catch((error: unknown) => log.error({ err: error }, 'escalation e-mail run failed'))
       .finally(() => { mailing = null; });
   };
-  const attemptDeps: AttemptDeps = { db, secretKey: config.secretKey, sender, schedule, log, signal: abort.signal, destinations: { sheets } };
+  // Attempts that finish together are recorded in one transaction (one commit per batch, not per delivery).
+  const recorder = createBatchingRecorder(db, { onError: (error) => log.error({ err: error }, 'recording delivery attempts failed') });
+  const attemptDeps: AttemptDeps = { db, secretKey: config.secretKey, sender, schedule, log, signal: abort.signal, destinations: { sheets }, recordAttempt: recorder,
+    onSent: (claimed) => {
+      if (freeSlot(claimed) && running) pump();
+    },
+  };
   const inFlight = new Set<Promise<void>>();
   const perWebhook = new Map<string, number>();
   const waiting = new Map<string, ClaimedDelivery[]>();
+  const latencyMs = new Map<string, number>();
+  /** Deliveries holding a destination slot (their request is out); the rest of inFlight is being recorded. */
+  const sending = new Set<string>();
   let running = false;
   let loopDone: Promise<void> = Promise.resolve();
   let wakeUp: (() => void) | null = null;
@@ -121,44 +133,93 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     return total;
   }
 
+  /** Frees a delivery's destination slot once (when the destination answered, or when the attempt ends). */
+  function freeSlot(claimed: ClaimedDelivery): boolean {
+    const deliveryId = claimed.delivery.id;
+    if (!sending.has(deliveryId)) return false;
+    sending.delete(deliveryId);
+    const webhookId = claimed.webhook.id;
+    const left = (perWebhook.get(webhookId) ?? 1) - 1;
+    if (left === 0) perWebhook.delete(webhookId);
+    else perWebhook.set(webhookId, left);
+    return true;
+  }
+
   function start(claimed: ClaimedDelivery): void {
     const webhookId = claimed.webhook.id;
     perWebhook.set(webhookId, (perWebhook.get(webhookId) ?? 0) + 1);
+    sending.add(claimed.delivery.id);
+    const startedAt = Date.now();
     const task = attemptDelivery(attemptDeps, claimed, owner)
-      .then(() => undefined)
+      .then(() => {
+        const took = Date.now() - startedAt;
+        latencyMs.set(webhookId, LATENCY_EWMA_WEIGHT * took + (1 - LATENCY_EWMA_WEIGHT) * (latencyMs.get(webhookId) ?? took));
+      })
       .catch((error: unknown) => log.error({ err: error, deliveryId: claimed.delivery.id }, 'delivery attempt failed unexpectedly'))
       .finally(() => {
         inFlight.delete(task);
-        const next = waiting.get(webhookId)?.shift();
-        if (waiting.get(webhookId)?.length === 0) waiting.delete(webhookId);
-        const left = (perWebhook.get(webhookId) ?? 1) - 1;
-        if (left === 0) perWebhook.delete(webhookId);
-        else perWebhook.set(webhookId, left);
-        // The destination's slot passes to its next leased delivery; otherwise a free slot may let a full worker claim.
-        if (next && running) start(next);
-        else if (next) void releaseDelivery(db, next.delivery.id, owner, next.delivery.next_attempt_at ?? nowIso()).catch(() => undefined);
-        wake();
+        freeSlot(claimed);
+        if (running) pump();
+        else releaseHeld(webhookId);
+        // Claim again only when this destination's queue just drained to half (see roomByWebhook) or the
+        // worker as a whole had no room: waking after every attempt would cost a claim query per delivery.
+        const depth = depthFor(webhookId);
+        const free = depth - (perWebhook.get(webhookId) ?? 0) - (waiting.get(webhookId)?.length ?? 0);
+        const wasFull = inFlight.size + queuedCount() + 1 >= config.deliveryConcurrency * MAX_QUEUE_ROUNDS;
+        if (wasFull || (free * 2 >= depth && (free - 1) * 2 < depth) || free === depth) wake();
       });
     inFlight.add(task);
   }
 
+  /** Starts held deliveries, oldest destination first, while the worker and each destination have a free slot. */
+  function pump(): void {
+    for (const [webhookId, held] of waiting) {
+      while (held.length > 0 && sending.size < config.deliveryConcurrency && (perWebhook.get(webhookId) ?? 0) < PER_ORIGIN_CONNECTIONS) {
+        start(held.shift() as ClaimedDelivery);
+      }
+      if (held.length === 0) waiting.delete(webhookId);
+      if (sending.size >= config.deliveryConcurrency) return;
+    }
+  }
+
+  /** On shutdown, held deliveries go back to the queue untouched (another worker takes them). */
+  function releaseHeld(webhookId: string): void {
+    for (const next of waiting.get(webhookId) ?? []) void releaseDelivery(db, next.delivery.id, owner, next.delivery.next_attempt_at ?? nowIso()).catch(() => undefined);
+    waiting.delete(webhookId);
+  }
+
   /**
-   * Per-destination fairness: at most PER_ORIGIN_CONNECTIONS sends to one webhook at a time and at most as
-   * many more held (leased) behind them. A claim takes at most that many per destination, and skips one that
-   * already has deliveries held, so whatever it claims fits: one slow customer holds a few of this worker's
-   * slots, never all of them, and the rest of its backlog waits in the table for whichever worker is free.
+   * How many deliveries of one destination this worker may hold (sending + leased behind them): a fast
+   * endpoint gets a deep queue so batches stay large, a slow or unknown one only two rounds' worth, so held
+   * deliveries are sent well before their lease runs out. At most PER_ORIGIN_CONNECTIONS are ever sent at once.
    */
-  function saturatedWebhooks(): string[] {
-    return [...waiting].filter(([, held]) => held.length > 0).map(([id]) => id);
+  function depthFor(webhookId: string): number {
+    const latency = latencyMs.get(webhookId);
+    if (latency === undefined) return 2 * PER_ORIGIN_CONNECTIONS;
+    const rounds = Math.floor(config.deliveryLeaseMs / 2 / Math.max(latency, 1));
+    return PER_ORIGIN_CONNECTIONS * Math.min(MAX_QUEUE_ROUNDS, Math.max(2, rounds));
+  }
+
+  /** Room per destination this worker already holds, for the claim (others get the default). */
+  function roomByWebhook(): Map<string, number> {
+    const room = new Map<string, number>();
+    for (const [webhookId, active] of perWebhook) {
+      const depth = depthFor(webhookId);
+      const free = depth - active - (waiting.get(webhookId)?.length ?? 0);
+      // Hysteresis: top a destination up only once half its queue has drained, so claims come in batches
+      // instead of one row after every finished attempt.
+      room.set(webhookId, free * 2 >= depth ? free : 0);
+    }
+    return room;
   }
 
   async function claimAndDispatch(): Promise<number> {
-    const free = Math.min(config.deliveryConcurrency - inFlight.size - queuedCount(), CLAIM_BATCH_MAX);
+    const free = Math.min(config.deliveryConcurrency * MAX_QUEUE_ROUNDS - inFlight.size - queuedCount(), CLAIM_BATCH_MAX);
     if (free <= 0) return 0;
     const nowMs = Date.now();
     const batch = await claimDueDeliveries(db, {
       owner, limit: free, now: toStoredTime(nowMs), leaseUntil: toStoredTime(nowMs + config.deliveryLeaseMs),
-      perWebhookLimit: PER_ORIGIN_CONNECTIONS, excludeWebhookIds: saturatedWebhooks(),
+      roomByWebhook: roomByWebhook(), defaultRoom: 2 * PER_ORIGIN_CONNECTIONS,
     });
     for (const claimed of batch) {
       const { webhook, delivery } = claimed;
@@ -166,9 +227,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       const held = waiting.get(webhook.id) ?? [];
       if (!webhook.enabled && delivery.event_type !== 'webhook.test') {
         await failWithoutAttempt(db, delivery.id, owner, `Not sent: the webhook is disabled${webhook.disabled_reason ? ` (${webhook.disabled_reason})` : ''}.`, nowIso());
-      } else if (active < PER_ORIGIN_CONNECTIONS) {
-        start(claimed);
-      } else if (held.length < PER_ORIGIN_CONNECTIONS) {
+      } else if (active + held.length < depthFor(webhook.id)) {
         held.push(claimed);
         waiting.set(webhook.id, held);
       } else {
@@ -176,6 +235,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         await releaseDelivery(db, delivery.id, owner, delivery.next_attempt_at ?? nowIso());
       }
     }
+    pump();
     return batch.length;
   }
 
@@ -194,7 +254,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         continue;
       }
       if (!running) break;
-      const hasRoom = inFlight.size + queuedCount() < config.deliveryConcurrency;
+      const hasRoom = inFlight.size + queuedCount() < config.deliveryConcurrency * MAX_QUEUE_ROUNDS;
       if (claimed > 0 && hasRoom) continue;
       await waitForWake(pollIntervalMs);
     }

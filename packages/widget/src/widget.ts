@@ -150,7 +150,8 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
   const titles = el('div', 'ttl');
   const title = el('h2', '', 'Chat');
   title.id = 'fc-title';
-  titles.append(title, el('p', '', 'We usually reply in seconds'));
+  const subtitle = el('p', '', 'We usually reply in seconds');
+  titles.append(title, subtitle);
   const closeButton = button('x', 'Close chat', () => close(), icon(ICONS.close));
   head.append(avatar, titles, closeButton);
 
@@ -262,6 +263,19 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
   }
 
   function addMessage(role: Role, text: string, id?: string, author?: string | null): HTMLElement {
+    // System notices (a person joined, the bot is waiting for one) read as notes, not as anyone's words.
+    if (role === 'system') {
+      const note = el('div', 'row note sys');
+      log.append(note);
+      setRichText(note, text);
+      if (id) {
+        shownIds.add(id);
+        lastMessageId = id;
+      }
+      scrollDown();
+      return note;
+    }
+    if (role === 'agent' && author) subtitle.textContent = `${author} from the team is here`;
     const row = el('div', 'row ' + (role === 'visitor' ? 'v' : role === 'agent' ? 'a' : 'b'));
     const who = role === 'visitor' ? 'You' : role === 'agent' ? author || 'Team member' : botName();
     // The speaker is visible for a person's replies and spoken for everyone's.
@@ -397,6 +411,9 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
     state.conversationToken = reply.conversationToken;
     store.save();
     if (reply.escalated) markEscalated();
+    const handoff = reply.handoff?.state;
+    subtitle.textContent = handoff === 'human' ? `${reply.handoff?.agentName || 'A team member'} from the team is here`
+      : handoff === 'waiting_for_human' ? 'A team member will reply here' : 'We usually reply in seconds';
     if (reply.lead && reply.lead.missing.length > 0) showLeadForm(reply.lead.missing);
     showQuickReplies(reply.quickReplies);
     if (isOpen) startLive();
@@ -456,9 +473,11 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
       });
       typing.remove();
       const row = streamedRow();
-      if (row) finishMessage(row, 'assistant', reply.message.text, reply.message.id);
-      else addMessage('assistant', reply.message.text, reply.message.id);
-      announce(`${botName()}: ${reply.message.text}`);
+      const answer = reply.message;
+      // While a person is awaited or answering the bot is silent: the reply is a notice, shown once.
+      if (row) finishMessage(row, 'assistant', answer.text, answer.id);
+      else if (!shownIds.has(answer.id)) addMessage(answer.role, answer.text, answer.id, answer.authorName);
+      if (answer.role !== 'system' || !row) announce(answer.role === 'system' ? answer.text : `${botName()}: ${answer.text}`);
       isBusy = false;
       handleReply(reply);
     } catch (error) {
@@ -489,7 +508,7 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
 
   function onLiveMessage(message: ChatMessage): void {
     // Held while the transcript loads (it may hold this message too) and while our own turn is in flight.
-    if (isLoadingTranscript || (isBusy && (message.role === 'visitor' || message.role === 'assistant'))) {
+    if (isLoadingTranscript || (isBusy && message.role !== 'agent')) {
       heldLive.push(message);
       return;
     }

@@ -6,6 +6,7 @@ import { ErrorNotice, Loading } from './ui';
 const NAV: { to: string; label: string; end?: boolean }[] = [
   { to: '/', label: 'Dashboard', end: true },
   { to: '/chatbots', label: 'Chatbots' },
+  { to: '/inbox', label: 'Inbox' },
   { to: '/conversations', label: 'Conversations' },
   { to: '/leads', label: 'Leads' },
   { to: '/escalations', label: 'Escalations' },

@@ -49,6 +49,7 @@ const BODY_ROUTES: BodyRoute[] = [
   { method: 'POST', url: '/api/portal/integrations/sheets', path: () => '/api/portal/integrations/sheets', wrongTypes: { serviceAccountKey: 5, spreadsheetId: 1, tabName: [] } },
   { method: 'PATCH', url: '/api/portal/integrations/sheets/:id', path: (i) => `/api/portal/integrations/sheets/${i.sheetsId}`, wrongTypes: { enabled: 'yes', events: ['lead.exploded'] } },
   { method: 'POST', url: '/api/zapier/hooks', path: () => '/api/zapier/hooks', wrongTypes: { event: 1, targetUrl: false }, isApiKeyRoute: true },
+  { method: 'POST', url: '/api/portal/inbox/:id/reply', path: (i) => `/api/portal/inbox/${i.conversationId}/reply`, wrongTypes: { text: 42 } },
   { method: 'POST', url: '/api/public/system-chat', path: () => '/api/public/system-chat', wrongTypes: { chatbotId: 5, visitorId: {}, message: ['hi'] } },
   { method: 'POST', url: '/api/public/conversations/:id/rate', path: (i) => `/api/public/conversations/${i.conversationId}/rate`, wrongTypes: { messageId: 1, rating: 'meh', conversationToken: 2 } },
 ];
@@ -57,12 +58,13 @@ const BODY_ROUTES: BodyRoute[] = [
 const BODYLESS_WRITES = new Set([
   'POST /api/portal/logout', 'POST /api/portal/account/cancel', 'POST /api/portal/reviews/:id/dismiss',
   'POST /api/portal/webhooks/:id/test', 'POST /api/portal/deliveries/:id/resend', 'POST /api/portal/integrations/sheets/:id/test-connection',
+  'POST /api/portal/inbox/:id/claim', 'POST /api/portal/inbox/:id/hand-back', 'POST /api/portal/inbox/:id/resolve', 'POST /api/portal/inbox/:id/read',
 ]);
 
 const TABLES = [
   'customers', 'users', 'sessions', 'api_keys', 'chatbots', 'knowledge_entries', 'conversations', 'messages', 'ratings', 'leads',
   'escalations', 'reviews', 'learned_examples', 'events', 'webhooks', 'deliveries', 'delivery_attempts', 'sheets_destinations',
-  'sheets_appended_events',
+  'sheets_appended_events', 'escalation_emails',
 ] as const;
 
 describe('bad input', () => {

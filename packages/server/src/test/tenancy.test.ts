@@ -56,6 +56,12 @@ const ID_ROUTES: Case[] = [
   { method: 'DELETE', url: '/api/portal/integrations/sheets/:id', path: (a) => `/api/portal/integrations/sheets/${a.sheetsId}` },
   { method: 'POST', url: '/api/portal/integrations/sheets/:id/test-connection', path: (a) => `/api/portal/integrations/sheets/${a.sheetsId}/test-connection` },
   { method: 'GET', url: '/api/portal/webhooks/:id/deliveries', path: (a) => `/api/portal/webhooks/${a.sheetsId}/deliveries` },
+  { method: 'GET', url: '/api/portal/inbox/:id', path: (a) => `/api/portal/inbox/${a.conversationId}` },
+  { method: 'POST', url: '/api/portal/inbox/:id/claim', path: (a) => `/api/portal/inbox/${a.conversationId}/claim` },
+  { method: 'POST', url: '/api/portal/inbox/:id/reply', path: (a) => `/api/portal/inbox/${a.conversationId}/reply`, payload: { text: 'Hijacked' } },
+  { method: 'POST', url: '/api/portal/inbox/:id/hand-back', path: (a) => `/api/portal/inbox/${a.conversationId}/hand-back` },
+  { method: 'POST', url: '/api/portal/inbox/:id/resolve', path: (a) => `/api/portal/inbox/${a.conversationId}/resolve` },
+  { method: 'POST', url: '/api/portal/inbox/:id/read', path: (a) => `/api/portal/inbox/${a.conversationId}/read` },
 ];
 
 /** List routes: the intruder's list must not contain any of the owner's ids. */
@@ -72,6 +78,8 @@ const LIST_ROUTES: Case[] = [
   { method: 'GET', url: '/api/portal/webhooks', path: () => '/api/portal/webhooks' },
   { method: 'GET', url: '/api/portal/integrations/zapier/hooks', path: () => '/api/portal/integrations/zapier/hooks' },
   { method: 'GET', url: '/api/portal/integrations/sheets', path: () => '/api/portal/integrations/sheets' },
+  { method: 'GET', url: '/api/portal/inbox', path: () => '/api/portal/inbox' },
+  { method: 'GET', url: '/api/portal/inbox?chatbotId', path: (a) => `/api/portal/inbox?chatbotId=${a.chatbotId}` },
   // Filters naming another customer's ids find nothing rather than leaking.
   { method: 'GET', url: '/api/portal/leads?chatbotId', path: (a) => `/api/portal/leads?chatbotId=${a.chatbotId}` },
   { method: 'GET', url: '/api/portal/conversations?chatbotId', path: (a) => `/api/portal/conversations?chatbotId=${a.chatbotId}` },
@@ -102,6 +110,7 @@ const NOT_ID_ROUTES: Record<string, string> = {
   'OPTIONS /api/public/*': 'CORS preflight',
   'GET /*': 'the portal’s static files and SPA fallback (index.html); /api paths answer 404',
   'GET /api/public/conversations/:id/events': 'public; needs the conversation token (live tests)',
+  'GET /api/portal/inbox/events': 'Server-Sent Events of the caller’s own inbox only (subscribed by the session’s customer id; handoff tests)',
   'GET /widget.js': 'public script, no data',
   'GET /widget.:hash.js': 'public script, no data',
   'GET /demo': 'static demo page',

@@ -128,7 +128,8 @@ export function registerChatRoutes(app: App, { database }: RouteDeps, deps: Chat
     let streamed = false;
     try {
       const result = await runChatTurn(deps, target, request.body, { onDelta: (text) => { streamed = true; writeSse(reply, 'delta', { text }); } });
-      if (!streamed) {
+      // A silent turn (a person owns the conversation) has no bot text to stream: only `done` carries its notice.
+      if (!streamed && result.message.role === 'assistant') {
         const words = result.message.text.split(/(?<=\s)/);
         for (let i = 0; i < words.length; i += STREAM_CHUNK_WORDS) writeSse(reply, 'delta', { text: words.slice(i, i + STREAM_CHUNK_WORDS).join('') });
       }

@@ -64,7 +64,8 @@ export function assertChatAllowed(target: ChatTarget): void {
 /** Maps chatbot settings to what the engine reads. */
 export function toEngineSettings(target: ChatTarget, settings: StoredSettings): EngineSettings {
   return {
-    businessName: target.chatbot_name,
+    // The bot speaks for the business ("someone from Acme Plumbing"), never under its own widget name.
+    businessName: target.customer_name,
     defaultPhoneRegion: settings.defaultPhoneRegion,
     leadCapture: settings.leadCapture,
     escalation: settings.escalation,

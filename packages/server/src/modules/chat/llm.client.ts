@@ -90,7 +90,7 @@ export function buildChatMessages(request: PhraseRequest, passages: readonly Ret
     .filter((m) => m.role !== 'system')
     .map((m) => ({ role: m.role === 'visitor' ? 'user' : 'assistant', content: m.text.slice(0, HISTORY_MESSAGE_MAX_CHARS) }));
   return [
-    { role: 'system', content: buildSystemPrompt(request.target.chatbot_name, passages) },
+    { role: 'system', content: buildSystemPrompt(request.target.customer_name, passages) },
     ...history,
     { role: 'user', content: request.question },
   ];

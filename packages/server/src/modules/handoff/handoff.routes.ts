@@ -5,7 +5,6 @@ import { requireAuth } from '../../http/auth.js';
 import type { App } from '../../http/types.js';
 import { AppError } from '../../lib/errors.js';
 import { DEFAULT_PAGE_SIZE, PageQuery } from '../../lib/pagination.js';
-import { IdParams } from '../accounts/accounts.schemas.js';
 import type { InboxEvent } from '../live/live-bus.js';
 import {
   claimConversation, getInboxConversation, handBackToBot, listInbox, markRead, replyToConversation, resolveAgent, resolveConversation, type HandoffDeps,
@@ -26,6 +25,8 @@ const InboxItem = Type.Object({
   visitor: Type.Object({ name: Nullable(Type.String()), email: Nullable(Type.String()), phone: Nullable(Type.String()) }),
 });
 const ActionReply = Type.Object({ message: Nullable(ChatMessage) });
+/** Conversation ids only: anything else (e.g. a NUL byte PostgreSQL would refuse) is a 400 before any query. */
+const IdParams = Type.Object({ id: Type.String({ pattern: '^conv_[A-Za-z0-9_-]{8,40}$' }) });
 
 /**
  * The live inbox (issue 9): escalated conversations, taking one over, replying, handing back to the bot,

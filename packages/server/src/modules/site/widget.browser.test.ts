@@ -306,7 +306,9 @@ describe.skipIf(!HAS_CHROMIUM)('widget in Chromium', () => {
     expect(await focusedInWidget(page)).toBeNull();
     await screenshot(page, 'after-reload');
     await send(page, 'Thanks, see you tomorrow');
-    await expect.poll(() => page.locator('.row.b').count(), { timeout: UI_TIMEOUT_MS }).toBe(7);
+    // The conversation waits for a person: the bot stays silent and the visitor sees one notice instead.
+    await page.locator('.note.sys', { hasText: 'A person will reply here' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await page.locator('.row.b').count()).toBe(6);
     const stored = await database().db.selectFrom('conversations').select(['id', 'message_count']).where('chatbot_id', '=', chatbotId).execute();
     expect(stored).toEqual([{ id: conversation.id, message_count: conversation.message_count + 4 }]);
     await expectNoProblems(report);

@@ -7,6 +7,11 @@ export type DeliveryRow = Selectable<DeliveriesTable>;
 export type AttemptRow = Selectable<DeliveryAttemptsTable>;
 
 const UNFINISHED: DeliveryStatus[] = ['pending', 'retrying'];
+// Literal values, not bound parameters: only then can SQLite and PostgreSQL's generic plans prove the query
+// matches the partial index `deliveries_due_idx` (status in ('pending','retrying')) and use it.
+const UNFINISHED_LITERALS = UNFINISHED.map((status) => sql.lit(status));
+const CLAIM_WINDOW_MIN = 400;
+const CLAIM_WINDOW_FACTOR = 4;
 
 function isPostgres(db: Executor): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
@@ -24,15 +29,15 @@ export interface ClaimOptions {
   limit: number;
   now: string;
   leaseUntil: string;
-  /** At most this many deliveries of one destination per claim (the per-destination concurrency cap). */
-  perWebhookLimit: number;
-  /** Destinations this worker already has enough of in hand. */
-  excludeWebhookIds?: readonly string[];
+  /** How many more deliveries of each destination this worker can take now (0 = none). */
+  roomByWebhook?: ReadonlyMap<string, number>;
+  /** How many of any other destination one claim may take. */
+  defaultRoom: number;
 }
 
 /**
- * Leases up to `limit` due deliveries to `owner`, at most `perWebhookLimit` per destination so one busy
- * customer cannot fill a batch. A delivery is due when it is unfinished, its time has come and nobody holds
+ * Leases up to `limit` due deliveries to `owner`, at most the worker's room for each destination, so one
+ * busy customer cannot fill a batch and nothing is claimed only to be given back. A delivery is due when it is unfinished, its time has come and nobody holds
  * a live lease on it — so a crashed worker's deliveries come back once its lease expires. Candidates are
  * picked first (a window function, which cannot take row locks); the update then re-checks them and, on
  * PostgreSQL, skips rows another worker is claiming this instant (`FOR UPDATE SKIP LOCKED`), so any number
@@ -41,14 +46,25 @@ export interface ClaimOptions {
  */
 export async function claimDueDeliveries(db: Executor, options: ClaimOptions): Promise<ClaimedDelivery[]> {
   if (options.limit <= 0) return [];
-  let ranked = db.selectFrom('deliveries')
-    .select(['id', 'next_attempt_at', sql<number>`row_number() over (partition by webhook_id order by next_attempt_at)`.as('rank')])
-    .where('status', 'in', UNFINISHED)
+  const room = options.roomByWebhook ?? new Map<string, number>();
+  const full = [...room].filter(([, n]) => n <= 0).map(([id]) => id);
+  const partial = [...room].filter(([, n]) => n > 0);
+  // Only the oldest due rows are ranked: the partial index hands them over in order, so a claim costs the
+  // same with a backlog of a million as with a hundred.
+  let due = db.selectFrom('deliveries')
+    .select(['id', 'webhook_id', 'next_attempt_at'])
+    .where('status', 'in', UNFINISHED_LITERALS)
     .where('next_attempt_at', '<=', options.now)
     .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', options.now)]));
-  if (options.excludeWebhookIds && options.excludeWebhookIds.length > 0) ranked = ranked.where('webhook_id', 'not in', options.excludeWebhookIds);
+  if (full.length > 0) due = due.where('webhook_id', 'not in', full);
+  const window = due.orderBy('next_attempt_at').limit(Math.max(CLAIM_WINDOW_MIN, options.limit * CLAIM_WINDOW_FACTOR));
+  const ranked = db.selectFrom(window.as('due'))
+    .select(['id', 'webhook_id', 'next_attempt_at', sql<number>`row_number() over (partition by webhook_id order by next_attempt_at)`.as('rank')]);
+  const rankLimit = partial.length === 0
+    ? sql<number>`${options.defaultRoom}`
+    : sql<number>`case webhook_id ${sql.join(partial.map(([id, n]) => sql`when ${id} then ${n}`), sql` `)} else ${options.defaultRoom} end`;
   const candidates = await db.selectFrom(ranked.as('ranked')).select('id')
-    .where('rank', '<=', options.perWebhookLimit)
+    .where(sql<boolean>`rank <= ${rankLimit}`)
     .orderBy('next_attempt_at')
     .limit(options.limit)
     .execute();
@@ -135,34 +151,108 @@ export interface WebhookHealthUpdate {
   disableReason: string | null;
 }
 
+/** Records one attempt; resolves true while the caller still held the lease. */
+export type AttemptRecorder = (claimed: ClaimedDelivery, owner: string, attempt: AttemptRecord, update: DeliveryUpdate, health: WebhookHealthUpdate | null) => Promise<boolean>;
+
+interface PendingRecord {
+  claimed: ClaimedDelivery;
+  owner: string;
+  attempt: AttemptRecord;
+  update: DeliveryUpdate;
+  health: WebhookHealthUpdate | null;
+}
+
 /**
- * Records one attempt and its consequences in one transaction: the attempt row, the delivery's new state
- * (only while this worker still holds the lease) and the webhook's health. Returns false when the lease
- * had been lost; the attempt is still logged, because it did happen.
+ * Writes attempts and their consequences in one transaction: the attempt rows (one multi-row insert), each
+ * delivery's new state (only where the recorder still holds the lease) and each webhook's health once, from
+ * its latest attempt. Returns, per record, whether the lease was still held; an attempt is logged either
+ * way, because it did happen.
  */
-export async function recordAttempt(
-  db: Kysely<Database>, claimed: ClaimedDelivery, owner: string, attempt: AttemptRecord, update: DeliveryUpdate, health: WebhookHealthUpdate | null,
-): Promise<boolean> {
-  const { delivery } = claimed;
-  const write = async (trx: Executor): Promise<boolean> => {
-    await trx.insertInto('delivery_attempts').values({
-      id: newId('att'), delivery_id: delivery.id, customer_id: delivery.customer_id, attempt_number: attempt.attemptNumber,
+async function writeRecords(db: Kysely<Database>, records: readonly PendingRecord[]): Promise<boolean[]> {
+  return db.transaction().execute(async (trx) => {
+    await trx.insertInto('delivery_attempts').values(records.map(({ claimed, attempt }) => ({
+      id: newId('att'), delivery_id: claimed.delivery.id, customer_id: claimed.delivery.customer_id, attempt_number: attempt.attemptNumber,
       started_at: attempt.startedAt, status_code: attempt.statusCode, latency_ms: attempt.latencyMs, outcome: attempt.outcome,
       error_class: attempt.errorClass, error_message: attempt.errorMessage, request_headers: JSON.stringify(attempt.requestHeaders),
       response_excerpt: attempt.responseExcerpt,
-    }).execute();
-    const updated = await trx.updateTable('deliveries')
-      .set((eb) => ({
-        status: update.status, attempts: eb('attempts', '+', 1), next_attempt_at: update.nextAttemptAt,
-        last_status_code: update.lastStatusCode, last_error: update.lastError, completed_at: update.completedAt,
-        lease_owner: null, lease_expires_at: null, updated_at: attempt.startedAt,
-      }))
-      .where('id', '=', delivery.id).where('lease_owner', '=', owner)
-      .executeTakeFirst();
-    if (health) await updateWebhookHealth(trx, claimed.webhook.id, health);
-    return Number(updated.numUpdatedRows) === 1;
-  };
-  return db.transaction().execute(write);
+    }))).execute();
+    // One UPDATE … FROM (VALUES …) for the whole batch (both databases support it): one statement instead of
+    // a round trip per delivery. Only rows whose lease the recorder still holds are changed.
+    const rows = records.map(({ claimed, owner, attempt, update }) => sql`(${claimed.delivery.id}, ${owner}, ${update.status}, ${update.nextAttemptAt}, ${update.lastStatusCode}, ${update.lastError}, ${update.completedAt}, ${attempt.startedAt})`);
+    const updated = await sql<{ id: string }>`
+      update deliveries set status = v.column3, attempts = deliveries.attempts + 1, next_attempt_at = v.column4,
+        last_status_code = cast(v.column5 as integer), last_error = v.column6, completed_at = v.column7,
+        lease_owner = null, lease_expires_at = null, updated_at = v.column8
+      from (values ${sql.join(rows)}) as v
+      where deliveries.id = v.column1 and deliveries.lease_owner = v.column2
+      returning deliveries.id`.execute(trx);
+    const keptIds = new Set(updated.rows.map((row) => row.id));
+    const kept = records.map(({ claimed }) => keptIds.has(claimed.delivery.id));
+    // A healthy webhook needs no write per delivery: only a change of state (or a stale success mark) is stored.
+    const latestHealth = new Map<string, { webhook: WebhookRow; health: WebhookHealthUpdate }>();
+    for (const { claimed, health } of records) if (health) latestHealth.set(claimed.webhook.id, { webhook: claimed.webhook, health });
+    for (const { webhook, health } of latestHealth.values()) {
+      const isStillHealthy = health.succeeded && webhook.failing_since === null && webhook.last_success_at !== null
+        && Date.parse(health.at) - Date.parse(webhook.last_success_at) < HEALTH_REFRESH_MS;
+      if (!isStillHealthy) await updateWebhookHealth(trx, webhook.id, health);
+    }
+    return kept;
+  });
+}
+
+const HEALTH_REFRESH_MS = 60_000;
+
+/** Records one attempt and its consequences in one transaction (see writeRecords). */
+export async function recordAttempt(
+  db: Kysely<Database>, claimed: ClaimedDelivery, owner: string, attempt: AttemptRecord, update: DeliveryUpdate, health: WebhookHealthUpdate | null,
+): Promise<boolean> {
+  const [kept] = await writeRecords(db, [{ claimed, owner, attempt, update, health }]);
+  return kept ?? false;
+}
+
+/**
+ * A recorder that group-commits: attempts finishing within the same few milliseconds share one transaction,
+ * so a busy worker pays one commit per batch instead of one per delivery. Each caller still learns its own
+ * result, and nothing is acknowledged before its transaction has committed.
+ */
+export function createBatchingRecorder(db: Kysely<Database>, options: { maxBatch?: number; onError?: (error: unknown) => void } = {}): AttemptRecorder & { flush(): Promise<void> } {
+  const maxBatch = options.maxBatch ?? 100;
+  let queue: { record: PendingRecord; resolve: (kept: boolean) => void; reject: (error: unknown) => void }[] = [];
+  let flushing: Promise<void> | null = null;
+
+  async function drain(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue.slice(0, maxBatch);
+      queue = queue.slice(batch.length);
+      try {
+        const kept = await writeRecords(db, batch.map((item) => item.record));
+        batch.forEach((item, index) => item.resolve(kept[index] ?? false));
+      } catch (error) {
+        options.onError?.(error);
+        batch.forEach((item) => item.reject(error));
+      }
+    }
+  }
+
+  function schedule(): void {
+    if (flushing) return;
+    // setImmediate lets every attempt that finished in this turn of the event loop join the batch.
+    flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(drain).finally(() => {
+      flushing = null;
+      if (queue.length > 0) schedule();
+    });
+  }
+
+  const recorder = (claimed: ClaimedDelivery, owner: string, attempt: AttemptRecord, update: DeliveryUpdate, health: WebhookHealthUpdate | null): Promise<boolean> =>
+    new Promise<boolean>((resolve, reject) => {
+      queue.push({ record: { claimed, owner, attempt, update, health }, resolve, reject });
+      schedule();
+    });
+  return Object.assign(recorder, {
+    async flush() {
+      while (flushing) await flushing;
+    },
+  });
 }
 
 async function updateWebhookHealth(trx: Executor, webhookId: string, health: WebhookHealthUpdate): Promise<void> {
@@ -192,7 +282,7 @@ export async function failWithoutAttempt(db: Executor, deliveryId: string, owner
 
 /** Unfinished deliveries across all customers: the health endpoint's `deliveryBacklog`. */
 export async function countBacklog(db: Executor): Promise<number> {
-  const row = await db.selectFrom('deliveries').select(db.fn.countAll<number | string>().as('n')).where('status', 'in', UNFINISHED).executeTakeFirst();
+  const row = await db.selectFrom('deliveries').select(db.fn.countAll<number | string>().as('n')).where('status', 'in', UNFINISHED_LITERALS).executeTakeFirst();
   return Number(row?.n ?? 0);
 }
 

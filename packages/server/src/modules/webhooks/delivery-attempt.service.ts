@@ -8,7 +8,7 @@ import {
 } from '../delivery/index.js';
 import {
   failWithoutAttempt, recordAttempt, releaseDelivery,
-  type ClaimedDelivery, type DeliveryUpdate, type WebhookHealthUpdate,
+  type AttemptRecorder, type ClaimedDelivery, type DeliveryUpdate, type WebhookHealthUpdate,
 } from './deliveries.repository.js';
 import { openWebhookSecrets, readWebhookSettings } from './webhooks.repository.js';
 
@@ -50,6 +50,10 @@ export interface AttemptDeps {
   log: AttemptLog;
   /** Aborted on shutdown: the attempt is abandoned and the delivery given back untouched. */
   signal?: AbortSignal;
+  /** Called once the destination has answered, before the attempt is recorded (the worker frees the slot). */
+  onSent?: (claimed: ClaimedDelivery) => void;
+  /** Records attempts; the worker passes a group-committing recorder, the default writes one transaction each. */
+  recordAttempt?: AttemptRecorder;
   /** Senders of non-webhook kinds; 'webhook' and 'zapier' deliveries are signed HTTP requests sent by `sender`. */
   destinations?: Partial<Record<DestinationKind, DestinationSender>>;
 }
@@ -154,6 +158,8 @@ export async function attemptDelivery(deps: AttemptDeps, claimed: ClaimedDeliver
     return null;
   }
   const { result, requestHeaders } = outcome;
+  // The destination has answered: its concurrency slot can serve the next delivery while this one is recorded.
+  deps.onSent?.(claimed);
 
   if (result.errorClass === 'aborted') {
     // Shutting down mid-send: give the delivery back untouched; a worker sends it again (at-least-once).
@@ -164,7 +170,8 @@ export async function attemptDelivery(deps: AttemptDeps, claimed: ClaimedDeliver
   const finishedAt = nowIso();
   const update = decideNextState(claimed, result, deps.schedule, finishedAt);
   const health = decideHealth(claimed, result, finishedAt);
-  const kept = await recordAttempt(db, claimed, owner, {
+  const record = deps.recordAttempt ?? ((...args: Parameters<AttemptRecorder>) => recordAttempt(db, ...args));
+  const kept = await record(claimed, owner, {
     attemptNumber: delivery.attempts + 1, startedAt, statusCode: result.statusCode, latencyMs: result.latencyMs, outcome: result.outcome,
     errorClass: result.errorClass, errorMessage: result.errorMessage, requestHeaders, responseExcerpt: result.responseExcerpt || null,
   }, update, health);

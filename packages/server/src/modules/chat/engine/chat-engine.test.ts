@@ -53,6 +53,11 @@ describe('a conversation with the built-in engine', () => {
     expect(results[1]?.quickReplies).toEqual([]);
   });
 
+  it('thanks the visitor once, in the business name, when the last detail comes in', () => {
+    const results = chat(["I'd like to book a deluxe wash for Friday", 'Jane Doe', '(512) 555-0123', 'jane@example.com']);
+    expect(results[3]?.text).toBe('Thank you Jane! Someone from Sparkle Car Wash will be in touch soon.');
+  });
+
   it('keeps the lead-worthy intent when the visitor later says thanks', () => {
     const results = chat(['Can I get a quote for detailing my van?', 'thanks!']);
     expect(results[1]?.intent).toBe('thanks');

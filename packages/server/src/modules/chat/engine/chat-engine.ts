@@ -138,6 +138,7 @@ export function runTurn(input: TurnInput): TurnResult {
   const parts: string[] = [];
   let quickReplies: string[] = [];
   let escalation: { reason: string } | null = null;
+  let acknowledgement: string | null = null;
 
   const isInjection = isPromptInjection(message);
   const escalationReason = !state.escalated && !isInjection ? detectEscalation(message, settings.escalation) : null;
@@ -178,7 +179,8 @@ export function runTurn(input: TurnInput): TurnResult {
       parts.push(`Thanks for chatting with ${settings.businessName || 'us'}. Have a great day!`);
     }
   } else if (lead.captured.length > 0 || lead.declined.length > 0) {
-    parts.push(acknowledge(lead.captured, lead.declined, state));
+    acknowledgement = acknowledge(lead.captured, lead.declined, state);
+    parts.push(acknowledgement);
   } else if (isLeadIntent(intent, settings) && settings.leadCapture.enabled) {
     parts.push('I can help you with that.');
   } else if (state.escalated && (intent === 'talk_to_human' || intent === 'complaint')) {
@@ -215,6 +217,8 @@ export function runTurn(input: TurnInput): TurnResult {
       parts.push(FIELD_QUESTIONS[nextField]);
     } else if (isLeadComplete(state, settings) && !state.leadAcknowledged) {
       state.leadAcknowledged = true;
+      // This closing line thanks the visitor itself; a "Got it, thanks." for the detail just given would say it twice.
+      if (acknowledgement && parts.at(-1) === acknowledgement) parts.pop();
       parts.push(`Thank you${firstName(state.lead.name)}! Someone from ${settings.businessName || 'our team'} will be in touch soon.`);
     }
   }

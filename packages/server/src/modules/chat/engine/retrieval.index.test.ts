@@ -27,6 +27,12 @@ describe('knowledge retrieval', () => {
     expect(index.search('when are you guys open on saturdays?')[0]?.entryId).toBe('hours');
   });
 
+  it('weighs the question above the story around it, and drops what the visitor rules out', () => {
+    const index = buildKnowledgeIndex(SALON);
+    expect(index.search('Parking near my work is a nightmare, I circle for ages to find a free parking spot. Are you open Saturday?')[0]?.entryId).toBe('hours');
+    expect(index.search('What is the fee for a haircut, not the cancellation fee?')[0]?.entryId).toBe('price-cut');
+  });
+
   it('copes with a typo', () => {
     const index = buildKnowledgeIndex(SALON);
     expect(index.search('cancelation polcy?')[0]?.entryId).toBe('cancel');

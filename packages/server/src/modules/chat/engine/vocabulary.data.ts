@@ -8,7 +8,7 @@
 /** Synonym groups: the first word names the concept. Keep groups tight: a loose group makes unrelated entries look alike. */
 export const SYNONYM_GROUPS: readonly string[] = [
   // money
-  'price|prices|pricing|priced|cost|costs|costing|charge|charges|charged|fee|fees|rate|rates|how much|expensive|cheap|afford|affordable|owe|premium|surcharge|extra charge|run me|set me back|ballpark|going rate|price tag|all-in',
+  'price|prices|pricing|priced|cost|costs|costing|charge|charges|charged|bill|billed|fee|fees|rate|rates|how much|expensive|cheap|afford|affordable|owe|premium|surcharge|extra charge|run me|set me back|ballpark|going rate|price tag|all-in',
   'estimate|estimates|quote|quotes|quotation|bid|estimator|price out|ballpark|written estimate|numbers in writing',
   'free|no charge|free of charge|no cost|complimentary|waive|waived|without paying|at no extra charge',
   'pay|paying|payment|payments|pay for|paid|bill|billing|invoice|invoices',
