@@ -12,6 +12,7 @@ import { authenticatePortalRequest } from './http/auth.js';
 import { createResilientRateLimitStore } from './http/rate-limit-store.js';
 import { buildProblem, mapErrorToProblem, sendProblem } from './http/problem.js';
 import type { App, RouteDeps } from './http/types.js';
+import { AppError } from './lib/errors.js';
 import { registerAccountRoutes, registerAuthRoutes } from './modules/accounts/accounts.routes.js';
 import { registerChatRoutes } from './modules/chat/chat.routes.js';
 import type { ChatDeps } from './modules/chat/chat.service.js';
@@ -35,6 +36,15 @@ import { registerWebhookRoutes } from './modules/webhooks/webhooks.routes.js';
 import { createGoogleSheetsClient } from './modules/integrations/google-sheets.client.js';
 import { registerIntegrationRoutes, registerZapierRoutes } from './modules/integrations/integrations.routes.js';
 import type { WebhookServiceDeps } from './modules/webhooks/webhooks.service.js';
+
+const NUL_SCAN_MAX_DEPTH = 32;
+
+function hasNulCharacter(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (value === null || typeof value !== 'object' || depth > NUL_SCAN_MAX_DEPTH) return false;
+  if (Array.isArray(value)) return value.some((item) => hasNulCharacter(item, depth + 1));
+  return Object.entries(value).some(([key, item]) => key.includes('\u0000') || hasNulCharacter(item, depth + 1));
+}
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
 const CSV_CONTENT_TYPES = ['text/csv', 'application/csv'];
@@ -90,6 +100,13 @@ export async function buildApp({ config, database, redis = null, liveBus }: AppO
     for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url });
   });
   app.decorateRequest('auth', null);
+  // PostgreSQL text cannot hold NUL characters (SQLite can): refuse them everywhere up front, so the same
+  // input gets the same clear 400 on both databases instead of a driver error.
+  app.addHook('preValidation', async (request) => {
+    for (const [part, value] of [['params', request.params], ['query', request.query], ['body', request.body]] as const) {
+      if (hasNulCharacter(value)) throw new AppError('validation_failed', `The request ${part} contains a NUL character.`, [{ field: part, message: 'must not contain NUL (\\u0000) characters' }]);
+    }
+  });
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
