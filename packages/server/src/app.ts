@@ -123,7 +123,7 @@ export async function buildApp({ config, database, redis = null, liveBus }: AppO
     global: false,
     hook: 'preHandler',
     enableDraftSpec: true,
-    ...(redis ? { store: createResilientRateLimitStore(redis, app.log) } : {}),
+    ...(redis ? { store: createResilientRateLimitStore(redis, app.log, config.rateLimitPrefix) } : {}),
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       message: `Too many requests. Try again in ${Math.ceil(context.ttl / 1000)} seconds.`,

@@ -19,6 +19,8 @@ export interface AppConfig {
   host: string;
   database: DatabaseConfig;
   redisUrl: string | null;
+  /** Prefix of rate-limit keys in Redis, so several deployments (or test runs) can share one Redis. */
+  rateLimitPrefix: string;
   secretKey: Buffer;
   allowPrivateWebhookTargets: boolean;
   deliveryWorker: DeliveryWorkerMode;
@@ -134,6 +136,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
 
   const redisUrl = env.REDIS_URL?.trim() || null;
+  const rateLimitPrefix = env.FC_RATE_LIMIT_PREFIX?.trim() || 'fc-rl:';
+  if (!/^[A-Za-z0-9:_-]{1,64}$/.test(rateLimitPrefix)) problems.push(`FC_RATE_LIMIT_PREFIX may hold only letters, digits, ":", "_" and "-" (got "${env.FC_RATE_LIMIT_PREFIX}")`);
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must start with redis:// or rediss://');
 
   const allowPrivateWebhookTargets = parseBoolean('FC_ALLOW_PRIVATE_WEBHOOK_TARGETS', env.FC_ALLOW_PRIVATE_WEBHOOK_TARGETS, problems) ?? false;
@@ -224,7 +228,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
-    port, host, database, redisUrl, secretKey, allowPrivateWebhookTargets, deliveryWorker, dataDir,
+    port, host, database, redisUrl, rateLimitPrefix, secretKey, allowPrivateWebhookTargets, deliveryWorker, dataDir,
     retryScheduleMs, deliveryLeaseMs, deliveryConcurrency, googleSheetsBaseUrl, sheetsBatchMs, seedDemo, logLevel, trustProxy, cookieSecure, publicUrl, scryptLogN, version: readPackageVersion(), smtp,
   };
 }

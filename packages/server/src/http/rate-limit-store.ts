@@ -9,7 +9,6 @@ type StoreCtor = new (continueExceeding: boolean, exponentialBackoff: boolean, .
 const RedisStore = require('@fastify/rate-limit/store/RedisStore.js') as StoreCtor;
 const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as StoreCtor;
 
-const NAMESPACE = 'fc-rl:';
 const LOCAL_CACHE_ENTRIES = 10_000;
 
 interface Health {
@@ -66,7 +65,7 @@ class ResilientStore implements FastifyRateLimitStore {
 }
 
 /** The store constructor @fastify/rate-limit takes (`store:`): Redis counters with an in-memory fallback. */
-export function createResilientRateLimitStore(redis: Redis, log: FastifyBaseLogger): FastifyRateLimitStoreCtor {
+export function createResilientRateLimitStore(redis: Redis, log: FastifyBaseLogger, keyPrefix: string): FastifyRateLimitStoreCtor {
   const health: Health = { degraded: false };
   return class extends ResilientStore {
     constructor(options: FastifyRateLimitOptions) {
@@ -74,7 +73,7 @@ export function createResilientRateLimitStore(redis: Redis, log: FastifyBaseLogg
       const flags = options as FastifyRateLimitOptions & { continueExceeding?: boolean; exponentialBackoff?: boolean };
       const continueExceeding = flags.continueExceeding ?? false;
       const exponentialBackoff = flags.exponentialBackoff ?? false;
-      super(redis, new RedisStore(continueExceeding, exponentialBackoff, redis, NAMESPACE), new LocalStore(continueExceeding, exponentialBackoff, LOCAL_CACHE_ENTRIES), health, log);
+      super(redis, new RedisStore(continueExceeding, exponentialBackoff, redis, keyPrefix), new LocalStore(continueExceeding, exponentialBackoff, LOCAL_CACHE_ENTRIES), health, log);
     }
   };
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { TEST_RATE_LIMIT_PREFIX } from './harness.js';
 
 const MAIN_TS = fileURLToPath(new URL('../main.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -20,7 +21,7 @@ export interface AppProcess {
 export async function startAppProcess(role: 'api' | 'worker', env: Record<string, string>): Promise<AppProcess> {
   const child = spawn(process.execPath, ['--conditions=fc-source', '--import', 'tsx', MAIN_TS, '--role', role], {
     cwd: REPO_ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', FC_SEED_DEMO: 'false', ...env },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', FC_SEED_DEMO: 'false', FC_RATE_LIMIT_PREFIX: TEST_RATE_LIMIT_PREFIX, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -58,8 +58,13 @@ async function createPostgresSchema(): Promise<{ url: string; drop: () => Promis
 }
 
 /** Builds a config as the tests want it; `env` overrides any setting. */
+// Rate-limit counters live in Redis when a test uses it, and Redis outlives test runs: each test file gets
+// its own key prefix, shared by every app and process it starts.
+export const TEST_RATE_LIMIT_PREFIX = `fc-rl-test-${randomBytes(6).toString('hex')}:`;
+
 export function createTestConfig(env: Record<string, string> = {}): AppConfig {
   return loadConfig({
+    FC_RATE_LIMIT_PREFIX: TEST_RATE_LIMIT_PREFIX,
     NODE_ENV: 'test',
     FC_SECRET_KEY: randomBytes(32).toString('hex'),
     FC_SCRYPT_LOG_N: '10',

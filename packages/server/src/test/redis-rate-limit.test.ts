@@ -80,7 +80,7 @@ describe.skipIf(!REDIS_URL)('rate limits across processes with Redis', () => {
     };
   });
   afterAll(async () => {
-    await close();
+    await close?.();
   });
 
   const chat = (app: App, visitorId: string) => app.inject({ method: 'POST', url: '/api/public/system-chat', payload: { chatbotId, visitorId, message: 'hello' } });
