@@ -189,7 +189,7 @@ export interface Stats {
 
 export type SigningMode = 'hmac-sha256' | 'shared-secret';
 export type BodyFormat = 'json' | 'form';
-export type PresetId = 'hubspot' | 'salesforce' | 'pipedrive';
+export type PresetId = 'hubspot' | 'salesforce' | 'pipedrive' | 'generic';
 
 /** One mapped value: a source path, a `{{…}}` template, a constant, or (advanced) nested objects/arrays. */
 export type MappingValue =

@@ -10,6 +10,7 @@ import {
   failWithoutAttempt, recordAttempt, releaseDelivery,
   type AttemptRecorder, type ClaimedDelivery, type DeliveryUpdate, type WebhookHealthUpdate,
 } from './deliveries.repository.js';
+import { isPresetSuccessStatus } from './presets.js';
 import { openWebhookSecrets, readWebhookSettings } from './webhooks.repository.js';
 
 export const GONE_REASON = 'The endpoint answered 410 Gone, which means "stop sending". Fix the URL, then re-enable the webhook.';
@@ -157,7 +158,11 @@ export async function attemptDelivery(deps: AttemptDeps, claimed: ClaimedDeliver
     await releaseDelivery(db, delivery.id, owner, toStoredTime(outcome.retryAtMs));
     return null;
   }
-  const { result, requestHeaders } = outcome;
+  const { requestHeaders } = outcome;
+  // A CRM preset may say "already done" with a non-2xx status (HubSpot: 409 for an existing contact).
+  const result: SendResult = isPresetSuccessStatus(webhook.preset, outcome.result.statusCode)
+    ? { ...outcome.result, outcome: 'success', errorClass: null, errorMessage: null }
+    : outcome.result;
   // The destination has answered: its concurrency slot can serve the next delivery while this one is recorded.
   deps.onSent?.(claimed);
 

@@ -4,81 +4,111 @@ import type { BodyFormat, Mappings } from '../delivery/index.js';
  * CRM relay presets: a starting point the customer completes (their account ids and tokens go in the URL or
  * a custom header). Each is an ordinary webhook afterwards: same signing, retries and log.
  */
+export type PresetId = 'hubspot' | 'salesforce' | 'pipedrive' | 'generic';
+
 export interface WebhookPreset {
-  id: 'hubspot' | 'salesforce' | 'pipedrive';
+  id: PresetId;
   name: string;
   /** The URL to fill in; `<…>` parts are the customer's own ids. */
   urlTemplate: string;
+  method: 'POST';
   bodyFormat: BodyFormat;
   events: string[];
   mappings: Mappings;
   /** Header names the CRM expects, with a placeholder value. */
   headers: Record<string, string>;
+  /** Status codes this CRM uses for "already done" (treated as delivered, not retried). */
+  alsoSuccessStatuses: number[];
   instructions: string;
 }
 
-const LEAD_EVENTS = ['lead.captured', 'escalation.created'];
+const LEAD_EVENTS = ['lead.captured'];
 
 export const WEBHOOK_PRESETS: readonly WebhookPreset[] = [
   {
     id: 'hubspot',
-    name: 'HubSpot (Forms API)',
-    urlTemplate: 'https://api.hsforms.com/submissions/v3/integration/submit/<portalId>/<formGuid>',
+    name: 'HubSpot (CRM contacts)',
+    urlTemplate: 'https://api.hubapi.com/crm/v3/objects/contacts',
+    method: 'POST',
     bodyFormat: 'json',
     events: LEAD_EVENTS,
     mappings: {
       '*': {
-        fields: {
-          array: [
-            { object: { objectTypeId: { const: '0-1' }, name: { const: 'firstname' }, value: '{{lead.name | default:""}}' } },
-            { object: { objectTypeId: { const: '0-1' }, name: { const: 'email' }, value: '{{lead.email | default:""}}' } },
-            { object: { objectTypeId: { const: '0-1' }, name: { const: 'phone' }, value: '{{lead.phone | default:""}}' } },
-            { object: { objectTypeId: { const: '0-1' }, name: { const: 'message' }, value: '{{conversation.firstMessage | default:""}}' } },
-          ],
+        properties: {
+          object: {
+            email: 'lead.email',
+            firstname: '{{lead.name | default:""}}',
+            phone: 'lead.phone',
+            hs_lead_status: { const: 'NEW' },
+            message: '{{conversation.firstMessage | default:""}}',
+          },
         },
-        context: { object: { pageUri: 'visitor.pageUrl', pageName: 'chatbot.name' } },
       },
     },
-    headers: {},
-    instructions: 'Create a HubSpot form with firstname, email, phone and message fields, then put your portal id and form GUID in the URL.',
+    headers: { Authorization: 'Bearer <your HubSpot private app token>' },
+    // HubSpot answers 409 Conflict when a contact with that email exists: the lead is already in the CRM.
+    alsoSuccessStatuses: [409],
+    instructions: 'Create a HubSpot private app with the crm.objects.contacts.write scope and put its token in the Authorization header.',
   },
   {
     id: 'salesforce',
     name: 'Salesforce Web-to-Lead',
-    urlTemplate: 'https://webto.salesforce.com/servlet/servlet.WebToLead?encoding=UTF-8&orgId=<orgId>',
+    urlTemplate: 'https://webto.salesforce.com/servlet/servlet.WebToLead?encoding=UTF-8',
+    method: 'POST',
     bodyFormat: 'form',
     events: LEAD_EVENTS,
     mappings: {
       '*': {
-        oid: { const: '<orgId>' },
+        oid: { const: '<your Salesforce organization id>' },
         last_name: '{{lead.name | default:"Website visitor"}}',
+        company: { const: '[not provided]' },
         email: 'lead.email',
         phone: 'lead.phone',
-        company: '{{customer.name}}',
         lead_source: { const: 'Website chat' },
         description: '{{conversation.firstMessage | default:""}}',
       },
     },
     headers: {},
-    instructions: 'Replace <orgId> (Setup → Company Information → Salesforce.com Organization ID) in the URL and in the "oid" field.',
+    alsoSuccessStatuses: [],
+    instructions: 'Put your organization id (Setup → Company Information) in the "oid" field. Salesforce needs last_name and company, so both always have a value.',
   },
   {
     id: 'pipedrive',
-    name: 'Pipedrive (Persons API)',
-    urlTemplate: 'https://<company>.pipedrive.com/api/v1/persons',
+    name: 'Pipedrive (persons)',
+    urlTemplate: 'https://api.pipedrive.com/v1/persons?api_token=<your Pipedrive API token>',
+    method: 'POST',
     bodyFormat: 'json',
-    events: ['lead.captured'],
+    events: LEAD_EVENTS,
     mappings: {
       '*': {
         name: '{{lead.name | default:"Website visitor"}}',
-        email: { array: ['lead.email'] },
-        phone: { array: ['lead.phone'] },
+        email: { array: [{ object: { value: 'lead.email', primary: { const: true } } }] },
+        phone: { array: [{ object: { value: 'lead.phone', primary: { const: true } } }] },
       },
     },
-    headers: { 'x-api-token': '<your Pipedrive API token>' },
-    instructions: 'Put your company domain in the URL and your personal API token (Settings → Personal preferences → API) in the x-api-token header.',
+    headers: {},
+    alsoSuccessStatuses: [],
+    instructions: 'Put your personal API token (Settings → Personal preferences → API) in the URL.',
+  },
+  {
+    id: 'generic',
+    name: 'Generic JSON',
+    urlTemplate: 'https://',
+    method: 'POST',
+    bodyFormat: 'json',
+    events: ['lead.captured', 'escalation.created', 'conversation.started'],
+    mappings: {},
+    headers: {},
+    alsoSuccessStatuses: [],
+    instructions: 'The product page\'s payload: name, email, phone, chatbot_name, intent and the envelope, signed.',
   },
 ];
+
+/** True when a preset's CRM uses this status for "already done" (e.g. HubSpot's 409 for an existing contact). */
+export function isPresetSuccessStatus(presetId: string | null, statusCode: number | null): boolean {
+  if (presetId === null || statusCode === null) return false;
+  return findPreset(presetId)?.alsoSuccessStatuses.includes(statusCode) ?? false;
+}
 
 /** A preset by id, or undefined. */
 export function findPreset(id: string): WebhookPreset | undefined {

@@ -290,6 +290,16 @@ describe('webhooks: configuration, delivery, retries, log and replay', () => {
     expect((await ctx.app.inject({ method: 'GET', url: `/api/portal/webhooks/${webhook.id}`, headers: account.headers })).json()).toMatchObject({ enabled: true });
   });
 
+  it('delivers a HubSpot preset lead as its CRM expects, and counts "contact exists" (409) as delivered', async () => {
+    const webhook = await createWebhook({ preset: 'hubspot', headers: { Authorization: 'Bearer pat-test-123' } });
+    receiver.setBehaviour(() => ({ status: 409, body: '{"message":"Contact already exists"}' }));
+    await captureLead('wh-visitor-hubspot');
+    const [request] = await receiver.waitFor(1);
+    expect(JSON.parse(request!.body)).toMatchObject({ properties: { email: 'jane@example.com', firstname: 'Jane Smith', phone: '+15125550123' } });
+    expect(headerOf(request!, 'authorization')).toBe('Bearer pat-test-123');
+    expect(await waitForDelivery(webhook.id, (d) => d.status === 'succeeded')).toMatchObject({ attempts: 1, lastStatusCode: 409 });
+  });
+
   it('ships CRM presets whose mappings pass validation', () => {
     for (const preset of WEBHOOK_PRESETS) expect(() => validateMappings(preset.mappings), preset.id).not.toThrow();
   });

@@ -7,7 +7,7 @@ const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null
 const EventTypeName = Type.Union(EVENT_TYPES.map((type) => Type.Literal(type)));
 const SigningModeSchema = Type.Union([Type.Literal('hmac-sha256'), Type.Literal('shared-secret')]);
 const BodyFormatSchema = Type.Union([Type.Literal('json'), Type.Literal('form')]);
-const PresetId = Type.Union([Type.Literal('hubspot'), Type.Literal('salesforce'), Type.Literal('pipedrive')]);
+const PresetId = Type.Union([Type.Literal('hubspot'), Type.Literal('salesforce'), Type.Literal('pipedrive'), Type.Literal('generic')]);
 // Mappings and headers are checked in depth by the delivery core (paths, templates, sizes, reserved names);
 // the schema only bounds their outer shape.
 const MappingsSchema = Type.Record(Type.String({ maxLength: 40 }), Type.Record(Type.String({ maxLength: 100 }), Type.Unknown()), { maxProperties: 8 });

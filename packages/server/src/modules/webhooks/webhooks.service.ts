@@ -118,7 +118,8 @@ export async function createWebhook(deps: WebhookServiceDeps, customerId: string
   const chatbotId = await checkChatbot(deps.db, customerId, input.chatbotId);
   const signingMode: SigningMode = input.signingMode ?? 'hmac-sha256';
   const secret = input.secret === undefined ? generateWebhookSecret() : validateWebhookSecret(input.secret);
-  const mappings: Mappings = input.mappings === undefined ? (preset?.mappings ?? { ...DEFAULT_MAPPINGS }) : validateMappings(input.mappings);
+  const presetMappings = preset && Object.keys(preset.mappings).length > 0 ? preset.mappings : undefined;
+  const mappings: Mappings = input.mappings === undefined ? (presetMappings ?? { ...DEFAULT_MAPPINGS }) : validateMappings(input.mappings);
   const headers = validateCustomHeaders(input.headers ?? {});
   const bodyFormat: BodyFormat = input.bodyFormat ?? preset?.bodyFormat ?? 'json';
   const id = newId('wh');
