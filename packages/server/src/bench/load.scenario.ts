@@ -25,12 +25,13 @@ const CONNECTIONS_PER_PROCESS = 10;
 const BENCH_RATE_LIMIT = { perVisitorPerMinute: 1_000, perIpPerMinute: 10_000 };
 const QUESTIONS = ['Do you fix leaking pipes?', 'What are your opening hours?', 'How much is a drain cleaning?', 'Can I book a visit tomorrow?', 'Do you work on weekends?'];
 
-interface ApiProcess {
+export interface ApiProcess {
   child: ChildProcess;
   baseUrl: string;
 }
 
-async function startApi(env: Record<string, string>): Promise<ApiProcess> {
+/** Starts `main --role api` (compiled, or the sources under tsx) on 127.0.0.1 and resolves once it listens. */
+export async function startApi(env: Record<string, string>): Promise<ApiProcess> {
   const child = spawn(process.execPath, [...process.execArgv, MAIN, '--role', 'api'], {
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'error', FC_SEED_DEMO: 'false', FC_DELIVERY_WORKER: 'off', FC_TRUST_PROXY: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
