@@ -141,6 +141,18 @@ describe('delivery worker: leases, crashes, several workers, idle sweep', () => 
     expect(conversation.endedAt).not.toBeNull();
   });
 
+  it('never ends a conversation that is waiting for or held by a person', async () => {
+    receiver = await startWebhookReceiver();
+    const started = (await ctx.app.inject({ method: 'POST', url: '/api/public/system-chat', payload: { chatbotId: chatbot.id, visitorId: 'held-visitor', message: 'hello there' } })).json<{ conversationId: string }>();
+    const past = new Date(Date.now() - 1_000).toISOString();
+    for (const state of ['waiting_for_human', 'human'] as const) {
+      await ctx.database.db.updateTable('conversations').set({ idle_deadline_at: past, handoff_state: state }).where('id', '=', started.conversationId).execute();
+      expect(await endIdleConversations(ctx.database.db, new Date().toISOString())).toBe(0);
+    }
+    await ctx.database.db.updateTable('conversations').set({ handoff_state: 'resolved' }).where('id', '=', started.conversationId).execute();
+    expect(await endIdleConversations(ctx.database.db, new Date().toISOString())).toBe(1);
+  });
+
   it('reports the undelivered backlog on /api/health', async () => {
     receiver = await startWebhookReceiver();
     const webhookId = await createWebhook();

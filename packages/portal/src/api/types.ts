@@ -57,7 +57,13 @@ export interface ChatbotSettings {
   quickReplies: string[];
   appearance: { title: string; color: string; position: 'bottom-right' | 'bottom-left'; avatarUrl: string | null };
   llm: { baseUrl: string; model: string; timeoutMs: number; apiKeySet?: boolean } | null;
+  businessHours: BusinessHours;
 }
+
+export type Weekday = 'sun' | 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat';
+export interface OpeningInterval { day: Weekday; open: string; close: string }
+/** When a person answers escalations; times are `HH:MM` wall-clock in `timezone` (close may be `24:00`). */
+export interface BusinessHours { enabled: boolean; timezone: string; weekly: OpeningInterval[] }
 
 export interface Chatbot {
   id: string;

@@ -1,4 +1,4 @@
-import type { Chatbot, ChatbotSettings, LeadField } from '../api/types';
+import type { BusinessHours, Chatbot, ChatbotSettings, LeadField, OpeningInterval, Weekday } from '../api/types';
 
 /**
  * The chatbot settings form edits lists as text (one item per line) and the LLM key as write-only; these
@@ -11,6 +11,25 @@ export const LEAD_INTENT_CHOICES = ['request_quote', 'book_appointment', 'pricin
 export const LEAD_FIELDS: LeadField[] = ['name', 'phone', 'email'];
 
 export interface CustomIntentRow { name: string; examples: string; captureLead: boolean }
+
+/** Monday first, as a business owner reads a week; the API's `day` values. */
+export const WEEK: { day: Weekday; label: string }[] = [
+  { day: 'mon', label: 'Monday' }, { day: 'tue', label: 'Tuesday' }, { day: 'wed', label: 'Wednesday' }, { day: 'thu', label: 'Thursday' },
+  { day: 'fri', label: 'Friday' }, { day: 'sat', label: 'Saturday' }, { day: 'sun', label: 'Sunday' },
+];
+
+/**
+ * One row per weekday: its first opening interval, or closed. Further intervals of a split day (the API allows
+ * several) have no inputs here; they are kept in `more` and sent back unchanged.
+ */
+export interface BusinessDayRow { day: Weekday; isClosed: boolean; open: string; close: string; more: OpeningInterval[] }
+
+const DEFAULT_OPEN = '09:00';
+const DEFAULT_CLOSE = '17:00';
+// `<input type="time">` cannot hold 24:00, so midnight closing is edited as 00:00 (a close before the open
+// is otherwise meaningless).
+const MIDNIGHT_CLOSE = '24:00';
+const MIDNIGHT_INPUT = '00:00';
 
 export interface SettingsFormValues {
   name: string;
@@ -26,6 +45,7 @@ export interface SettingsFormValues {
   customIntents: CustomIntentRow[];
   llmEnabled: boolean;
   llm: { baseUrl: string; model: string; timeoutMs: number; apiKey: string; clearApiKey: boolean };
+  businessHours: { enabled: boolean; timezone: string; days: BusinessDayRow[] };
 }
 
 const DEFAULT_LLM_TIMEOUT_MS = 15_000;
@@ -34,6 +54,32 @@ const DEFAULT_LLM_TIMEOUT_MS = 15_000;
 export function splitLines(text: string, { commas = false } = {}): string[] {
   const parts = text.split(commas ? /[\n,]/ : /\n/).map((part) => part.trim()).filter((part) => part !== '');
   return [...new Set(parts)];
+}
+
+/** Business hours as one row per weekday (Monday first). */
+export function toBusinessHoursForm(hours: BusinessHours): SettingsFormValues['businessHours'] {
+  return {
+    enabled: hours.enabled,
+    timezone: hours.timezone,
+    days: WEEK.map(({ day }) => {
+      const [first, ...more] = hours.weekly.filter((interval) => interval.day === day);
+      return first
+        ? { day, isClosed: false, open: first.open, close: first.close === MIDNIGHT_CLOSE ? MIDNIGHT_INPUT : first.close, more }
+        : { day, isClosed: true, open: DEFAULT_OPEN, close: DEFAULT_CLOSE, more: [] };
+    }),
+  };
+}
+
+/** The API's business hours for the form's rows: closed days have no interval. */
+export function toBusinessHours(form: SettingsFormValues['businessHours']): BusinessHours {
+  return {
+    enabled: form.enabled,
+    timezone: form.timezone,
+    weekly: form.days.flatMap((row) => (row.isClosed ? [] : [
+      { day: row.day, open: row.open, close: row.close === MIDNIGHT_INPUT ? MIDNIGHT_CLOSE : row.close },
+      ...row.more,
+    ])),
+  };
 }
 
 /** The form's starting values for a chatbot. */
@@ -53,6 +99,7 @@ export function toFormValues(chatbot: Chatbot): SettingsFormValues {
     customIntents: s.intents.map((intent) => ({ name: intent.name, examples: intent.examples.join('\n'), captureLead: intent.captureLead })),
     llmEnabled: s.llm !== null,
     llm: { baseUrl: s.llm?.baseUrl ?? '', model: s.llm?.model ?? '', timeoutMs: s.llm?.timeoutMs ?? DEFAULT_LLM_TIMEOUT_MS, apiKey: '', clearApiKey: false },
+    businessHours: toBusinessHoursForm(s.businessHours),
   };
 }
 
@@ -88,6 +135,7 @@ export function toUpdateBody(values: SettingsFormValues): { name: string; settin
         .filter((row) => row.name.trim() !== '')
         .map((row) => ({ name: row.name.trim(), examples: splitLines(row.examples), captureLead: row.captureLead })),
       llm,
+      businessHours: toBusinessHours(values.businessHours),
     },
   };
 }
@@ -109,6 +157,9 @@ export function toFormFieldName(apiField: string): string | null {
       return rest[0] !== undefined ? `customIntents.${rest[0]}.${rest[1] === 'examples' ? 'examples' : 'name'}` : 'customIntents';
     case 'llm':
       return rest[0] ? `llm.${rest[0]}` : 'llm.baseUrl';
+    // Weekly intervals do not line up with the form's day rows, so their errors show on the section.
+    case 'businessHours':
+      return rest[0] === 'timezone' ? 'businessHours.timezone' : 'businessHours.enabled';
     default:
       return null;
   }

@@ -5,10 +5,12 @@ import { ApiError, api } from '../../api/client';
 import type { Chatbot } from '../../api/types';
 import { ErrorNotice, Field, Notice, describedBy } from '../../components/ui';
 import { humanize } from '../../lib/format';
-import { LEAD_FIELDS, LEAD_INTENT_CHOICES, toFormFieldName, toFormValues, toUpdateBody, type SettingsFormValues } from '../../lib/settings-form';
+import { LEAD_FIELDS, LEAD_INTENT_CHOICES, WEEK, toFormFieldName, toFormValues, toUpdateBody, type SettingsFormValues } from '../../lib/settings-form';
 import { useCurrentChatbot } from './chatbot-layout';
 
 const ORIGIN_SHAPE = /^https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?\/*$/;
+// The browser's IANA zones are the ones the server's runtime knows too (both ship ICU's tz data).
+const TIME_ZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
 
 export function SettingsTab() {
   const chatbot = useCurrentChatbot();
@@ -43,6 +45,10 @@ export function SettingsTab() {
 
   const leadFields = watch('leadCapture.fields');
   const llmEnabled = watch('llmEnabled');
+  const hoursEnabled = watch('businessHours.enabled');
+  const hoursDays = watch('businessHours.days');
+  const timezone = watch('businessHours.timezone');
+  const zones = TIME_ZONES.includes(timezone) ? TIME_ZONES : [timezone, ...TIME_ZONES];
   const knownIntents = [...LEAD_INTENT_CHOICES, ...watch('customIntents').map((row) => row.name.trim()).filter((name) => name !== '')];
   const err = (message: string | undefined) => message;
 
@@ -146,6 +152,61 @@ export function SettingsTab() {
       </section>
 
       <section className="card">
+        <h2>Business hours</h2>
+        <p className="muted small">
+          When your team answers hand-offs. Outside these hours the bot collects the visitor's contact details and
+          tells them when you will answer.
+        </p>
+        <label className="checkbox"><input type="checkbox" {...register('businessHours.enabled')} /> Only promise a person during these hours</label>
+        {errors.businessHours?.enabled?.message ? <p className="field-error" role="alert">{errors.businessHours.enabled.message}</p> : null}
+        {/* Hidden rather than disabled: react-hook-form drops disabled inputs' values, and these must round-trip. */}
+        {hoursEnabled ? (
+          <>
+            <Field id="timezone" label="Time zone" hint={`Now there: ${describeNow(timezone)}`} error={errors.businessHours?.timezone?.message}>
+              <select id="timezone" {...describedBy('timezone', { hint: true, error: errors.businessHours?.timezone?.message })} {...register('businessHours.timezone')}>
+                {zones.map((zone) => <option key={zone} value={zone}>{zone.replaceAll('_', ' ')}</option>)}
+              </select>
+            </Field>
+            <table className="hours-table">
+              <caption className="visually-hidden">Opening hours per day</caption>
+              <thead><tr><th scope="col">Day</th><th scope="col">Closed</th><th scope="col">Opens</th><th scope="col">Closes</th></tr></thead>
+              <tbody>
+                {WEEK.map(({ day, label }, index) => {
+                  const row = hoursDays[index];
+                  const isClosed = row?.isClosed ?? true;
+                  const rowError = errors.businessHours?.days?.[index]?.close?.message;
+                  return (
+                    <tr key={day}>
+                      <th scope="row">{label}</th>
+                      <td><input type="checkbox" aria-label={`${label} closed`} {...register(`businessHours.days.${index}.isClosed`)} /></td>
+                      {isClosed ? <td colSpan={2} className="muted">Closed</td> : (
+                        <>
+                          <td><input type="time" aria-label={`${label} opens`} {...register(`businessHours.days.${index}.open`, { required: 'Required.' })} /></td>
+                          <td>
+                            <input type="time" aria-label={`${label} closes`} aria-invalid={rowError ? true : undefined}
+                              {...register(`businessHours.days.${index}.close`, {
+                                validate: (close, values) => {
+                                  const opening = values.businessHours.days[index];
+                                  if (!values.businessHours.enabled || !opening || opening.isClosed) return true;
+                                  return close === '00:00' || close > opening.open || 'Closes before it opens (00:00 is midnight).';
+                                },
+                              })} />
+                            {row && row.more.length > 0 ? <span className="muted small"> +{row.more.length} more</span> : null}
+                            {rowError ? <p className="field-error" role="alert">{rowError}</p> : null}
+                          </td>
+                        </>
+                      )}
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+            <p className="hint">Closing at 00:00 means midnight.</p>
+          </>
+        ) : null}
+      </section>
+
+      <section className="card">
         <h2>Limits</h2>
         <div className="grid-3">
           <Field id="perVisitor" label="Messages per visitor per minute" error={errors.rateLimit?.perVisitorPerMinute?.message}>
@@ -203,4 +264,13 @@ export function SettingsTab() {
       </section>
     </form>
   );
+}
+
+/** "Tuesday 14:05" in a time zone, so the owner can check they picked the right one. */
+function describeNow(timezone: string): string {
+  try {
+    return new Intl.DateTimeFormat(undefined, { timeZone: timezone, weekday: 'long', hour: '2-digit', minute: '2-digit' }).format(new Date());
+  } catch {
+    return 'unknown time zone';
+  }
 }

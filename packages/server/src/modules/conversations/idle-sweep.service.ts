@@ -5,6 +5,7 @@ import { toWireTime } from '../../lib/time.js';
 import { appendEvent } from '../events/events.service.js';
 
 const SWEEP_BATCH = 100;
+const HUMAN_STATES = ['waiting_for_human', 'human'] as const;
 const ROLE_LABELS: Record<string, string> = { visitor: 'Visitor', assistant: 'Bot', agent: 'Agent', system: 'System' };
 
 /** The transcript as mapping sources see it: one `Visitor: …` / `Bot: …` / `Agent: …` line per message. */
@@ -21,14 +22,15 @@ export async function loadTranscript(db: Kysely<Database>, conversationId: strin
  * Returns how many conversations this call ended.
  */
 export async function endIdleConversations(db: Kysely<Database>, now: string): Promise<number> {
+  // A conversation waiting for or held by a person is not idle: the business owes the visitor an answer.
   const due = await db.selectFrom('conversations').select('id')
-    .where('status', '=', 'open').where('idle_deadline_at', '<=', now)
+    .where('status', '=', 'open').where('idle_deadline_at', '<=', now).where('handoff_state', 'not in', HUMAN_STATES)
     .orderBy('idle_deadline_at').limit(SWEEP_BATCH).execute();
   let ended = 0;
   for (const { id } of due) {
     const didEnd = await db.transaction().execute(async (trx) => {
       const updated = await trx.updateTable('conversations').set({ status: 'ended', ended_at: now })
-        .where('id', '=', id).where('status', '=', 'open').where('idle_deadline_at', '<=', now)
+        .where('id', '=', id).where('status', '=', 'open').where('idle_deadline_at', '<=', now).where('handoff_state', 'not in', HUMAN_STATES)
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) !== 1) return false;
       const row = await trx.selectFrom('conversations')
