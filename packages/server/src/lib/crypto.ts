@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, randomFillSync, scrypt, timingSafeEqual } from 'node:crypto';
 
 const CIPHER = 'aes-256-gcm';
 const IV_BYTES = 12;
@@ -70,9 +70,29 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expectedKey.length && timingSafeEqual(key, expectedKey);
 }
 
+const RANDOM_POOL_BYTES = 4096;
+let randomPool = Buffer.alloc(0);
+let randomPoolOffset = 0;
+
+/**
+ * `bytes` fresh bytes from the CSPRNG as base64url. A chat turn draws five ids and a token, and one
+ * `randomBytes` call costs about as much as filling a few kilobytes, so bytes are drawn from a pool that
+ * `randomFillSync` refills 4 KiB at a time (as nanoid does); every byte is handed out once.
+ */
+export function randomBase64url(bytes: number): string {
+  if (bytes > RANDOM_POOL_BYTES) return randomBytes(bytes).toString('base64url');
+  if (randomPoolOffset + bytes > randomPool.length) {
+    randomPool = randomFillSync(Buffer.allocUnsafeSlow(RANDOM_POOL_BYTES));
+    randomPoolOffset = 0;
+  }
+  const value = randomPool.toString('base64url', randomPoolOffset, randomPoolOffset + bytes);
+  randomPoolOffset += bytes;
+  return value;
+}
+
 /** A random bearer token (session cookie, API key body, conversation token): 256 bits, base64url. */
 export function newToken(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url');
+  return randomBase64url(bytes);
 }
 
 /** Tokens are stored as their SHA-256, so a database leak does not leak usable credentials. */

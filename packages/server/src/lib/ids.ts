@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBase64url } from './crypto.js';
 
 export type IdPrefix =
   | 'cus' | 'usr' | 'ses' | 'key' | 'bot' | 'kb' | 'conv' | 'msg' | 'lead' | 'esc' | 'evt' | 'wh'
@@ -8,7 +8,7 @@ const ID_RANDOM_BYTES = 12;
 
 /** A prefixed random id such as `cus_Xq3…`: 96 random bits, base64url, so ids are URL-safe and unguessable. */
 export function newId(prefix: IdPrefix): string {
-  return `${prefix}_${randomBytes(ID_RANDOM_BYTES).toString('base64url')}`;
+  return `${prefix}_${randomBase64url(ID_RANDOM_BYTES)}`;
 }
 
 const ID_PATTERN = /^[a-z]{2,4}_[A-Za-z0-9_-]{8,40}$/;

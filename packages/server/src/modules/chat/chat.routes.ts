@@ -8,7 +8,7 @@ import { mapErrorToProblem } from '../../http/problem.js';
 import { AppError } from '../../lib/errors.js';
 import { toWireTime } from '../../lib/time.js';
 import { isCustomerActive } from '../accounts/accounts.service.js';
-import { readStoredSettings } from '../chatbots/chatbots.service.js';
+import { readCachedSettings } from '../chatbots/chatbots.service.js';
 import { rateMessage } from '../training/training.service.js';
 import { findChatTarget, findConversationById, listMessages, type ChatTarget } from './chat.repository.js';
 import { isTokenValid, runChatTurn, type ChatDeps } from './chat.service.js';
@@ -49,7 +49,7 @@ function isOriginAllowed(origin: string | undefined, allowed: string[]): boolean
 /** Refuses a browser request whose Origin is not one of the chatbot's allowed sites. */
 export function assertOrigin(request: FastifyRequest, target: ChatTarget): void {
   const origin = request.headers.origin;
-  if (!isOriginAllowed(origin, readStoredSettings(target).allowedOrigins)) {
+  if (!isOriginAllowed(origin, readCachedSettings(target).allowedOrigins)) {
     throw new AppError('forbidden', `This chatbot is not enabled for ${origin}. Add the site in the chatbot's allowed domains.`);
   }
 }
@@ -96,7 +96,7 @@ export function registerChatRoutes(app: App, { database }: RouteDeps, deps: Chat
     keyGenerator: (request) => `ip:${chatbotIdOf(request)}:${request.ip}`,
     max: async (request) => {
       const target = await loadTarget(deps, request, chatbotIdOf(request));
-      return target ? readStoredSettings(target).rateLimit.perIpPerMinute : DEFAULT_PER_IP_PER_MINUTE;
+      return target ? readCachedSettings(target).rateLimit.perIpPerMinute : DEFAULT_PER_IP_PER_MINUTE;
     },
   });
   const perVisitor = app.rateLimit({
@@ -104,7 +104,7 @@ export function registerChatRoutes(app: App, { database }: RouteDeps, deps: Chat
     keyGenerator: (request) => `visitor:${chatbotIdOf(request)}:${(request.body as ChatRequest).visitorId}`,
     max: async (request) => {
       const target = await loadTarget(deps, request, chatbotIdOf(request));
-      return target ? readStoredSettings(target).rateLimit.perVisitorPerMinute : DEFAULT_PER_VISITOR_PER_MINUTE;
+      return target ? readCachedSettings(target).rateLimit.perVisitorPerMinute : DEFAULT_PER_VISITOR_PER_MINUTE;
     },
   });
 
@@ -154,7 +154,7 @@ export function registerChatRoutes(app: App, { database }: RouteDeps, deps: Chat
     const target = await loadTarget(deps, request, request.params.id);
     if (!target) throw new AppError('not_found', 'Chatbot not found.');
     assertOrigin(request, target);
-    const settings = readStoredSettings(target);
+    const settings = readCachedSettings(target);
     void reply.header('cache-control', 'public, max-age=60');
     return {
       chatbotId: target.chatbot_id, name: target.chatbot_name, greeting: settings.greeting, title: settings.appearance.title,

@@ -6,7 +6,7 @@ import { hashToken, newToken, safeEqual } from '../../lib/crypto.js';
 import { newId } from '../../lib/ids.js';
 import { addMs, nowIso, toWireTime } from '../../lib/time.js';
 import { isCustomerActive } from '../accounts/accounts.service.js';
-import { readStoredSettings, type StoredSettings } from '../chatbots/chatbots.service.js';
+import { readCachedSettings, type StoredSettings } from '../chatbots/chatbots.service.js';
 import { appendEvent } from '../events/events.service.js';
 import { createInitialState, restoreState, runTurn, type ConversationState, type EngineSettings, type TurnResult } from './engine/index.js';
 import type { KnowledgeIndexCache } from './knowledge-index.cache.js';
@@ -285,7 +285,7 @@ export async function runChatTurn(
   deps: ChatDeps, target: ChatTarget, input: SystemChatRequest, options: { onDelta?: (text: string) => void } = {},
 ): Promise<SystemChatReply> {
   assertChatAllowed(target);
-  const settings = readStoredSettings(target);
+  const settings = readCachedSettings(target);
   for (let attempt = 1; attempt <= MAX_TURN_ATTEMPTS; attempt += 1) {
     const turn = await prepareTurn(deps, target, settings, input);
     const { result, conversation: before } = turn;

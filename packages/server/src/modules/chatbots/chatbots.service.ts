@@ -80,6 +80,37 @@ export function readStoredSettings(row: Pick<ChatbotRow, 'settings'>): StoredSet
   return mergeSettings(DEFAULT_SETTINGS as unknown as Record<string, unknown>, JSON.parse(row.settings) as Record<string, unknown>) as unknown as StoredSettings;
 }
 
+/** Distinct settings texts whose parsed form is kept (every chatbot has one; edits add a new text). */
+const PARSED_SETTINGS_CACHE_MAX_ENTRIES = 1_000;
+const parsedSettings = new Map<string, StoredSettings>();
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}
+
+/**
+ * `readStoredSettings` for the public chat path, which reads a chatbot's settings several times per turn
+ * (rate limits, CORS, the turn itself) on every request. Keyed by the stored text, so an edit (a new text)
+ * is seen at once, in every process. The object is shared and deep-frozen: a caller cannot change it.
+ */
+export function readCachedSettings(row: Pick<ChatbotRow, 'settings'>): StoredSettings {
+  let settings = parsedSettings.get(row.settings);
+  if (settings === undefined) {
+    // Cloned first: mergeSettings shares DEFAULT_SETTINGS' nested objects, and those must not be frozen.
+    settings = deepFreeze(structuredClone(readStoredSettings(row)));
+    if (parsedSettings.size >= PARSED_SETTINGS_CACHE_MAX_ENTRIES) {
+      const oldest = parsedSettings.keys().next().value;
+      if (oldest !== undefined) parsedSettings.delete(oldest);
+    }
+    parsedSettings.set(row.settings, settings);
+  }
+  return settings;
+}
+
 /** The LLM API key in clear, for the chat engine only. */
 export function revealLlmApiKey(secretKey: Buffer, chatbotId: string, settings: StoredSettings): string | null {
   const sealed = settings.llm?.apiKeySealed;

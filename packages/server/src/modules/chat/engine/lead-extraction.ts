@@ -17,6 +17,8 @@ const COMMON_TLDS = /\.(?:com|org|net|edu|gov|io|co|us|uk|ca|au|de|fr|es|it|nl|i
 const SPELLED_EMAIL =
   /\b([a-z0-9][a-z0-9._%+-]*)\s*(?:\(at\)|\[at\]|\sat\s)\s*([a-z0-9-]+(?:\s*(?:\.|\(dot\)|\[dot\]|\sdot\s)\s*[a-z0-9-]+)+)/gi;
 
+const ANY_DIGIT = /\p{Nd}/u;
+
 /** Words that can start a sentence in capitals but never begin a name ("I'm Looking for…", "This is Urgent"). */
 const NOT_NAME_WORDS = new Set(
   `a an the and or but so if not no yes yeah sure ok okay well just also still really very here there this that it
@@ -96,6 +98,9 @@ export function extractEmails(message: string): string[] {
 
 /** Pulls phone numbers out of a message and normalises them to E.164 with the default region. */
 export function extractPhones(message: string, defaultRegion: string): string[] {
+  // libphonenumber's matcher only finds numbers with digits (any script's); most messages have none and
+  // it is one of the costlier steps of a turn, so they skip it.
+  if (!ANY_DIGIT.test(message)) return [];
   const region = (/^[A-Z]{2}$/.test(defaultRegion) ? defaultRegion : 'US') as CountryCode;
   return findPhoneNumbersInText(message, region).map((found) => found.number.number as string);
 }
