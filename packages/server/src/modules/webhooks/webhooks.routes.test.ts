@@ -151,6 +151,24 @@ describe('webhooks: configuration, delivery, retries, log and replay', () => {
     expect(enabled.json()).toMatchObject({ enabled: true, disabledReason: null });
   });
 
+  it('disables a webhook that has done nothing but fail for five days, and says why', async () => {
+    const webhook = await createWebhook({});
+    const sixDaysAgo = new Date(Date.now() - 6 * 24 * 3_600_000).toISOString();
+    await ctx.database.db.updateTable('webhooks').set({ failing_since: sixDaysAgo, last_failure_at: sixDaysAgo }).where('id', '=', webhook.id).execute();
+    receiver.setBehaviour(() => ({ status: 502 }));
+    await captureLead('wh-visitor-5days');
+    await receiver.waitFor(1);
+    for (let i = 0; i < 100; i += 1) {
+      const view = (await ctx.app.inject({ method: 'GET', url: `/api/portal/webhooks/${webhook.id}`, headers: account.headers })).json<{ enabled: boolean; disabledReason: string | null }>();
+      if (!view.enabled) {
+        expect(view.disabledReason).toMatch(/five days/);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error('the webhook was not disabled');
+  });
+
   it('shared-secret mode sends the secret verbatim and still signs Standard Webhooks headers; rotation signs with both secrets for a day', async () => {
     const typed = 'my-zapier-shared-secret-123';
     const webhook = await createWebhook({ signingMode: 'shared-secret', secret: typed });
