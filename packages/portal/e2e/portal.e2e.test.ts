@@ -59,7 +59,7 @@ describe.skipIf(skipReason !== null)('portal in a browser', () => {
     await page.getByRole('button', { name: 'Create account' }).click();
 
     await page.waitForURL(/\/chatbots\?welcome=1/);
-    await expect(page.getByText('Free trial: 7 days left').isVisible()).resolves.toBe(true);
+    await page.getByText('Free trial: 7 days left').waitFor();
     await page.getByLabel('Name', { exact: true }).fill('Acme Plumbing Bot');
     await page.getByRole('button', { name: 'Create chatbot' }).click();
     await page.waitForURL(/\/chatbots\/bot_[^/]+\/knowledge/);

@@ -115,6 +115,9 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
   let unread = 0;
   let lastMessageId: string | null = null;
   let live: AbortController | null = null;
+  // Whether a person owns the conversation as far as this tab has seen, and who wrote the last message shown.
+  let isPersonHere = false;
+  let lastRole: Role | null = null;
   // Messages this tab already shows, and texts it sent whose ids it never learns: the live stream echoes both.
   const shownIds = new Set<string>();
   const sentTexts: string[] = [];
@@ -265,6 +268,10 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
   function addMessage(role: Role, text: string, id?: string, author?: string | null): HTMLElement {
     // System notices (a person joined, the bot is waiting for one) read as notes, not as anyone's words.
     if (role === 'system') {
+      // Live messages carry no handoff state. A notice that follows no visitor message is the agent's doing
+      // (hand-back or resolve, since a claim comes before any agent reply): either way nobody is here any more.
+      if (isPersonHere && lastRole !== 'visitor') showWhoAnswers();
+      lastRole = role;
       const note = el('div', 'row note sys');
       log.append(note);
       setRichText(note, text);
@@ -275,7 +282,8 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
       scrollDown();
       return note;
     }
-    if (role === 'agent' && author) subtitle.textContent = `${author} from the team is here`;
+    if (role === 'agent') showWhoAnswers('human', author);
+    lastRole = role;
     const row = el('div', 'row ' + (role === 'visitor' ? 'v' : role === 'agent' ? 'a' : 'b'));
     const who = role === 'visitor' ? 'You' : role === 'agent' ? author || 'Team member' : botName();
     // The speaker is visible for a person's replies and spoken for everyone's.
@@ -406,14 +414,19 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
     startLive();
   }
 
+  /** The header's line under the title: who answers now. */
+  function showWhoAnswers(handoff?: string, agentName?: string | null): void {
+    isPersonHere = handoff === 'human';
+    subtitle.textContent = isPersonHere ? `${agentName || 'A team member'} from the team is here`
+      : handoff === 'waiting_for_human' ? 'A team member will reply here' : 'We usually reply in seconds';
+  }
+
   function handleReply(reply: SystemChatReply): void {
     state.conversationId = reply.conversationId;
     state.conversationToken = reply.conversationToken;
     store.save();
     if (reply.escalated) markEscalated();
-    const handoff = reply.handoff?.state;
-    subtitle.textContent = handoff === 'human' ? `${reply.handoff?.agentName || 'A team member'} from the team is here`
-      : handoff === 'waiting_for_human' ? 'A team member will reply here' : 'We usually reply in seconds';
+    showWhoAnswers(reply.handoff?.state, reply.handoff?.agentName);
     if (reply.lead && reply.lead.missing.length > 0) showLeadForm(reply.lead.missing);
     showQuickReplies(reply.quickReplies);
     if (isOpen) startLive();

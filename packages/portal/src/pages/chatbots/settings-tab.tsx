@@ -169,7 +169,7 @@ export function SettingsTab() {
             </Field>
             <table className="hours-table">
               <caption className="visually-hidden">Opening hours per day</caption>
-              <thead><tr><th scope="col">Day</th><th scope="col">Closed</th><th scope="col">Opens</th><th scope="col">Closes</th></tr></thead>
+              <thead><tr><th scope="col">Day</th><th scope="col">Closed</th><th scope="col">Open from – to</th></tr></thead>
               <tbody>
                 {WEEK.map(({ day, label }, index) => {
                   const row = hoursDays[index];
@@ -179,10 +179,11 @@ export function SettingsTab() {
                     <tr key={day}>
                       <th scope="row">{label}</th>
                       <td><input type="checkbox" aria-label={`${label} closed`} {...register(`businessHours.days.${index}.isClosed`)} /></td>
-                      {isClosed ? <td colSpan={2} className="muted">Closed</td> : (
-                        <>
-                          <td><input type="time" aria-label={`${label} opens`} {...register(`businessHours.days.${index}.open`, { required: 'Required.' })} /></td>
-                          <td>
+                      {isClosed ? <td className="muted">Closed</td> : (
+                        <td>
+                          <div className="hours-range">
+                            <input type="time" aria-label={`${label} opens`} {...register(`businessHours.days.${index}.open`, { required: 'Required.' })} />
+                            <span aria-hidden="true">–</span>
                             <input type="time" aria-label={`${label} closes`} aria-invalid={rowError ? true : undefined}
                               {...register(`businessHours.days.${index}.close`, {
                                 validate: (close, values) => {
@@ -191,10 +192,10 @@ export function SettingsTab() {
                                   return close === '00:00' || close > opening.open || 'Closes before it opens (00:00 is midnight).';
                                 },
                               })} />
-                            {row && row.more.length > 0 ? <span className="muted small"> +{row.more.length} more</span> : null}
-                            {rowError ? <p className="field-error" role="alert">{rowError}</p> : null}
-                          </td>
-                        </>
+                            {row && row.more.length > 0 ? <span className="muted small">+{row.more.length} more</span> : null}
+                          </div>
+                          {rowError ? <p className="field-error" role="alert">{rowError}</p> : null}
+                        </td>
                       )}
                     </tr>
                   );

@@ -415,6 +415,35 @@ describe.skipIf(!HAS_CHROMIUM)('widget in Chromium', () => {
     await offline.context.close();
   });
 
+  it('says in the header who answers: the agent while they own the chat, the bot again after a hand-back', async () => {
+    const report = await openPage(hostPageUrl(chatbotId));
+    const { page } = report;
+    await page.getByRole('button', { name: 'Open chat' }).click({ timeout: UI_TIMEOUT_MS });
+    await send(page, 'Can I talk to a person?');
+    await page.getByText('A team member will reply here').waitFor({ timeout: UI_TIMEOUT_MS });
+    const { conversationId } = JSON.parse((await page.evaluate(`localStorage.getItem('fusionchatalyst:${chatbotId}')`)) as string) as { conversationId: string };
+    const act = async (action: string, payload?: object) => {
+      const response = await app.inject({ method: 'POST', url: `/api/portal/inbox/${conversationId}/${action}`, headers: account.headers, ...(payload ? { payload } : {}) });
+      expect(response.statusCode, response.body).toBeLessThan(300);
+    };
+
+    await act('claim');
+    await act('reply', { text: 'Hi, I can help with that.' });
+    await page.locator('.row.a', { hasText: 'I can help with that' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.getByText(/from the team is here$/).waitFor({ timeout: UI_TIMEOUT_MS });
+
+    // The hand-back reaches the widget only as a live notice; the header must not keep promising a person.
+    await act('hand-back');
+    await page.locator('.note.sys', { hasText: 'handed the conversation back' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.getByText('We usually reply in seconds').waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.reload();
+    await page.locator('.note.sys', { hasText: 'handed the conversation back' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.getByText('We usually reply in seconds').waitFor({ timeout: UI_TIMEOUT_MS });
+    await screenshot(page, 'handed-back');
+    await expectNoProblems(report);
+    await report.context.close();
+  });
+
   it('tells visitors when the business’s trial has ended instead of failing silently', async () => {
     const report = await openPage(hostPageUrl(endedBotId));
     const { page } = report;
