@@ -89,8 +89,15 @@ describe.skipIf(skipReason !== null)('portal in a browser', () => {
     await page.getByRole('button', { name: 'Save appearance' }).click();
     await page.getByText('Saved. The preview shows the new look.').waitFor();
     const preview = page.frameLocator('iframe.widget-preview');
-    await preview.getByRole('button', { name: /Open chat/ }).click();
-    await preview.getByText('Ask Acme').first().waitFor();
+    // The preview frame reloads with the saved look; a click can land on the old frame just before that,
+    // so open it again until the new title shows (bounded).
+    for (let attempt = 1; ; attempt += 1) {
+      await preview.getByRole('button', { name: /Open chat/ }).click();
+      const shown = await preview.getByText('Ask Acme').first().waitFor({ timeout: 3_000 }).then(() => true, () => false);
+      if (shown) break;
+      if (attempt === 5) throw new Error('the appearance preview never showed the saved title');
+      await page.waitForTimeout(300);
+    }
     await page.screenshot({ path: screenshotPath('03b-appearance-preview') });
   }, FLOW_TIMEOUT_MS);
 

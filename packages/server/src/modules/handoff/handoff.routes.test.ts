@@ -71,23 +71,25 @@ describe('human handoff', () => {
 
     const claimed = await act('claim', first.conversationId);
     expect(claimed.statusCode, claimed.body).toBe(200);
-    expect(claimed.json().message.text).toBe(`${owner.email} joined the conversation.`);
+    // Visitors see a public name, never the agent's e-mail address; colleagues in the inbox see the e-mail.
+    expect(claimed.json().message.text).toBe('Acme Plumbing team joined the conversation.');
     expect(await inboxItem(first.conversationId)).toMatchObject({ state: 'human', agentName: owner.email, isMine: true, unreadCount: 0 });
 
     const stolen = await act('claim', first.conversationId, nightShift);
     expect(stolen.statusCode).toBe(409);
     expect(stolen.headers['content-type']).toContain('application/problem+json');
-    expect(stolen.json().detail).toBe(`${owner.email} is already handling this conversation.`);
+    expect(stolen.json().detail).toBe('Acme Plumbing team is already handling this conversation.');
     expect((await act('reply', first.conversationId, nightShift, { text: 'Me too' })).statusCode).toBe(409);
     expect((await act('resolve', first.conversationId, nightShift)).statusCode).toBe(409);
 
     const reply = await act('reply', first.conversationId, owner.headers, { text: 'Hi, this is the owner. We are open 8 to 6.' });
     expect(reply.statusCode, reply.body).toBe(201);
-    expect(reply.json().message).toMatchObject({ role: 'agent', authorName: owner.email });
+    expect(reply.json().message).toMatchObject({ role: 'agent', authorName: 'Acme Plumbing team' });
 
     const answer = await say('Great, can you come on Friday?', first);
     expect(answer.message.role).toBe('system');
-    expect(answer.handoff).toEqual({ state: 'human', agentName: owner.email, nextOpenAt: null });
+    expect(answer.handoff).toEqual({ state: 'human', agentName: 'Acme Plumbing team', nextOpenAt: null });
+    expect(JSON.stringify(answer)).not.toContain(owner.email);
     const item = await inboxItem(first.conversationId);
     expect(item.unreadCount).toBe(1);
     const afterEscalation = item.messages.slice(item.messages.findIndex((m) => m.text === 'Can I talk to a real person?') + 2);

@@ -23,7 +23,10 @@ export interface HandoffDeps {
   liveBus: LiveBus;
 }
 
-/** The person acting: a portal user (their name, else their e-mail) or an API key (its name). */
+/**
+ * The person acting: a portal user or an API key. `name` is what visitors see (the user's display name, or
+ * "<business> team" — never an e-mail address, which is private); the inbox shows colleagues the e-mail.
+ */
 export interface Agent {
   id: string;
   name: string;
@@ -32,8 +35,9 @@ export interface Agent {
 /** Resolves who is acting from the request's authentication. */
 export async function resolveAgent(db: Kysely<Database>, auth: AuthContext): Promise<Agent> {
   if (auth.userId) {
-    const user = assertFound(await db.selectFrom('users').select(['id', 'name', 'email']).where('customer_id', '=', auth.customerId).where('id', '=', auth.userId).executeTakeFirst(), 'User');
-    return { id: user.id, name: user.name?.trim() || user.email };
+    const user = assertFound(await db.selectFrom('users').innerJoin('customers', 'customers.id', 'users.customer_id')
+      .select(['users.id', 'users.name', 'customers.name as company']).where('users.customer_id', '=', auth.customerId).where('users.id', '=', auth.userId).executeTakeFirst(), 'User');
+    return { id: user.id, name: user.name?.trim() || `${user.company} team` };
   }
   const key = assertFound(await db.selectFrom('api_keys').select(['id', 'name']).where('customer_id', '=', auth.customerId).where('id', '=', auth.apiKeyId ?? '').executeTakeFirst(), 'API key');
   return { id: key.id, name: key.name };
@@ -66,9 +70,10 @@ function inboxQuery(db: Kysely<Database>, customerId: string) {
   return db.selectFrom('conversations')
     .innerJoin('chatbots', 'chatbots.id', 'conversations.chatbot_id')
     .leftJoin('escalations', 'escalations.conversation_id', 'conversations.id')
+    .leftJoin('users', 'users.id', 'conversations.handoff_agent_id')
     .selectAll('conversations')
     .select((eb) => [
-      'chatbots.name as chatbot_name', 'escalations.id as escalation_id', 'escalations.reason as escalation_reason',
+      'chatbots.name as chatbot_name', 'users.name as agent_user_name', 'users.email as agent_user_email', 'escalations.id as escalation_id', 'escalations.reason as escalation_reason',
       'escalations.status as escalation_status', 'escalations.created_at as escalation_created_at',
       eb.selectFrom('messages').select('messages.text').whereRef('messages.conversation_id', '=', 'conversations.id')
         .where('messages.role', 'in', ['visitor', 'agent', 'assistant']).orderBy('messages.seq', 'desc').limit(1).as('last_text'),
@@ -82,7 +87,8 @@ function toInboxItem(row: InboxRow, agent: Agent | null): InboxItem {
   const lead = restoreState(JSON.parse(row.state)).lead;
   return {
     id: row.id, chatbotId: row.chatbot_id, chatbotName: row.chatbot_name, state: row.handoff_state,
-    agentId: row.handoff_agent_id, agentName: row.handoff_agent_name, isMine: agent !== null && row.handoff_agent_id === agent.id,
+    // Colleagues see who is handling it (display name, else e-mail); visitors only ever see the public name.
+    agentId: row.handoff_agent_id, agentName: row.agent_user_name?.trim() || row.agent_user_email || row.handoff_agent_name, isMine: agent !== null && row.handoff_agent_id === agent.id,
     unreadCount: row.unread_count, lastMessageAt: toWireTime(row.last_message_at), lastMessage: row.last_text ?? null, messageCount: row.message_count,
     escalation: row.escalation_id
       ? { id: row.escalation_id, reason: row.escalation_reason ?? '', status: row.escalation_status ?? 'open', createdAt: toWireTime(row.escalation_created_at ?? row.started_at) }
