@@ -26,8 +26,13 @@ export function browserUnavailableReason(): string | null {
   return reason;
 }
 
-/** Builds the portal (Vite, about a second) so the tests always drive the current sources. */
+/**
+ * Makes sure the portal is built. The suite's global setup (test/global-setup.ts) builds it once per run,
+ * before any file starts; building again here while another file's browser loads pages would empty dist/
+ * under it. Only a missing build (a file run outside the suite's setup) is built here.
+ */
 export function buildPortal(): void {
+  if (existsSync(path.join(PORTAL_DIR, 'dist', 'index.html'))) return;
   // Vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: PORTAL_DIR, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } });
   if (!existsSync(path.join(PORTAL_DIR, 'dist', 'index.html'))) throw new Error('portal build produced no dist/index.html');
