@@ -89,21 +89,15 @@ describe.skipIf(skipReason !== null)('portal in a browser', () => {
     await page.getByRole('button', { name: 'Save appearance' }).click();
     await page.getByText('Saved. The preview shows the new look.').waitFor();
     const preview = page.frameLocator('iframe.widget-preview');
-    // The preview frame reloads with the saved look; a click can land on the old frame just before that,
-    // so open it again until the new title shows (bounded).
-    for (let attempt = 1; ; attempt += 1) {
-      await preview.getByRole('button', { name: /Open chat/ }).click({ timeout: 10_000 }).catch(async (error: unknown) => {
-        // Diagnostics for a preview that never rendered: what the frame held, and a screenshot.
-        await page.screenshot({ path: screenshotPath('failed-appearance-preview') });
-        const frame = page.frames().find((f) => f.url().includes('widget-preview'));
-        console.error('appearance preview frame', frame?.url(), (await frame?.content())?.slice(0, 2_000), browserErrors);
-        throw error;
-      });
-      const shown = await preview.getByText('Ask Acme').first().waitFor({ timeout: 3_000 }).then(() => true, () => false);
-      if (shown) break;
-      if (attempt === 5) throw new Error('the appearance preview never showed the saved title');
-      await page.waitForTimeout(300);
-    }
+    // The preview frame reloads with the saved look; wait for the new frame's widget, then open it.
+    await preview.getByRole('button', { name: /Open chat/ }).click({ timeout: 20_000 }).catch(async (error: unknown) => {
+      // Diagnostics for a preview that never rendered: what the frame held, and a screenshot.
+      await page.screenshot({ path: screenshotPath('failed-appearance-preview') });
+      const frame = page.frames().find((f) => f.url().includes('widget-preview'));
+      console.error('appearance preview frame', frame?.url(), (await frame?.content())?.slice(0, 2_000), browserErrors);
+      throw error;
+    });
+    await preview.getByText('Ask Acme').first().waitFor();
     await page.screenshot({ path: screenshotPath('03b-appearance-preview') });
   }, FLOW_TIMEOUT_MS);
 

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useForm } from 'react-hook-form';
 import { api, fieldErrorsFor } from '../../api/client';
@@ -28,11 +29,16 @@ export function AppearanceTab() {
   const { register, handleSubmit, watch, setError, formState: { errors, isDirty } } = useForm<AppearanceValues>({
     values: { title: current.title, color: current.color, position: current.position, avatarUrl: current.avatarUrl ?? '' },
   });
+  const [previewVersion, setPreviewVersion] = useState(0);
   const save = useMutation({
     mutationFn: (values: AppearanceValues) => api.patch<Chatbot>(`/api/portal/chatbots/${chatbot.id}`, {
       settings: { appearance: { title: values.title.trim(), color: values.color, position: values.position, avatarUrl: values.avatarUrl.trim() || null } },
     }),
-    onSuccess: (updated) => queryClient.setQueryData(['chatbots', chatbot.id], updated),
+    onSuccess: (updated) => {
+      queryClient.setQueryData(['chatbots', chatbot.id], updated);
+      // updatedAt has one-second precision: two saves within a second must still reload the preview.
+      setPreviewVersion((version) => version + 1);
+    },
     onError: (error) => {
       for (const [field, message] of Object.entries(fieldErrorsFor(error, 'body.settings.appearance.'))) {
         if (['title', 'color', 'position', 'avatarUrl'].includes(field)) setError(field as keyof AppearanceValues, { message });
@@ -80,10 +86,10 @@ export function AppearanceTab() {
           <>
             <p className="muted small">The real widget with your saved settings. Messages you send here are real conversations.</p>
             <iframe
-              key={chatbot.updatedAt}
+              key={`${chatbot.updatedAt}-${previewVersion}`}
               className="widget-preview"
               title="Widget preview"
-              src={`/widget-preview.html?chatbotId=${encodeURIComponent(chatbot.id)}&v=${encodeURIComponent(chatbot.updatedAt)}`}
+              src={`/widget-preview.html?chatbotId=${encodeURIComponent(chatbot.id)}&v=${encodeURIComponent(chatbot.updatedAt)}-${previewVersion}`}
             />
           </>
         ) : (
