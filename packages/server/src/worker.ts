@@ -22,6 +22,7 @@ const CLAIM_BATCH_MAX = 200;
 /** A fast destination may have this many rounds of PER_ORIGIN_CONNECTIONS deliveries held by one worker. */
 const MAX_QUEUE_ROUNDS = 16;
 const LATENCY_EWMA_WEIGHT = 0.2;
+const WAKE_COALESCE_MS = 2;
 const ERROR_BACKOFF_MS = 2_000;
 const LISTEN_RECONNECT_MS = 2_000;
 /** How often queued "new escalation" e-mails are looked for (they are not urgent to the second). */
@@ -213,8 +214,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     return room;
   }
 
+  let lastClaimLimit = 0;
+
   async function claimAndDispatch(): Promise<number> {
     const free = Math.min(config.deliveryConcurrency * MAX_QUEUE_ROUNDS - inFlight.size - queuedCount(), CLAIM_BATCH_MAX);
+    lastClaimLimit = Math.max(free, 0);
     if (free <= 0) return 0;
     const nowMs = Date.now();
     const batch = await claimDueDeliveries(db, {
@@ -255,8 +259,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       }
       if (!running) break;
       const hasRoom = inFlight.size + queuedCount() < config.deliveryConcurrency * MAX_QUEUE_ROUNDS;
-      if (claimed > 0 && hasRoom) continue;
+      // Only a full batch suggests more is due right now; otherwise wait for a wake-up (or the poll).
+      if (claimed > 0 && claimed >= lastClaimLimit && hasRoom) continue;
       await waitForWake(pollIntervalMs);
+      // A burst of NOTIFYs (one per committed event) becomes one claim instead of one claim each.
+      if (running) await new Promise((resolve) => setTimeout(resolve, WAKE_COALESCE_MS));
     }
   }
 
