@@ -42,7 +42,8 @@ const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 // PostgreSQL SQLSTATE classes 08 (connection exception) and 57P (operator intervention: shutdown, restart,
 // cannot connect now), Node's socket errors, pg-pool's connect timeout and SQLite's lock timeout all mean
 // "the database is briefly out of reach", not "this request is wrong".
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'SQLITE_BUSY', '57P01', '57P02', '57P03']);
+// 40001/40P01 (serialization failure, deadlock) are transient too: the client's retry succeeds.
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'SQLITE_BUSY', '57P01', '57P02', '57P03', '40001', '40P01']);
 const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i;
 
 /** True when an error says the database cannot be reached right now (answer 503 + Retry-After, not 500). */

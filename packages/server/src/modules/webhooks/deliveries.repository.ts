@@ -168,8 +168,18 @@ interface PendingRecord {
  * its latest attempt. Returns, per record, whether the lease was still held; an attempt is logged either
  * way, because it did happen.
  */
-async function writeRecords(db: Kysely<Database>, records: readonly PendingRecord[]): Promise<boolean[]> {
+async function writeRecords(db: Kysely<Database>, allRecords: readonly PendingRecord[]): Promise<boolean[]> {
   return db.transaction().execute(async (trx) => {
+    // Lock the destinations first (KEY SHARE): a customer deleting a webhook locks it, then cascades to its
+    // deliveries; taking locks in that same order means the two wait for each other instead of deadlocking.
+    // A destination deleted meanwhile took its deliveries with it: those records are dropped, not written.
+    let records = allRecords;
+    if (isPostgres(trx)) {
+      const webhookIds = [...new Set(allRecords.map((r) => r.claimed.webhook.id))];
+      const alive = new Set((await trx.selectFrom('webhooks').select('id').where('id', 'in', webhookIds).forKeyShare().execute()).map((w) => w.id));
+      records = allRecords.filter((r) => alive.has(r.claimed.webhook.id));
+      if (records.length === 0) return allRecords.map(() => false);
+    }
     await trx.insertInto('delivery_attempts').values(records.map(({ claimed, attempt }) => ({
       id: newId('att'), delivery_id: claimed.delivery.id, customer_id: claimed.delivery.customer_id, attempt_number: attempt.attemptNumber,
       started_at: attempt.startedAt, status_code: attempt.statusCode, latency_ms: attempt.latencyMs, outcome: attempt.outcome,
@@ -187,7 +197,7 @@ async function writeRecords(db: Kysely<Database>, records: readonly PendingRecor
       where deliveries.id = v.column1 and deliveries.lease_owner = v.column2
       returning deliveries.id`.execute(trx);
     const keptIds = new Set(updated.rows.map((row) => row.id));
-    const kept = records.map(({ claimed }) => keptIds.has(claimed.delivery.id));
+    const kept = allRecords.map(({ claimed }) => keptIds.has(claimed.delivery.id));
     // A healthy webhook needs no write per delivery: only a change of state (or a stale success mark) is stored.
     const latestHealth = new Map<string, { webhook: WebhookRow; health: WebhookHealthUpdate }>();
     for (const { claimed, health } of records) if (health) latestHealth.set(claimed.webhook.id, { webhook: claimed.webhook, health });
