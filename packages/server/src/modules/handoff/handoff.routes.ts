@@ -1,17 +1,14 @@
 import { ChatMessage, HandoffState } from '@fc/contracts';
 import { Type, type TSchema } from '@sinclair/typebox';
-import type { ServerResponse } from 'node:http';
 import { requireAuth } from '../../http/auth.js';
+import { createEventStreamRegistry } from '../../http/event-stream.js';
 import type { App } from '../../http/types.js';
-import { AppError } from '../../lib/errors.js';
 import { DEFAULT_PAGE_SIZE, PageQuery } from '../../lib/pagination.js';
 import type { InboxEvent } from '../live/live-bus.js';
 import {
   claimConversation, getInboxConversation, handBackToBot, listInbox, markRead, replyToConversation, resolveAgent, resolveConversation, type HandoffDeps,
 } from './handoff.service.js';
 
-const HEARTBEAT_INTERVAL_MS = 15_000;
-const RECONNECT_HINT_MS = 3_000;
 /** Every open portal tab holds one; more than this for one account is a leak or abuse. */
 const MAX_INBOX_STREAMS_PER_CUSTOMER = 50;
 const MAX_REPLY_CHARS = 4_000;
@@ -35,11 +32,7 @@ const IdParams = Type.Object({ id: Type.String({ pattern: '^conv_[A-Za-z0-9_-]{8
  */
 export function registerHandoffRoutes(app: App, deps: HandoffDeps): void {
   const { db } = deps;
-  const openStreams = new Set<ServerResponse>();
-  const streamsPerCustomer = new Map<string, number>();
-  app.addHook('preClose', async () => {
-    for (const stream of openStreams) stream.end();
-  });
+  const streams = createEventStreamRegistry(app, MAX_INBOX_STREAMS_PER_CUSTOMER, 'Too many inbox tabs are open for this account; close some and reload.');
 
   app.get('/api/portal/inbox', {
     schema: {
@@ -54,39 +47,12 @@ export function registerHandoffRoutes(app: App, deps: HandoffDeps): void {
   app.get('/api/portal/inbox/events', async (request, reply) => {
     const auth = requireAuth(request);
     const customerId = auth.customerId;
-    const count = streamsPerCustomer.get(customerId) ?? 0;
-    if (count >= MAX_INBOX_STREAMS_PER_CUSTOMER) throw new AppError('rate_limited', 'Too many inbox tabs are open for this account; close some and reload.');
+    streams.assertRoom(customerId);
     let send: (event: InboxEvent) => void = () => undefined;
     const unsubscribe = await deps.liveBus.subscribeInbox(customerId, (event) => send(event));
-    reply.hijack();
-    const stream = reply.raw;
-    stream.writeHead(200, {
-      ...(reply.getHeaders() as Record<string, string>),
-      'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no',
-    });
     // `ready` tells the page the subscription is live, so it can refetch once and miss nothing from then on.
-    stream.write(`retry: ${RECONNECT_HINT_MS}\n\nevent: ready\ndata: {}\n\n`);
-    openStreams.add(stream);
-    streamsPerCustomer.set(customerId, count + 1);
-    const heartbeat = setInterval(() => {
-      if (!stream.writableEnded) stream.write(': heartbeat\n\n');
-    }, HEARTBEAT_INTERVAL_MS);
-    let isClosed = false;
-    const cleanup = (): void => {
-      if (isClosed) return;
-      isClosed = true;
-      clearInterval(heartbeat);
-      unsubscribe();
-      openStreams.delete(stream);
-      const left = (streamsPerCustomer.get(customerId) ?? 1) - 1;
-      if (left > 0) streamsPerCustomer.set(customerId, left);
-      else streamsPerCustomer.delete(customerId);
-    };
-    stream.on('close', cleanup);
-    stream.on('error', cleanup);
-    if (request.raw.socket.destroyed) cleanup();
+    const stream = streams.open(request, reply, customerId, 'event: ready\ndata: {}\n\n', unsubscribe);
     send = (event) => {
-      if (isClosed || stream.writableEnded) return;
       const { customerId: _customer, ...data } = event;
       stream.write(`event: inbox\ndata: ${JSON.stringify(data)}\n\n`);
     };

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { ServerResponse } from 'node:http';
+import { createEventStreamRegistry } from '../../http/event-stream.js';
 import type { App, RouteDeps } from '../../http/types.js';
 import { AppError } from '../../lib/errors.js';
 import { toWireTime } from '../../lib/time.js';
@@ -8,10 +8,6 @@ import { assertOrigin, readConversationToken } from '../chat/chat.routes.js';
 import { isTokenValid } from '../chat/chat.service.js';
 import type { LiveBus, LiveMessage } from './live-bus.js';
 
-/** Proxies and load balancers drop connections that stay silent for about a minute; a comment keeps ours open. */
-const HEARTBEAT_INTERVAL_MS = 15_000;
-/** Tells EventSource-style clients how soon to reconnect after a drop. */
-const RECONNECT_HINT_MS = 3_000;
 /** A visitor with many tabs is fine; thousands of streams on one conversation is abuse. */
 const MAX_STREAMS_PER_CONVERSATION = 10;
 const OPENS_PER_IP_PER_MINUTE = 60;
@@ -35,13 +31,7 @@ export function toLiveMessage(row: MessageRow): LiveMessage {
  */
 export function registerLiveRoutes(app: App, { database }: RouteDeps, bus: LiveBus): void {
   const { db } = database;
-  const openStreams = new Set<ServerResponse>();
-  const streamsPerConversation = new Map<string, number>();
-
-  // Open streams never go idle, so the server would wait for them forever on shutdown: end them first.
-  app.addHook('preClose', async () => {
-    for (const stream of openStreams) stream.end();
-  });
+  const streams = createEventStreamRegistry(app, MAX_STREAMS_PER_CONVERSATION, 'Too many live streams are open for this conversation; close another tab and retry.');
 
   app.get('/api/public/conversations/:id/events', {
     config: { rateLimit: { max: OPENS_PER_IP_PER_MINUTE, timeWindow: '1 minute' } },
@@ -69,8 +59,7 @@ export function registerLiveRoutes(app: App, { database }: RouteDeps, bus: LiveB
       const latest = await db.selectFrom('messages').select('seq').where('conversation_id', '=', conversationId).orderBy('seq', 'desc').limit(1).executeTakeFirst();
       afterSeq = latest?.seq ?? 0;
     }
-    const streamCount = streamsPerConversation.get(conversationId) ?? 0;
-    if (streamCount >= MAX_STREAMS_PER_CONVERSATION) throw new AppError('rate_limited', 'Too many live streams are open for this conversation; close another tab and retry.');
+    streams.assertRoom(conversationId);
 
     // Subscribe (holding events) and read the replay before answering: the client sees the response headers
     // only once nothing can slip past it, and a failure here is still an ordinary problem response.
@@ -85,36 +74,11 @@ export function registerLiveRoutes(app: App, { database }: RouteDeps, bus: LiveB
       throw error;
     }
 
-    reply.hijack();
-    const stream = reply.raw;
-    stream.writeHead(200, {
-      ...(reply.getHeaders() as Record<string, string>),
-      'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no',
-    });
-    stream.write(`retry: ${RECONNECT_HINT_MS}\n\n`);
-    openStreams.add(stream);
-    streamsPerConversation.set(conversationId, streamCount + 1);
-    const heartbeat = setInterval(() => {
-      if (!stream.writableEnded) stream.write(': heartbeat\n\n');
-    }, HEARTBEAT_INTERVAL_MS);
-    let isClosed = false;
-    const cleanup = (): void => {
-      if (isClosed) return;
-      isClosed = true;
-      clearInterval(heartbeat);
-      unsubscribe();
-      openStreams.delete(stream);
-      const remaining = (streamsPerConversation.get(conversationId) ?? 1) - 1;
-      if (remaining > 0) streamsPerConversation.set(conversationId, remaining);
-      else streamsPerConversation.delete(conversationId);
-    };
-    stream.on('close', cleanup);
-    stream.on('error', cleanup);
-    if (request.raw.socket.destroyed) cleanup();
+    const stream = streams.open(request, reply, conversationId, '', unsubscribe);
 
     const sentSeqs = new Set<number>();
     send = (event) => {
-      if (event.seq <= afterSeq || sentSeqs.has(event.seq) || isClosed || stream.writableEnded) return;
+      if (event.seq <= afterSeq || sentSeqs.has(event.seq)) return;
       sentSeqs.add(event.seq);
       stream.write(`id: ${event.message.id}\nevent: message\ndata: ${JSON.stringify(event.message)}\n\n`);
     };
