@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { Pool } from 'undici';
 import { loadConfig, type AppConfig } from '../config.js';
 import { openDatabase, type Db } from '../db/database.js';
@@ -14,6 +13,7 @@ import { appendEvent } from '../modules/events/events.service.js';
 import { createWebhook, type WebhookServiceDeps } from '../modules/webhooks/webhooks.service.js';
 import { createWebhookSender } from '../modules/delivery/index.js';
 import { createDeliveryWorker } from '../worker.js';
+import { createScratchDatabaseUrl } from './local-app.js';
 import { measure, type BenchContext, type BenchMeasurement, type BenchOutcome, type BenchScenario } from './scenario.js';
 
 /**
@@ -62,24 +62,7 @@ async function startReceiver(): Promise<Receiver> {
 
 async function openScratchDatabase(postgresUrl: string | null): Promise<{ config: AppConfig; database: Db; dispose: () => Promise<void> }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'fc-bench-delivery-'));
-  let databaseUrl = `sqlite:${path.join(dataDir, 'bench.db')}`;
-  let dropSchema = async (): Promise<void> => undefined;
-  if (postgresUrl) {
-    const schema = `bench_${randomBytes(5).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: postgresUrl });
-    await admin.connect();
-    await admin.query(`create schema ${schema}`);
-    await admin.end();
-    const url = new URL(postgresUrl);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    databaseUrl = url.toString();
-    dropSchema = async () => {
-      const client = new pg.Client({ connectionString: postgresUrl });
-      await client.connect();
-      await client.query(`drop schema if exists ${schema} cascade`);
-      await client.end();
-    };
-  }
+  const { databaseUrl, drop: dropSchema } = await createScratchDatabaseUrl(postgresUrl, dataDir);
   const config = loadConfig({
     NODE_ENV: 'test', DATABASE_URL: databaseUrl, FC_DATA_DIR: dataDir, FC_SECRET_KEY: randomBytes(32).toString('hex'),
     FC_ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true', FC_DELIVERY_CONCURRENCY: String(CONCURRENCY * 4),

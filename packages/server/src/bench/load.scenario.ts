@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { combineRounds, describeLatency, runLoad, type LoadStats } from './http-load.js';
+import { createScratchDatabaseUrl } from './local-app.js';
 import { signUpPortalClient } from './portal-client.js';
 import { measure, type BenchContext, type BenchOutcome, type BenchScenario } from './scenario.js';
 
@@ -78,19 +78,11 @@ async function isRedisUp(url: string): Promise<boolean> {
 
 async function withScaledOutSet<T>(context: BenchContext, run: (apis: ApiProcess[], chatbotId: string, redis: boolean) => Promise<T>): Promise<T | null> {
   if (!context.postgresUrl) return null;
-  const schema = `bench_load_${randomBytes(5).toString('hex')}`;
-  const admin = async (query: string): Promise<void> => {
-    const client = new pg.Client({ connectionString: context.postgresUrl as string });
-    await client.connect();
-    await client.query(query).finally(() => client.end());
-  };
-  await admin(`create schema ${schema}`);
-  const url = new URL(context.postgresUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
+  const { databaseUrl, drop } = await createScratchDatabaseUrl(context.postgresUrl, process.cwd());
   const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
   const redis = await isRedisUp(redisUrl);
   const env = {
-    DATABASE_URL: url.toString(), FC_SECRET_KEY: randomBytes(32).toString('hex'), FC_DATA_DIR: path.join(process.cwd(), 'data', 'bench-load'),
+    DATABASE_URL: databaseUrl, FC_SECRET_KEY: randomBytes(32).toString('hex'), FC_DATA_DIR: path.join(process.cwd(), 'data', 'bench-load'),
     FC_RATE_LIMIT_PREFIX: `fc-rl-bench-${randomBytes(4).toString('hex')}:`, ...(redis ? { REDIS_URL: redisUrl } : {}),
   };
   const apis: ApiProcess[] = [];
@@ -112,7 +104,7 @@ async function withScaledOutSet<T>(context: BenchContext, run: (apis: ApiProcess
   } finally {
     for (const api of apis) api.child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 500));
-    await admin(`drop schema if exists ${schema} cascade`).catch(() => undefined);
+    await drop().catch(() => undefined);
   }
 }
 

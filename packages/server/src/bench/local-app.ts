@@ -49,19 +49,23 @@ export async function isPostgresReachable(url: string): Promise<boolean> {
   }
 }
 
+/**
+ * A throw-away database URL: a fresh schema in `postgresUrl` (dropped by `drop`), or a SQLite file in
+ * `dataDir` when there is no PostgreSQL.
+ */
+export async function createScratchDatabaseUrl(postgresUrl: string | null | undefined, dataDir: string): Promise<{ databaseUrl: string; drop: () => Promise<void> }> {
+  if (!postgresUrl) return { databaseUrl: `sqlite:${path.join(dataDir, 'scratch.db')}`, drop: () => Promise.resolve() };
+  const schema = `fc_scratch_${randomBytes(6).toString('hex')}`;
+  await runAdminQuery(postgresUrl, `create schema ${schema}`);
+  const url = new URL(postgresUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return { databaseUrl: url.toString(), drop: () => runAdminQuery(postgresUrl, `drop schema if exists ${schema} cascade`) };
+}
+
 /** Starts the app on 127.0.0.1 on a free port, on a fresh database. */
 export async function startLocalApp(options: LocalAppOptions = {}): Promise<LocalApp> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'fc-local-'));
-  let databaseUrl = `sqlite:${path.join(dataDir, 'local.db')}`;
-  let dropSchema = async (): Promise<void> => undefined;
-  if (options.postgresUrl) {
-    const schema = `fc_local_${randomBytes(6).toString('hex')}`;
-    await runAdminQuery(options.postgresUrl, `create schema ${schema}`);
-    const url = new URL(options.postgresUrl);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    databaseUrl = url.toString();
-    dropSchema = () => runAdminQuery(options.postgresUrl as string, `drop schema if exists ${schema} cascade`);
-  }
+  const { databaseUrl, drop: dropSchema } = await createScratchDatabaseUrl(options.postgresUrl, dataDir);
   const config = loadConfig({
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
