@@ -105,6 +105,7 @@ function buildLeadResult(state: ConversationState, settings: EngineSettings, cha
     fields: { ...state.lead },
     missing: listMissingFields(state, settings),
     complete: isLeadComplete(state, settings),
+    finished: hasContact(state) && pickNextField(state, settings.leadCapture.fields) === null,
   };
 }
 

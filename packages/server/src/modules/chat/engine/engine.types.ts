@@ -110,6 +110,11 @@ export interface LeadResult {
   missing: LeadField[];
   /** The required fields are in: the service records (or updates) the lead. */
   complete: boolean;
+  /**
+   * The lead-capture flow is over: every field the chatbot asks for was given, declined, or asked for as often
+   * as the bot asks. The service sends `lead.captured` when a flow with at least one contact finishes.
+   */
+  finished: boolean;
 }
 
 export interface TurnResult {
