@@ -1,7 +1,12 @@
-/** Outbound event types and the webhook envelope (contract section 4). */
+/**
+ * Outbound event types and the webhook envelope (contract section 4). `lead.captured` is sent once per
+ * conversation, when the lead-capture flow ends or the conversation goes idle with a contact; `lead.updated`
+ * (same payload) follows any later change of the lead's name, email, phone or intent.
+ */
 export const EVENT_TYPES = [
   'conversation.started',
   'lead.captured',
+  'lead.updated',
   'escalation.created',
   'conversation.ended',
   'message.rated',

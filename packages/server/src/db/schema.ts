@@ -146,6 +146,8 @@ export interface LeadsTable {
   intent: string | null;
   created_at: string;
   updated_at: string;
+  /** When `lead.captured` was written to the outbox; null until the capture flow ends or the conversation idles. */
+  captured_at: string | null;
 }
 
 export interface EscalationsTable {

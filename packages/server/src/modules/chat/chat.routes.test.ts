@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChatbotFor, createTestApp, signUpAccount, type TestAccount, type TestContext } from '../../test/harness.js';
+import { endIdleConversations } from '../conversations/idle-sweep.service.js';
 
 const KNOWLEDGE = {
   faqs: [
@@ -76,19 +77,97 @@ describe('public chat', () => {
     expect(withToken.json().items.map((m: { role: string }) => m.role)).toEqual(['visitor', 'assistant']);
   });
 
-  it('captures a lead once, asking for missing fields, and updates it with later details', async () => {
-    const first = (await chat({ visitorId: 'lead-visitor', message: 'I would like to book an appointment for a haircut next week' })).json();
+  /** The lead events of one conversation, oldest first, as their payloads' `lead` objects. */
+  async function leadEvents(conversationId: string) {
+    const rows = await ctx.database.db.selectFrom('events').select(['type', 'payload']).where('conversation_id', '=', conversationId)
+      .where('type', 'in', ['lead.captured', 'lead.updated']).orderBy('created_at').orderBy('id').execute();
+    return rows.map((row) => ({ type: row.type, lead: (JSON.parse(row.payload) as { lead: Record<string, unknown> }).lead }));
+  }
+
+  /** The portal's lead of a conversation, in the shape of an event's `lead` object. */
+  async function portalLead(conversationId: string) {
+    const response = await ctx.app.inject({ method: 'GET', url: `/api/portal/leads?conversationId=${conversationId}`, headers: account.headers });
+    const items = response.json<{ items: { id: string; name: string | null; email: string | null; phone: string | null; intent: string | null }[] }>().items;
+    return items.map(({ id, name, email, phone, intent }) => ({ id, name, email, phone, intent }));
+  }
+
+  async function startLeadFlow(visitorId: string) {
+    const first = (await chat({ visitorId, message: 'I would like to book an appointment for a haircut next week' })).json();
     expect(first.intent).toBe('book_appointment');
-    const turn = (message: string) => chat({ visitorId: 'lead-visitor', message, conversationId: first.conversationId, conversationToken: first.conversationToken });
+    const turn = async (message: string) => (await chat({ visitorId, message, conversationId: first.conversationId, conversationToken: first.conversationToken })).json();
+    return { conversationId: first.conversationId as string, turn };
+  }
+
+  it('sends one lead.captured when the flow ends (name → phone → email), carrying all three exactly as the portal lists the lead', async () => {
+    const { conversationId, turn } = await startLeadFlow('lead-visitor');
     await turn("I'm Jane Smith");
-    const withPhone = (await turn('my number is (512) 555-0123')).json();
-    expect(withPhone.lead).toMatchObject({ captured: true });
+    const withPhone = await turn('my number is (512) 555-0123');
+    // The portal has the lead as soon as there is a way to reach the visitor; integrations wait for the rest.
+    expect(withPhone.lead).toMatchObject({ captured: true, missing: ['email'] });
+    expect(await portalLead(conversationId)).toEqual([expect.objectContaining({ name: 'Jane Smith', phone: '+15125550123', email: null })]);
+    expect(await leadEvents(conversationId)).toEqual([]);
+
     await turn('and my email is jane.smith@example.com');
-    const leads = await ctx.app.inject({ method: 'GET', url: `/api/portal/leads?conversationId=${first.conversationId}`, headers: account.headers });
-    expect(leads.json().items).toEqual([expect.objectContaining({ name: 'Jane Smith', phone: '+15125550123', email: 'jane.smith@example.com', intent: 'book_appointment', conversationId: first.conversationId })]);
-    const captured = (await events('lead.captured')).filter((e) => e.conversation_id === first.conversationId);
-    expect(captured).toHaveLength(1);
-    expect(JSON.parse(captured[0]!.payload).lead).toMatchObject({ name: 'Jane Smith', phone: '+15125550123' });
+    const listed = await portalLead(conversationId);
+    expect(listed).toEqual([{ id: expect.stringMatching(/^lead_/), name: 'Jane Smith', phone: '+15125550123', email: 'jane.smith@example.com', intent: 'book_appointment' }]);
+    expect(await leadEvents(conversationId)).toEqual([{ type: 'lead.captured', lead: listed[0] }]);
+
+    // Chatting on about something else changes nothing about the lead: no further event.
+    await turn('where are you located?');
+    expect(await leadEvents(conversationId)).toHaveLength(1);
+  });
+
+  it('sends lead.updated with the new value when the visitor corrects a detail after the lead was sent', async () => {
+    const { conversationId, turn } = await startLeadFlow('correcting-visitor');
+    await turn('Sam Lee');
+    await turn('512 555 0147');
+    await turn('sam@example.com');
+    expect((await leadEvents(conversationId)).map((e) => e.type)).toEqual(['lead.captured']);
+
+    await turn('sorry, my email is actually sam.lee@example.org');
+    const listed = await portalLead(conversationId);
+    expect(listed).toEqual([expect.objectContaining({ name: 'Sam Lee', phone: '+15125550147', email: 'sam.lee@example.org' })]);
+    const events = await leadEvents(conversationId);
+    expect(events).toEqual([
+      { type: 'lead.captured', lead: expect.objectContaining({ email: 'sam@example.com' }) },
+      { type: 'lead.updated', lead: listed[0] },
+    ]);
+    // The same lead: a receiver updates the record it stored for lead.captured.
+    expect(events[0]!.lead.id).toBe(events[1]!.lead.id);
+  });
+
+  it('sends lead.captured from the idle sweep when a visitor leaves a phone number and goes quiet', async () => {
+    const { conversationId, turn } = await startLeadFlow('quiet-visitor');
+    const reply = await turn('you can call me on (512) 555-0188');
+    expect(reply.lead).toMatchObject({ captured: true });
+    expect(await portalLead(conversationId)).toEqual([expect.objectContaining({ phone: '+15125550188', name: null, email: null })]);
+    expect(await leadEvents(conversationId)).toEqual([]);
+
+    // Time passes beyond the chatbot's idle setting; the worker's sweep ends the conversation.
+    await ctx.database.db.updateTable('conversations').set({ idle_deadline_at: '2020-01-01T00:00:00.000Z' }).where('id', '=', conversationId).execute();
+    expect(await endIdleConversations(ctx.database.db, new Date().toISOString())).toBe(1);
+    const listed = await portalLead(conversationId);
+    expect(await leadEvents(conversationId)).toEqual([{ type: 'lead.captured', lead: listed[0] }]);
+    const ended = await events('conversation.ended');
+    expect(ended.filter((e) => e.conversation_id === conversationId)).toHaveLength(1);
+
+    // Coming back later with a name updates the lead that was already sent.
+    await turn('Alex Morgan');
+    const updated = await portalLead(conversationId);
+    expect(updated).toEqual([expect.objectContaining({ name: 'Alex Morgan', phone: '+15125550188' })]);
+    expect(await leadEvents(conversationId)).toEqual([{ type: 'lead.captured', lead: listed[0] }, { type: 'lead.updated', lead: updated[0] }]);
+  });
+
+  it('sends lead.captured once the visitor answers the hand-off’s request for a way to reach them', async () => {
+    const first = (await chat({ visitorId: 'handoff-visitor', message: 'I want to talk to a real person' })).json();
+    expect(first.escalated).toBe(true);
+    expect(first.message.text).toMatch(/phone number or email/);
+    const turn = async (message: string) => (await chat({ visitorId: 'handoff-visitor', message, conversationId: first.conversationId, conversationToken: first.conversationToken })).json();
+    // The bot is silent while a person is awaited; the phone number still makes the lead, and it goes out at once.
+    await turn('my number is 512-555-0199');
+    const listed = await portalLead(first.conversationId);
+    expect(listed).toEqual([expect.objectContaining({ phone: '+15125550199' })]);
+    expect(await leadEvents(first.conversationId)).toEqual([{ type: 'lead.captured', lead: listed[0] }]);
   });
 
   it('escalates an explicit request for a person once', async () => {

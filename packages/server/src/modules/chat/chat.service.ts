@@ -8,7 +8,7 @@ import { addMs, nowIso, toWireTime } from '../../lib/time.js';
 import { isCustomerActive } from '../accounts/accounts.service.js';
 import { readCachedSettings, type StoredSettings } from '../chatbots/chatbots.service.js';
 import { appendEvent } from '../events/events.service.js';
-import { createInitialState, restoreState, runTurn, type ConversationState, type EngineSettings, type TurnResult } from './engine/index.js';
+import { createInitialState, restoreState, runTurn, type ConversationState, type EngineSettings, type LeadResult, type TurnResult } from './engine/index.js';
 import type { KnowledgeIndexCache } from './knowledge-index.cache.js';
 import type { LiveBus } from '../live/live-bus.js';
 import { nextOpening } from '../handoff/business-hours.js';
@@ -185,8 +185,7 @@ async function persistTurn(
   };
 
   let leadId = conversation.lead_id;
-  const leadFields = result.lead?.fields;
-  if (result.lead?.complete && leadFields && leadId === null) leadId = newId('lead');
+  if (result.lead?.complete && leadId === null) leadId = newId('lead');
   conversation.lead_id = leadId;
 
   if (isNew) {
@@ -226,15 +225,12 @@ async function persistTurn(
 
   if (isNew) await appendEvent(trx, { ...eventBase, type: 'conversation.started', context: context() });
 
-  if (leadFields && leadId !== null) {
-    const lead = { id: leadId, name: leadFields.name, email: leadFields.email, phone: leadFields.phone, intent: conversation.intent };
-    if (turn.conversation.lead_id === null) {
-      await trx.insertInto('leads').values({ ...lead, customer_id: target.customer_id, chatbot_id: target.chatbot_id, conversation_id: conversation.id, created_at: now, updated_at: now }).execute();
-      await appendEvent(trx, { ...eventBase, type: 'lead.captured', context: { ...context(), lead } });
-    } else if (result.lead?.changed) {
-      // Later details update the lead; the event fired once, when the lead was first complete.
-      await trx.updateTable('leads').set({ name: lead.name, email: lead.email, phone: lead.phone, intent: lead.intent, updated_at: now }).where('id', '=', leadId).execute();
-    }
+  if (result.lead && leadId !== null) {
+    await saveLead(trx, {
+      target, conversationId: conversation.id, now, isFlowOver: isLeadFlowOver(result.lead, result.state, handoffState),
+      lead: { id: leadId, name: result.lead.fields.name, email: result.lead.fields.email, phone: result.lead.fields.phone, intent: conversation.intent },
+      appendLeadEvent: (type, lead) => appendEvent(trx, { ...eventBase, type, context: { ...context(), lead } }),
+    });
   }
 
   let escalationCreated = false;
@@ -268,6 +264,53 @@ async function persistTurn(
     bot: botSeq === null ? null : { id: messageId, seq: botSeq },
     notice: noticeSeq === null || noticeId === null ? null : { id: noticeId, seq: noticeSeq },
   };
+}
+
+type LeadContext = NonNullable<EventContext['lead']> & { id: string };
+
+const LEAD_KEYS = ['name', 'email', 'phone', 'intent'] as const;
+
+/**
+ * Whether the lead-capture flow is over after this turn, so `lead.captured` can go out: the engine has nothing
+ * left to ask and is not waiting for an answer (a second "what's your email?" deserves its reply), or a person
+ * is now awaited or answering (the hand-off asked only for a way to reach the visitor, and the bot is silent).
+ */
+function isLeadFlowOver(lead: LeadResult, state: ConversationState, handoffState: HandoffState): boolean {
+  if (handoffState === 'waiting_for_human' || handoffState === 'human') return true;
+  return lead.finished && state.awaitingField === null;
+}
+
+interface LeadWrite {
+  target: ChatTarget;
+  conversationId: string;
+  now: string;
+  lead: LeadContext;
+  isFlowOver: boolean;
+  appendLeadEvent: (type: 'lead.captured' | 'lead.updated', lead: LeadContext) => Promise<unknown>;
+}
+
+/**
+ * Stores the lead as the portal shows it and writes its event in the same transaction. `lead.captured` goes out
+ * once, when the flow is over with a contact (else the idle sweep sends it); after that, any change of name,
+ * email, phone or intent sends `lead.updated`. Each payload is the row as stored by this very transaction.
+ * The conversation row was updated first in this transaction, so a concurrent idle sweep of the same
+ * conversation has either committed (and is seen here) or waits for this turn and finds it no longer idle.
+ */
+async function saveLead(trx: Transaction<Database>, write: LeadWrite): Promise<void> {
+  const { target, lead, now } = write;
+  const stored = await trx.selectFrom('leads').select([...LEAD_KEYS, 'captured_at']).where('id', '=', lead.id).executeTakeFirst();
+  const isCaptured = Boolean(stored?.captured_at);
+  const captures = !isCaptured && write.isFlowOver && Boolean(lead.email || lead.phone);
+  const isChanged = !stored || LEAD_KEYS.some((key) => stored[key] !== lead[key]);
+  const capturedAt = captures ? now : stored?.captured_at ?? null;
+  const values = { name: lead.name, email: lead.email, phone: lead.phone, intent: lead.intent, updated_at: now, captured_at: capturedAt };
+  if (!stored) {
+    await trx.insertInto('leads').values({ ...values, id: lead.id, customer_id: target.customer_id, chatbot_id: target.chatbot_id, conversation_id: write.conversationId, created_at: now }).execute();
+  } else if (isChanged || captures) {
+    await trx.updateTable('leads').set(values).where('id', '=', lead.id).execute();
+  }
+  if (captures) await write.appendLeadEvent('lead.captured', lead);
+  else if (isCaptured && isChanged) await write.appendLeadEvent('lead.updated', lead);
 }
 
 /** When a person is next available, if the chatbot keeps business hours and is closed now. */

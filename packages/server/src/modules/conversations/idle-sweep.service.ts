@@ -16,9 +16,10 @@ export async function loadTranscript(db: Kysely<Database>, conversationId: strin
 }
 
 /**
- * Ends conversations whose idle deadline has passed and writes one `conversation.ended` event for each.
+ * Ends conversations whose idle deadline has passed and writes one `conversation.ended` event for each,
+ * preceded by `lead.captured` when the visitor left a contact but the capture flow never finished.
  * Any number of processes may sweep at once: the conditional update (still open, deadline still passed)
- * lets exactly one of them end a given conversation, and the event is written in that same transaction.
+ * lets exactly one of them end a given conversation, and the events are written in that same transaction.
  * Returns how many conversations this call ended.
  */
 export async function endIdleConversations(db: Kysely<Database>, now: string): Promise<number> {
@@ -42,6 +43,7 @@ export async function endIdleConversations(db: Kysely<Database>, now: string): P
           'conversations.message_count', 'conversations.first_message', 'conversations.visitor_id', 'conversations.page_url',
           'conversations.referrer', 'conversations.locale', 'chatbots.name as chatbot_name', 'customers.name as customer_name',
           'leads.id as lead_id', 'leads.name as lead_name', 'leads.email as lead_email', 'leads.phone as lead_phone', 'leads.intent as lead_intent',
+          'leads.captured_at as lead_captured_at',
         ])
         .where('conversations.id', '=', id)
         .executeTakeFirstOrThrow();
@@ -56,7 +58,13 @@ export async function endIdleConversations(db: Kysely<Database>, now: string): P
         visitor: { id: row.visitor_id, pageUrl: row.page_url, referrer: row.referrer, locale: row.locale },
         ...(row.lead_id ? { lead: { id: row.lead_id, name: row.lead_name, email: row.lead_email, phone: row.lead_phone, intent: row.lead_intent } } : {}),
       };
-      await appendEvent(trx, { customerId: row.customer_id, chatbotId: row.chatbot_id, conversationId: id, type: 'conversation.ended', context });
+      const eventBase = { customerId: row.customer_id, chatbotId: row.chatbot_id, conversationId: id };
+      // A visitor who left mid-flow: the lead goes out now, as stored, once (the chat turn sends it when the flow ends).
+      if (row.lead_id && !row.lead_captured_at && (row.lead_email || row.lead_phone)) {
+        const marked = await trx.updateTable('leads').set({ captured_at: now }).where('id', '=', row.lead_id).where('captured_at', 'is', null).executeTakeFirst();
+        if (Number(marked.numUpdatedRows) === 1) await appendEvent(trx, { ...eventBase, type: 'lead.captured', context });
+      }
+      await appendEvent(trx, { ...eventBase, type: 'conversation.ended', context });
       return true;
     });
     if (didEnd) ended += 1;

@@ -332,11 +332,13 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
- * Mappings a new webhook starts with. `lead.captured` reproduces the product page's example exactly; the
- * others follow contract section 4. The transcript is sent as one text block, a line per message.
+ * Mappings a new webhook starts with. `lead.captured` reproduces the product page's example exactly, and
+ * `lead.updated` has the same keys so one receiver handles both; the others follow contract section 4. The
+ * transcript is sent as one text block, a line per message.
  */
 export const DEFAULT_MAPPINGS: Readonly<Record<EventType, Readonly<EventMapping>>> = deepFreeze({
   'lead.captured': { ...LEAD_FIELDS, chatbot_name: CHATBOT_NAME, intent: 'lead.intent' },
+  'lead.updated': { ...LEAD_FIELDS, chatbot_name: CHATBOT_NAME, intent: 'lead.intent' },
   'escalation.created': { ...LEAD_FIELDS, chatbot_name: CHATBOT_NAME, reason: 'escalation.reason', last_message: 'escalation.lastMessage' },
   'escalation.resolved': { ...LEAD_FIELDS, chatbot_name: CHATBOT_NAME, reason: 'escalation.reason', last_message: 'escalation.lastMessage' },
   'conversation.started': { chatbot_name: CHATBOT_NAME, first_message: 'conversation.firstMessage', page_url: 'visitor.pageUrl' },

@@ -46,7 +46,9 @@ export type ZapierHookView = Static<typeof ZapierHookView>;
 // ---------------------------------------------------------------------------------------------------------
 // Google Sheets (portal)
 
-const SheetsEvent = Type.Union([Type.Literal('lead.captured'), Type.Literal('escalation.created')]);
+// The same list as SHEETS_EVENT_TYPES (sheets-columns.ts); spelled out so the schemas import no service code.
+const SHEETS_EVENTS = ['lead.captured', 'lead.updated', 'escalation.created'] as const;
+const SheetsEvent = Type.Union(SHEETS_EVENTS.map((type) => Type.Literal(type)));
 // The key file is checked field by field by the service (plain-words errors); the schema bounds its size.
 const ServiceAccountKey = Type.Union([Type.String({ minLength: 2, maxLength: 20_000 }), Type.Record(Type.String({ maxLength: 100 }), Type.Unknown(), { maxProperties: 30 })]);
 const Column = Type.Object({ header: Type.String({ minLength: 1, maxLength: 100 }), value: Type.Unknown() }, { additionalProperties: false });
@@ -56,7 +58,7 @@ export const CreateSheetsBody = Type.Object({
   /** The id, or the sheet's whole address (the id is taken from it). */
   spreadsheetId: Type.String({ minLength: 10, maxLength: 300 }),
   tabName: Type.String({ minLength: 1, maxLength: 100 }),
-  events: Type.Optional(Type.Array(SheetsEvent, { minItems: 1, maxItems: 2 })),
+  events: Type.Optional(Type.Array(SheetsEvent, { minItems: 1, maxItems: SHEETS_EVENTS.length })),
   chatbotId: Type.Optional(ChatbotId),
   columns: Type.Optional(Type.Array(Column, { minItems: 1, maxItems: 40 })),
 }, { additionalProperties: false });
@@ -66,7 +68,7 @@ export const UpdateSheetsBody = Type.Object({
   serviceAccountKey: Type.Optional(ServiceAccountKey),
   spreadsheetId: Type.Optional(Type.String({ minLength: 10, maxLength: 300 })),
   tabName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-  events: Type.Optional(Type.Array(SheetsEvent, { minItems: 1, maxItems: 2 })),
+  events: Type.Optional(Type.Array(SheetsEvent, { minItems: 1, maxItems: SHEETS_EVENTS.length })),
   chatbotId: Type.Optional(ChatbotId),
   columns: Type.Optional(Type.Array(Column, { minItems: 1, maxItems: 40 })),
   enabled: Type.Optional(Type.Boolean()),

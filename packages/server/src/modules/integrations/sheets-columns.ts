@@ -16,8 +16,10 @@ export interface SheetColumn {
 }
 
 export const FIXED_HEADERS = ['Event ID', 'Event', 'Time (UTC)'] as const;
-/** Contract section 5: one row per lead and per escalation. */
-export const SHEETS_EVENT_TYPES = ['lead.captured', 'escalation.created'] as const satisfies readonly EventType[];
+/** Events a sheet can log. `lead.updated` adds a row with the changed lead (same columns; match it on the conversation). */
+export const SHEETS_EVENT_TYPES = ['lead.captured', 'lead.updated', 'escalation.created'] as const satisfies readonly EventType[];
+/** Contract section 5: by default one row per lead and per escalation; later lead changes are opt-in. */
+export const DEFAULT_SHEETS_EVENT_TYPES = ['lead.captured', 'escalation.created'] as const satisfies readonly (typeof SHEETS_EVENT_TYPES)[number][];
 export const SHEET_COLUMNS_MAX = 40;
 const HEADER_MAX_CHARS = 100;
 

@@ -8,7 +8,7 @@ import { assertResolvesPublic, checkWebhookUrl, type ResolveAllFn } from '../del
 import { countPendingByWebhook } from '../webhooks/webhooks.repository.js';
 import { DEFAULT_TOKEN_URI, parsePrivateKey, quoteTab, SheetsApiError, type GoogleSheetsClient, type ServiceAccount } from './google-sheets.client.js';
 import type { ConnectionReport, CreateSheetsInput, SheetsView, UpdateSheetsInput } from './integrations.schemas.js';
-import { columnsToMappings, DEFAULT_SHEET_COLUMNS, headerRow, SHEETS_EVENT_TYPES, validateColumns, type SheetColumn } from './sheets-columns.js';
+import { columnsToMappings, DEFAULT_SHEET_COLUMNS, DEFAULT_SHEETS_EVENT_TYPES, headerRow, validateColumns, type SheetColumn } from './sheets-columns.js';
 import {
   findSheetsDestination, listSheetsDestinations, openServiceAccount, readColumns, sealPrivateKey, type SheetsDestination,
 } from './sheets.repository.js';
@@ -151,7 +151,7 @@ export async function createSheets(deps: SheetsServiceDeps, customerId: string, 
   const spreadsheetId = parseSpreadsheetId(input.spreadsheetId);
   const tabName = checkTab(input.tabName);
   const columns: SheetColumn[] = input.columns === undefined ? [...DEFAULT_SHEET_COLUMNS] : validateColumns(input.columns);
-  const events = [...new Set(input.events ?? SHEETS_EVENT_TYPES)];
+  const events = [...new Set(input.events ?? DEFAULT_SHEETS_EVENT_TYPES)];
   const chatbotId = await checkChatbot(deps.db, customerId, input.chatbotId);
   const id = newId('gs');
   const now = nowIso();

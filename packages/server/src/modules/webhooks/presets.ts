@@ -22,7 +22,15 @@ export interface WebhookPreset {
   instructions: string;
 }
 
+/**
+ * CRM presets subscribe to `lead.captured` only: each of these endpoints creates a record, so a `lead.updated`
+ * would duplicate the lead (Web-to-Lead, Pipedrive persons) or be refused as a conflict that HubSpot's create
+ * endpoint answers for an existing email (409, counted as delivered but not applied). None of them can upsert in
+ * one request keyed on what every lead has (a phone-only lead has no email to match on). The generic preset,
+ * whose receiver keys leads on `conversationId`, subscribes to both.
+ */
 const LEAD_EVENTS = ['lead.captured'];
+const NO_UPDATES = ' Later changes to a lead (lead.updated) are not sent here, because this endpoint would create a second record; use a generic webhook or Zapier to update it.';
 
 export const WEBHOOK_PRESETS: readonly WebhookPreset[] = [
   {
@@ -48,7 +56,7 @@ export const WEBHOOK_PRESETS: readonly WebhookPreset[] = [
     headers: { Authorization: 'Bearer <your HubSpot private app token>' },
     // HubSpot answers 409 Conflict when a contact with that email exists: the lead is already in the CRM.
     alsoSuccessStatuses: [409],
-    instructions: 'Create a HubSpot private app with the crm.objects.contacts.write scope and put its token in the Authorization header.',
+    instructions: `Create a HubSpot private app with the crm.objects.contacts.write scope and put its token in the Authorization header.${NO_UPDATES}`,
   },
   {
     id: 'salesforce',
@@ -70,7 +78,7 @@ export const WEBHOOK_PRESETS: readonly WebhookPreset[] = [
     },
     headers: {},
     alsoSuccessStatuses: [],
-    instructions: 'Put your organization id (Setup → Company Information) in the "oid" field. Salesforce needs last_name and company, so both always have a value.',
+    instructions: `Put your organization id (Setup → Company Information) in the "oid" field. Salesforce needs last_name and company, so both always have a value.${NO_UPDATES}`,
   },
   {
     id: 'pipedrive',
@@ -88,7 +96,7 @@ export const WEBHOOK_PRESETS: readonly WebhookPreset[] = [
     },
     headers: {},
     alsoSuccessStatuses: [],
-    instructions: 'Put your personal API token (Settings → Personal preferences → API) in the URL.',
+    instructions: `Put your personal API token (Settings → Personal preferences → API) in the URL.${NO_UPDATES}`,
   },
   {
     id: 'generic',
@@ -96,11 +104,11 @@ export const WEBHOOK_PRESETS: readonly WebhookPreset[] = [
     urlTemplate: 'https://',
     method: 'POST',
     bodyFormat: 'json',
-    events: ['lead.captured', 'escalation.created', 'conversation.started'],
+    events: ['lead.captured', 'lead.updated', 'escalation.created', 'conversation.started'],
     mappings: {},
     headers: {},
     alsoSuccessStatuses: [],
-    instructions: 'The product page\'s payload: name, email, phone, chatbot_name, intent and the envelope, signed.',
+    instructions: 'The product page\'s payload: name, email, phone, chatbot_name, intent and the envelope, signed. lead.updated carries the same keys when a captured lead changes: update the lead you stored for its conversationId.',
   },
 ];
 

@@ -91,6 +91,28 @@ describe('webhooks: configuration, delivery, retries, log and replay', () => {
     expect(delivered).toMatchObject({ attempts: 1, lastStatusCode: 200, eventId: body.eventId });
   });
 
+  it('delivers lead.updated with the same keys as lead.captured when a captured lead changes', async () => {
+    const webhook = await createWebhook({ events: ['lead.captured', 'lead.updated'] });
+    expect(Object.keys(webhook.mappings['lead.updated'] as object)).toEqual(['name', 'email', 'phone', 'chatbot_name', 'intent']);
+    const visitorId = 'wh-visitor-updated';
+    const chat = (payload: Record<string, unknown>) => ctx.app.inject({ method: 'POST', url: '/api/public/system-chat', payload: { chatbotId, visitorId, ...payload } });
+    const first = (await chat({ message: 'Can I get a quote for a new water heater?' })).json<{ conversationId: string; conversationToken: string }>();
+    const next = (message: string) => chat({ message, conversationId: first.conversationId, conversationToken: first.conversationToken });
+    await next('Jane Smith');
+    await next('jane@example.com');
+    await next('my phone is (512) 555-0123');
+    await next('sorry, wrong number: it is (512) 555-0999');
+    const requests = await receiver.waitFor(2);
+    const bodies = requests.map((request) => JSON.parse(request.body) as Record<string, unknown>);
+    expect(requests.map((request) => headerOf(request, 'x-fc-event'))).toEqual(['lead.captured', 'lead.updated']);
+    expect(Object.keys(bodies[1]!)).toEqual(Object.keys(bodies[0]!));
+    expect(bodies[0]).toMatchObject({ name: 'Jane Smith', email: 'jane@example.com', phone: '+15125550123', eventType: 'lead.captured', conversationId: first.conversationId });
+    expect(bodies[1]).toMatchObject({ name: 'Jane Smith', email: 'jane@example.com', phone: '+15125550999', eventType: 'lead.updated', conversationId: first.conversationId });
+    expect(bodies[1]!.eventId).not.toBe(bodies[0]!.eventId);
+    const leads = await ctx.app.inject({ method: 'GET', url: `/api/portal/leads?conversationId=${first.conversationId}`, headers: account.headers });
+    expect(leads.json().items).toEqual([expect.objectContaining({ name: 'Jane Smith', email: 'jane@example.com', phone: '+15125550999' })]);
+  });
+
   it('retries 500, 500 then succeeds, with the same ids on every attempt and each attempt logged', async () => {
     const webhook = await createWebhook({});
     receiver.setBehaviour((_request, index) => (index < 2 ? { status: 500, body: 'database down' } : { status: 204 }));
