@@ -4,6 +4,7 @@ const zapier = require('zapier-platform-core');
 const authentication = require('./authentication');
 const { addApiKey, explainProblems } = require('./lib/api');
 const newLead = require('./triggers/new-lead');
+const updatedLead = require('./triggers/updated-lead');
 const newEscalation = require('./triggers/new-escalation');
 const newConversation = require('./triggers/new-conversation');
 const chatbotList = require('./triggers/chatbot-list');
@@ -21,6 +22,7 @@ module.exports = {
   afterResponse: [explainProblems],
   triggers: {
     [newLead.key]: newLead,
+    [updatedLead.key]: updatedLead,
     [newEscalation.key]: newEscalation,
     [newConversation.key]: newConversation,
     [chatbotList.key]: chatbotList,

@@ -15,7 +15,7 @@ interface HookTrigger { display: { label: string }; operation: HookOperation }
 /** The parts of the app definition the tests drive. */
 interface AppDefinition {
   authentication: { test: Method; connectionLabel: Method };
-  triggers: { newLead: HookTrigger; newEscalation: HookTrigger; newConversation: HookTrigger; chatbotList: { operation: { perform: Method } } };
+  triggers: { newLead: HookTrigger; updatedLead: HookTrigger; newEscalation: HookTrigger; newConversation: HookTrigger; chatbotList: { operation: { perform: Method } } };
   creates: { addFaq: { operation: { perform: Method; sample: Payload } } };
 }
 type AppTester = (method: Method, bundle: Bundle) => Promise<unknown>;
@@ -32,7 +32,7 @@ const zapier = require('zapier-platform-core') as ZapierCore;
 const quietLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const LEAD_SETTINGS = { leadCapture: { enabled: true, fields: ['name', 'email', 'phone'], requiredFields: ['name', 'phone'], intents: ['request_quote', 'book_appointment'] } };
 
-const HOOK_TRIGGERS = [App.triggers.newLead, App.triggers.newEscalation, App.triggers.newConversation];
+const HOOK_TRIGGERS = [App.triggers.newLead, App.triggers.updatedLead, App.triggers.newEscalation, App.triggers.newConversation];
 
 describe('Zapier app: schema (offline)', () => {
   it('passes zapier-platform-schema validation of the whole app definition', async () => {
@@ -48,6 +48,15 @@ describe('Zapier app: schema (offline)', () => {
     expect(outputFields.map((field) => field.key)).toEqual(Object.keys(sample));
     for (const field of outputFields) expect(field.label).toEqual(expect.any(String));
     expect(outputFields.find((field) => field.primary)).toMatchObject({ key: 'eventId' });
+  });
+
+  it('Updated Lead has the same fields as New Lead and passes a lead.updated delivery on unchanged', async () => {
+    const updated = App.triggers.updatedLead.operation;
+    expect(updated.outputFields).toEqual(App.triggers.newLead.operation.outputFields);
+    expect(updated.sample).toMatchObject({ eventType: 'lead.updated' });
+    const appTester = zapier.createAppTester(App);
+    const delivery = { ...updated.sample, email: 'jane.doe@example.org' };
+    expect(await appTester(updated.perform, { authData: { apiKey: 'fc_offline' }, cleanedRequest: delivery, inputData: {} })).toEqual([delivery]);
   });
 
   it('imports nothing from the other packages of the repository', async () => {
@@ -160,6 +169,30 @@ describe('Zapier app against a running FusionChatalyst server', () => {
     expect(await zapierHooks()).toEqual([]);
     // Unsubscribing twice (Zapier retries) is harmless.
     expect(await appTester(trigger.performUnsubscribe, { authData, subscribeData, inputData: {} } as Bundle)).toEqual({ id: subscribeData.id, removed: false });
+  });
+
+  it('Updated Lead: a detail corrected after the lead was sent reaches the hook as lead.updated, in New Lead\'s shape', async () => {
+    const trigger = App.triggers.updatedLead.operation;
+    const subscribeData = await appTester(trigger.performSubscribe, { authData, targetUrl: receiver.url, inputData: { chatbotId: chatbot.id } } as Bundle) as { id: string };
+    expect(await zapierHooks()).toEqual([expect.objectContaining({ id: subscribeData.id, event: 'lead.updated', status: 'active' })]);
+
+    const before = receiver.received.length;
+    const conversationId = await chatAsVisitor('zap-visitor-6', [
+      'Can I get a quote for a new boiler?', 'Sam Lee', 'sam@example.com', 'my phone is (512) 555-0147', 'sorry, my email is actually sam.lee@example.org',
+    ]);
+    const requests = await receiver.waitFor(before + 1);
+    const delivered = requests.slice(before).find((r: ReceivedRequest) => r.headers['x-fc-event'] === 'lead.updated');
+    expect(delivered).toBeDefined();
+    const payload = JSON.parse(delivered!.body) as Payload;
+    expect(payload).toMatchObject({ name: 'Sam Lee', email: 'sam.lee@example.org', phone: '+15125550147', eventType: 'lead.updated', conversationId });
+    // Only the update: this hook is not subscribed to lead.captured.
+    expect(requests.slice(before).map((r) => r.headers['x-fc-event'])).toEqual(['lead.updated']);
+
+    const performed = await appTester(trigger.perform, { authData, cleanedRequest: payload, inputData: {} } as Bundle) as Payload[];
+    expect(Object.keys(performed[0]!)).toEqual(Object.keys(trigger.sample));
+    const listed = await appTester(trigger.performList, { authData, inputData: { chatbotId: chatbot.id } } as Bundle) as Payload[];
+    expect(listed[0]).toEqual(payload);
+    expect(await appTester(trigger.performUnsubscribe, { authData, subscribeData, inputData: {} } as Bundle)).toEqual({ id: subscribeData.id, removed: true });
   });
 
   it('New Escalation: a 410 Gone from the hook unsubscribes it; 5xx is retried', async () => {

@@ -6,7 +6,7 @@ module.exports = createHookTrigger({
   key: 'newLead',
   noun: 'Lead',
   label: 'New Lead',
-  description: 'Triggers when your chatbot captures a lead (a visitor leaves their name, email or phone).',
+  description: 'Triggers when your chatbot captures a lead: once per conversation, with every detail the visitor gave (name, email, phone).',
   event: 'lead.captured',
   fields: [
     { key: 'name', label: 'Name' },

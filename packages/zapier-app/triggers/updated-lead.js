@@ -1,0 +1,32 @@
+'use strict';
+
+const { createHookTrigger } = require('../lib/hook-trigger');
+
+module.exports = createHookTrigger({
+  key: 'updatedLead',
+  noun: 'Lead',
+  label: 'Updated Lead',
+  description: 'Triggers when a lead your chatbot already sent changes (the visitor corrects or adds their name, email or phone).',
+  event: 'lead.updated',
+  // The same keys as New Lead, so one Zap step can update the record a New Lead Zap created (match on Conversation ID).
+  fields: [
+    { key: 'name', label: 'Name' },
+    { key: 'email', label: 'Email' },
+    { key: 'phone', label: 'Phone (E.164)' },
+    { key: 'chatbot_name', label: 'Chatbot Name' },
+    { key: 'intent', label: 'Intent' },
+  ],
+  sample: {
+    name: 'Jane Smith',
+    email: 'jane.smith@example.com',
+    phone: '+15555550123',
+    chatbot_name: 'Acme Plumbing Bot',
+    intent: 'request_quote',
+    eventType: 'lead.updated',
+    eventTimestamp: '2026-05-03T14:25:41Z',
+    eventId: 'evt_Qm9uZ2V2ZW50MDAy',
+    customerId: 'cus_a1b2c3d4e5f6',
+    chatbotId: 'bot_xyz123abc456',
+    conversationId: 'conv_abc123def456',
+  },
+});
