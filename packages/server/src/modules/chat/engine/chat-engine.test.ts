@@ -70,6 +70,77 @@ describe('a conversation with the built-in engine', () => {
     expect(results[2]?.state.lead).toEqual({ name: null, email: null, phone: '+15125550143' });
   });
 
+  it('takes every detail from one message, in any order, without searching the knowledge base', () => {
+    const results = chat(["I'd like to book a deluxe wash for Friday", 'Mobile: 512 555 0177\nEmail: ana.ruiz@example.com\nName: Ana Ruiz']);
+    expect(results[1]?.lead?.fields).toEqual({ name: 'Ana Ruiz', email: 'ana.ruiz@example.com', phone: '+15125550177' });
+    expect(results[1]?.sources).toEqual([]);
+    expect(results[1]?.lead?.finished).toBe(true);
+    expect(results[1]?.text).toBe('Thank you Ana! Someone from Sparkle Car Wash will be in touch soon.');
+  });
+
+  it('never answers a details-only reply from the knowledge base, but still answers a question asked with it', () => {
+    const [, details] = chat(['Can I get a quote for a deluxe wash?', 'Ada Price, 512 555 0109']);
+    expect(details?.sources).toEqual([]);
+    expect(details?.lead?.fields.name).toBe('Ada Price');
+    const [, withQuestion] = chat(['Can I get a quote for a deluxe wash?', 'Tara Singh, 512 555 0110 - what are your hours?']);
+    expect(withQuestion?.sources).toEqual([{ id: 'hours', title: 'Hours' }]);
+    expect(withQuestion?.lead?.fields).toMatchObject({ name: 'Tara Singh', phone: '+15125550110' });
+  });
+
+  it('captures a name introduced in the first message and asks for what is missing', () => {
+    const [first] = chat(['Hi, this is Kofi Mensah, I want to book a wash on Saturday']);
+    expect(first?.lead?.fields.name).toBe('Kofi Mensah');
+    expect(first?.text).toMatch(/phone/i);
+    expect(first?.text).not.toMatch(/your name/i);
+  });
+
+  it('takes a bare name even when the bot asked for something else', () => {
+    const results = chat(['I want to schedule a wash', 'Dot Fenwick', 'Ewan Boyd', '512 555 0131']);
+    expect(results[1]?.lead?.fields.name).toBe('Dot Fenwick');
+    expect(results[1]?.text).toMatch(/phone/i);
+    // A later bare name does not replace one already given.
+    expect(results[3]?.lead?.fields).toMatchObject({ name: 'Dot Fenwick', phone: '+15125550131' });
+  });
+
+  it('stops asking for a field after a short no to that question', () => {
+    const results = chat(['Could I book a wash for tomorrow?', 'Jo Park', '512 555 0144', 'never set one up, sorry']);
+    expect(results[2]?.text).toMatch(/email/i);
+    expect(results[3]?.state.declinedFields).toEqual(['email']);
+    expect(results[3]?.lead?.finished).toBe(true);
+    expect(results[3]?.sources).toEqual([]);
+    expect(results[3]?.text).not.toMatch(/email/i);
+  });
+
+  it('replaces a detail the visitor corrects and says so', () => {
+    const results = chat(['Could I book a wash for tomorrow?', 'Ivy Chen, ivy.chen@exmaple.com, 512 555 0150', 'typo, sorry: ivy.chen@example.com']);
+    expect(results[2]?.lead?.fields.email).toBe('ivy.chen@example.com');
+    expect(results[2]?.lead?.changed).toBe(true);
+    expect(results[2]?.text).toMatch(/updated your email/i);
+    expect(results[2]?.sources).toEqual([]);
+  });
+
+  it('uses the chatbot region for local numbers', () => {
+    const settings: EngineSettings = { ...createDefaultSettings('Harbour Physio'), defaultPhoneRegion: 'AU' };
+    const results = chat(['I need to book a session next week', 'Mia Tran', '0491 570 110'], settings);
+    expect(results[2]?.lead?.fields).toMatchObject({ name: 'Mia Tran', phone: '+61491570110' });
+  });
+
+  it('asks for each missing detail at most twice and then calls the flow finished', () => {
+    const results = chat(['I want a quote for a deluxe wash', 'Lou Grant', '512 555 0166', 'hmm', 'ok']);
+    expect(results[2]?.text).toMatch(/email/i);
+    expect(results[2]?.lead?.finished).toBe(false);
+    // The second ask is the last one, so the flow is over once it is said.
+    expect(results[3]?.text).toMatch(/email/i);
+    expect(results[3]?.lead?.finished).toBe(true);
+    expect(results[4]?.text).not.toMatch(/email/i);
+  });
+
+  it('follows up on contact details the visitor volunteers outside a booking', () => {
+    const [result] = chat(['you can text me on 512 555 0190']);
+    expect(result?.lead?.fields.phone).toBe('+15125550190');
+    expect(result?.text).toMatch(/name/i);
+  });
+
   it('escalates once, explains what happens next and asks how to reach the visitor', () => {
     const results = chat(['Let me talk to a human', 'I said I want a human!']);
     expect(results[0]?.escalation).toEqual({ reason: 'requested_human' });

@@ -2,7 +2,7 @@ import { restoreState } from './conversation-state.js';
 import type { ConversationState, EngineSettings, LeadField, LeadResult, RetrievalHit, TurnInput, TurnResult } from './engine.types.js';
 import { detectEscalation, isNegativeFeedback, type EscalationReason } from './escalation.js';
 import { detectIntent, SMALL_TALK_INTENTS } from './intents.js';
-import { extractLeadDetails } from './lead-extraction.js';
+import { asksQuestion, extractLeadDetails, removeLeadDetails } from './lead-extraction.js';
 import { isPromptInjection } from './prompt-guard.js';
 import { analyzeText } from './text-analysis.js';
 
@@ -17,6 +17,12 @@ const FIELD_QUESTIONS: Record<LeadField, string> = {
   name: 'May I have your name?',
   phone: "What's the best phone number to reach you?",
   email: "What's your email address?",
+};
+/** Asking again (or for a second way to reach the visitor) sounds different from the first time. */
+const FIELD_FOLLOW_UPS: Record<LeadField, string> = {
+  name: 'And who should the team ask for?',
+  phone: 'Is there a phone number we can reach you on as well?',
+  email: 'Is there an email address we can use as well?',
 };
 
 const ESCALATION_MESSAGES: Record<EscalationReason, string> = {
@@ -78,25 +84,40 @@ function updateConversationIntent(state: ConversationState, intent: string, sett
   if (state.intent === null && !SMALL_TALK_INTENTS.has(intent)) state.intent = intent;
 }
 
+interface AppliedLead {
+  changed: boolean;
+  captured: LeadField[];
+  declined: LeadField[];
+  /** Fields whose earlier value this message replaced ("oops, it's jane@example.org"). */
+  corrected: LeadField[];
+  /** The message without the details it gave: names and numbers only confuse retrieval. */
+  query: string;
+}
+
 /** Applies extracted details to the state; returns whether anything changed and what was captured now. */
-function applyLeadDetails(state: ConversationState, message: string, settings: EngineSettings): { changed: boolean; captured: LeadField[]; declined: LeadField[] } {
+function applyLeadDetails(state: ConversationState, message: string, settings: EngineSettings): AppliedLead {
   const extracted = extractLeadDetails(message, { awaitingField: state.awaitingField, defaultRegion: settings.defaultPhoneRegion });
   const captured: LeadField[] = [];
+  const corrected: LeadField[] = [];
   let changed = false;
   for (const field of ['name', 'email', 'phone'] as const) {
     const value = extracted[field];
     if (!value) continue;
+    // A bare name standing somewhere in a message never overrides one the visitor gave on purpose.
+    if (field === 'name' && state.lead.name && extracted.nameSource === 'inferred') continue;
     captured.push(field);
     if (state.lead[field] !== value) {
+      if (state.lead[field]) corrected.push(field);
       state.lead[field] = value;
       changed = true;
     }
     state.declinedFields = state.declinedFields.filter((f) => f !== field);
   }
-  const declined = extracted.declined.filter((field) => !captured.includes(field));
+  const declined = extracted.declined.filter((field) => !captured.includes(field) && !state.lead[field]);
   for (const field of declined) if (!state.declinedFields.includes(field)) state.declinedFields.push(field);
   if (state.awaitingField && (captured.includes(state.awaitingField) || declined.includes(state.awaitingField))) state.awaitingField = null;
-  return { changed, captured, declined };
+  const query = captured.length > 0 ? removeLeadDetails(message, settings.defaultPhoneRegion, extracted.name) : message;
+  return { changed, captured, declined, corrected, query };
 }
 
 function buildLeadResult(state: ConversationState, settings: EngineSettings, changed: boolean): LeadResult {
@@ -109,11 +130,22 @@ function buildLeadResult(state: ConversationState, settings: EngineSettings, cha
   };
 }
 
-function acknowledge(captured: LeadField[], declined: LeadField[], state: ConversationState): string {
-  if (captured.includes('name')) return `Thanks${firstName(state.lead.name)}!`;
-  if (captured.length > 0) return 'Got it, thanks.';
-  if (declined.length > 0) return 'No problem.';
+const FIELD_LABELS: Record<LeadField, string> = { name: 'name', email: 'email address', phone: 'phone number' };
+
+function acknowledge(lead: AppliedLead, state: ConversationState): string {
+  const [corrected] = lead.corrected;
+  if (corrected) return `Thanks, I've updated your ${FIELD_LABELS[corrected]}.`;
+  if (lead.captured.includes('name')) return `Thanks${firstName(state.lead.name)}!`;
+  if (lead.captured.length > 0) return 'Got it, thanks.';
+  if (lead.declined.length > 0) return 'No problem.';
   return '';
+}
+
+/** The question for the next missing detail: plain the first time, different when repeated or when one contact is in. */
+function askFor(field: LeadField, state: ConversationState): string {
+  const isRepeat = (state.askedCounts[field] ?? 0) > 0;
+  const hasOtherContact = (field === 'phone' && Boolean(state.lead.email)) || (field === 'email' && Boolean(state.lead.phone));
+  return isRepeat || hasOtherContact ? FIELD_FOLLOW_UPS[field] : FIELD_QUESTIONS[field];
 }
 
 function joinParts(parts: string[]): string {
@@ -148,15 +180,16 @@ export function runTurn(input: TurnInput): TurnResult {
     failedThisTurn = true;
   }
 
-  const gaveOnlyDetails =
-    (lead.captured.length > 0 || lead.declined.length > 0) && !message.includes('?') && !isLeadIntent(intent, settings) && ['general_question', 'greeting', 'thanks', 'goodbye'].includes(intent);
-  const answeredAwaited = wasAwaiting !== null && lead.captured.includes(wasAwaiting);
+  // A name, number or email (or a "no email") is an answer, not a question for the knowledge base, unless the
+  // visitor also asks something ("Jane Doe, 555 0100, how late are you open?").
+  const gaveOnlyDetails = (lead.captured.length > 0 || lead.declined.length > 0) && !asksQuestion(message);
+  const answeredAwaited = wasAwaiting !== null && lead.captured.includes(wasAwaiting) && !asksQuestion(message);
   const isSmallTalk = SMALL_TALK_INTENTS.has(intent);
   const hasContent = analyzeText(message).units.length > 0;
   const shouldSearch = !isInjection && !escalationReason && !gaveOnlyDetails && !answeredAwaited && !isSmallTalk && hasContent;
 
   if (shouldSearch) {
-    const top = index.search(message, 3)[0];
+    const top = index.search(lead.query, 3)[0];
     confidence = top?.confidence ?? 0;
     if (top && top.confidence >= threshold) answer = top;
   }
@@ -180,7 +213,7 @@ export function runTurn(input: TurnInput): TurnResult {
       parts.push(`Thanks for chatting with ${settings.businessName || 'us'}. Have a great day!`);
     }
   } else if (lead.captured.length > 0 || lead.declined.length > 0) {
-    acknowledgement = acknowledge(lead.captured, lead.declined, state);
+    acknowledgement = acknowledge(lead, state);
     parts.push(acknowledgement);
   } else if (isLeadIntent(intent, settings) && settings.leadCapture.enabled) {
     parts.push('I can help you with that.');
@@ -204,7 +237,8 @@ export function runTurn(input: TurnInput): TurnResult {
   }
 
   // Ask for the next missing detail: for a lead-worthy conversation, or for a way to reach the visitor after an escalation.
-  const isLeadFlow = settings.leadCapture.enabled && isLeadIntent(state.intent, settings);
+  // Volunteering a phone number or email asks for follow-up as clearly as a quote or booking request does.
+  const isLeadFlow = settings.leadCapture.enabled && (isLeadIntent(state.intent, settings) || hasContact(state));
   let nextField: LeadField | null = null;
   if (escalation && !hasContact(state)) {
     nextField = pickNextField(state, ['phone', 'email']);
@@ -214,8 +248,8 @@ export function runTurn(input: TurnInput): TurnResult {
     if (nextField) {
       const isFirstAsk = Object.keys(state.askedCounts).length === 0;
       if (answer && isFirstAsk) parts.push('I can also have someone from the team follow up with you.');
-      else if (!answer && parts.length === 0) parts.push(acknowledge(lead.captured, lead.declined, state));
-      parts.push(FIELD_QUESTIONS[nextField]);
+      else if (!answer && parts.length === 0) parts.push(acknowledge(lead, state));
+      parts.push(askFor(nextField, state));
     } else if (isLeadComplete(state, settings) && !state.leadAcknowledged) {
       state.leadAcknowledged = true;
       // This closing line thanks the visitor itself; a "Got it, thanks." for the detail just given would say it twice.
