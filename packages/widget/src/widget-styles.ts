@@ -49,6 +49,9 @@ svg{width:20px;height:20px;fill:currentColor;display:block}
 .form{align-self:stretch;background:#fff;border:1px solid #e5e7eb;border-radius:12px;padding:10px;display:flex;flex-direction:column;gap:8px}
 .form label{font-size:12px;font-weight:600;color:#374151;display:flex;flex-direction:column;gap:3px}
 .form input,.form textarea{font-weight:400;border:1px solid #d1d5db;border-radius:8px;padding:7px 9px;font-size:14px;background:#fff;width:100%}
+.form input[aria-invalid=true]{border-color:#b91c1c}
+.ferr{color:#b91c1c;font-size:12px;margin-top:-5px}
+.ferr[hidden]{display:none}
 .acts{display:flex;gap:8px;justify-content:flex-end}
 .typing{display:flex;gap:4px;padding:12px 14px}
 .typing i{width:7px;height:7px;border-radius:50%;background:#9ca3af;animation:fcb 1.2s infinite ease-in-out}

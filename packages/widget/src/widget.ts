@@ -38,6 +38,25 @@ const LEAD_FIELDS: Record<string, [string, string, string]> = {
   phone: ['Phone', 'tel', 'tel'],
 };
 
+/** Plausible input the details form accepts; the server checks again (phone numbers per the chatbot's region). */
+const EMAIL_PATTERN = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[A-Za-z]{2,}$/;
+const PHONE_PATTERN = /^\+?[\d\s().-]+$/;
+const LEAD_FIELD_ERRORS: Record<string, string> = {
+  email: 'Please enter a valid email address, like name@example.com.',
+  phone: 'Please enter a valid phone number, with the area code.',
+};
+
+/** The inline message for a value the details form should not send, or null when it may go. */
+function checkLeadField(field: string, value: string): string | null {
+  if (value === '') return null;
+  if (field === 'email' && !EMAIL_PATTERN.test(value)) return LEAD_FIELD_ERRORS.email ?? null;
+  if (field === 'phone') {
+    const digits = value.replace(/\D/g, '').length;
+    if (!PHONE_PATTERN.test(value) || digits < 7 || digits > 15) return LEAD_FIELD_ERRORS.phone ?? null;
+  }
+  return null;
+}
+
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className = '', text = ''): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -188,6 +207,9 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
 
   let quickReplies: HTMLElement | null = null;
   let leadForm: HTMLElement | null = null;
+  let formCount = 0;
+  // What the details form sent with the message in flight (its values come back if the server cannot read them).
+  let sentDetails: Record<string, string> | null = null;
   let typing: HTMLElement | null = null;
   let alertTimer = 0;
 
@@ -363,12 +385,28 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
     scrollDown();
   }
 
-  function showLeadForm(missing: string[]): void {
+  /**
+   * The details form. A bad email or phone gets a message under its field and nothing is sent until it is
+   * fixed; `rejected` holds what the visitor sent last time when the server could not read it (it asks for
+   * the same field again), so the value comes back with the message instead of an empty box.
+   */
+  function showLeadForm(missing: string[], rejected: Record<string, string> | null = null): void {
     const fields = missing.filter((field) => field in LEAD_FIELDS);
     if (fields.length === 0) return;
     const form = el('form', 'form');
+    form.noValidate = true;
     form.setAttribute('aria-label', 'Your contact details');
     const inputs: Record<string, HTMLInputElement> = {};
+    const errors: Record<string, HTMLElement> = {};
+    const setError = (field: string, message: string | null): void => {
+      const box = inputs[field] as HTMLInputElement;
+      const error = errors[field] as HTMLElement;
+      error.textContent = message ?? '';
+      error.hidden = message === null;
+      if (message === null) box.removeAttribute('aria-invalid');
+      else box.setAttribute('aria-invalid', 'true');
+    };
+    formCount += 1;
     for (const field of fields) {
       const [labelText, type, autocomplete] = LEAD_FIELDS[field] as [string, string, string];
       const label = el('label', '', labelText);
@@ -376,9 +414,21 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
       box.type = type;
       box.autocomplete = autocomplete as AutoFill;
       box.maxLength = 200;
+      const error = el('span', 'ferr');
+      error.id = `fc-lead-${formCount}-${field}-error`;
+      error.hidden = true;
+      box.setAttribute('aria-describedby', error.id);
+      // Typing clears the message; the check runs again on the next "Send details".
+      box.addEventListener('input', () => setError(field, null));
       label.append(box);
-      form.append(label);
+      form.append(label, error);
       inputs[field] = box;
+      errors[field] = error;
+      const previous = rejected?.[field];
+      if (previous) {
+        box.value = previous;
+        if (LEAD_FIELD_ERRORS[field]) setError(field, LEAD_FIELD_ERRORS[field] ?? null);
+      }
     }
     const actions = el('div', 'acts');
     const submit = el('button', 'btn p', 'Send details');
@@ -387,17 +437,30 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
     form.append(actions);
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      if (!form.reportValidity()) return;
+      const values: Record<string, string> = {};
+      let firstBad: HTMLInputElement | null = null;
+      for (const field of fields) {
+        values[field] = (inputs[field] as HTMLInputElement).value.trim();
+        const message = checkLeadField(field, values[field] ?? '');
+        setError(field, message);
+        if (message !== null) firstBad ??= inputs[field] as HTMLInputElement;
+      }
+      if (firstBad) {
+        firstBad.focus();
+        announce(`Please check the form: ${fields.map((field) => errors[field]?.textContent).filter(Boolean).join(' ')}`);
+        return;
+      }
       // Sent as an ordinary message: the engine extracts and validates the details the same way as typed ones.
       const sentences = [
-        inputs.name?.value.trim() && `My name is ${inputs.name.value.trim()}.`,
-        inputs.email?.value.trim() && `My email is ${inputs.email.value.trim()}.`,
-        inputs.phone?.value.trim() && `My phone number is ${inputs.phone.value.trim()}.`,
+        values.name && `My name is ${values.name}.`,
+        values.email && `My email is ${values.email}.`,
+        values.phone && `My phone number is ${values.phone}.`,
       ].filter(Boolean);
       if (sentences.length === 0) {
         inputs[fields[0] as string]?.focus();
         return;
       }
+      sentDetails = values;
       void send(sentences.join(' '));
     });
     leadForm = form;
@@ -421,13 +484,13 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
       : handoff === 'waiting_for_human' ? 'A team member will reply here' : 'We usually reply in seconds';
   }
 
-  function handleReply(reply: SystemChatReply): void {
+  function handleReply(reply: SystemChatReply, details: Record<string, string> | null = null): void {
     state.conversationId = reply.conversationId;
     state.conversationToken = reply.conversationToken;
     store.save();
     if (reply.escalated) markEscalated();
     showWhoAnswers(reply.handoff?.state, reply.handoff?.agentName);
-    if (reply.lead && reply.lead.missing.length > 0) showLeadForm(reply.lead.missing);
+    if (reply.lead && reply.lead.missing.length > 0) showLeadForm(reply.lead.missing, details);
     showQuickReplies(reply.quickReplies);
     if (isOpen) startLive();
   }
@@ -449,6 +512,8 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
   async function send(text: string, row?: HTMLElement): Promise<void> {
     const message = text.trim().slice(0, MAX_MESSAGE_CHARS);
     if (!message || isBusy || isLoadingTranscript) return;
+    const details = sentDetails;
+    sentDetails = null;
     isBusy = true;
     hideAlert();
     removeTransient();
@@ -492,7 +557,7 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
       else if (!shownIds.has(answer.id)) addMessage(answer.role, answer.text, answer.id, answer.authorName);
       if (answer.role !== 'system' || !row) announce(answer.role === 'system' ? answer.text : `${botName()}: ${answer.text}`);
       isBusy = false;
-      handleReply(reply);
+      handleReply(reply, details);
     } catch (error) {
       typing.remove();
       streamedRow()?.remove();

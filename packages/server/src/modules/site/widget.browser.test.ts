@@ -315,6 +315,57 @@ describe.skipIf(!HAS_CHROMIUM)('widget in Chromium', () => {
     await report.context.close();
   });
 
+  it('keeps a bad email or phone in the details form with a message beside it, and sends nothing until it is fixed', async () => {
+    const formBotId = await createBot(account, 'Form Bot', { allowedOrigins: [hostOrigin], rateLimit: { perVisitorPerMinute: 1000, perIpPerMinute: 1000 } });
+    const report = await openPage(hostPageUrl(formBotId));
+    const { page } = report;
+    await page.getByRole('button', { name: 'Open chat' }).click({ timeout: UI_TIMEOUT_MS });
+    await send(page, "I'd like to book a plumber to fix a leaking pipe");
+    const details = page.getByRole('form', { name: 'Your contact details' });
+    await details.waitFor({ timeout: UI_TIMEOUT_MS });
+    const storedMessages = async () => (await database().db.selectFrom('messages').innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
+      .select('messages.id').where('conversations.chatbot_id', '=', formBotId).execute()).length;
+    const messagesBefore = await storedMessages();
+
+    await details.getByLabel('Your name').fill('Robin Park');
+    await details.getByLabel('Email').fill('robin@example');
+    await details.getByLabel('Phone').fill('12');
+    await details.getByRole('button', { name: 'Send details' }).click();
+    const emailError = details.getByText('Please enter a valid email address, like name@example.com.');
+    const phoneError = details.getByText('Please enter a valid phone number, with the area code.');
+    await emailError.waitFor({ timeout: UI_TIMEOUT_MS });
+    await phoneError.waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await details.getByLabel('Email').getAttribute('aria-invalid')).toBe('true');
+    expect(await details.getByLabel('Your name').getAttribute('aria-invalid')).toBeNull();
+    // Everything the visitor typed is still there, and nothing went to the chat.
+    expect([await details.getByLabel('Your name').inputValue(), await details.getByLabel('Email').inputValue(), await details.getByLabel('Phone').inputValue()])
+      .toEqual(['Robin Park', 'robin@example', '12']);
+    expect(await page.locator('.row.v').count()).toBe(1);
+    expect(await storedMessages()).toBe(messagesBefore);
+    await screenshot(page, 'lead-form-invalid');
+
+    // Fixing a field clears its message; a number the server cannot read comes back in the form, with the message.
+    await details.getByLabel('Email').fill('robin@example.com');
+    expect(await emailError.count()).toBe(0);
+    await details.getByLabel('Phone').fill('555-0100');
+    await details.getByRole('button', { name: 'Send details' }).click();
+    await botReply(page, /phone/).waitFor({ timeout: UI_TIMEOUT_MS });
+    const again = page.getByRole('form', { name: 'Your contact details' });
+    await again.getByText('Please enter a valid phone number, with the area code.').waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await again.getByLabel('Phone').inputValue()).toBe('555-0100');
+    expect(await again.getByLabel('Email').count()).toBe(0);
+
+    await again.getByLabel('Phone').fill('(512) 555-0123');
+    await again.getByRole('button', { name: 'Send details' }).click();
+    await botReply(page, /Thank you Robin/).waitFor({ timeout: UI_TIMEOUT_MS });
+    await expect.poll(() => database().db.selectFrom('leads').select(['name', 'email', 'phone']).where('chatbot_id', '=', formBotId).execute())
+      .toEqual([{ name: 'Robin Park', email: 'robin@example.com', phone: '+15125550123' }]);
+    const captured = await database().db.selectFrom('events').select('payload').where('chatbot_id', '=', formBotId).where('type', '=', 'lead.captured').execute();
+    expect(captured.map((event) => (JSON.parse(event.payload) as { lead: unknown }).lead)).toEqual([expect.objectContaining({ name: 'Robin Park', email: 'robin@example.com', phone: '+15125550123' })]);
+    await expectNoProblems(report);
+    await report.context.close();
+  });
+
   it('works with the keyboard alone', async () => {
     const report = await openPage(hostPageUrl(chatbotId));
     const { page } = report;

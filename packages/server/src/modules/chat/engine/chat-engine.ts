@@ -1,13 +1,14 @@
 import { restoreState } from './conversation-state.js';
 import type { ConversationState, EngineSettings, LeadField, LeadResult, RetrievalHit, TurnInput, TurnResult } from './engine.types.js';
 import { detectEscalation, isNegativeFeedback, type EscalationReason } from './escalation.js';
+import { DEFAULT_ENGINE_TUNING } from './engine-tuning.js';
 import { detectIntent, SMALL_TALK_INTENTS } from './intents.js';
 import { asksQuestion, extractLeadDetails, removeLeadDetails } from './lead-extraction.js';
 import { isPromptInjection } from './prompt-guard.js';
 import { analyzeText } from './text-analysis.js';
 
-/** Default minimum retrieval confidence to answer from the knowledge base (see the eval script for how it was chosen). */
-export const DEFAULT_ANSWER_THRESHOLD = 0.2;
+/** Default minimum retrieval confidence to answer from the knowledge base: fitted by `npm run eval -- --fit` (engine-tuning.ts). */
+export const DEFAULT_ANSWER_THRESHOLD = DEFAULT_ENGINE_TUNING.answerThreshold;
 /** Messages are cut here before analysis; the service bounds them earlier, this only guards the engine. */
 const MAX_MESSAGE_CHARS = 4_000;
 /** The bot asks for the same detail at most this often, so it never nags. */

@@ -1,17 +1,49 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runEvaluation, type EvalDataset } from './evaluation.js';
 
-const HOLDOUT = JSON.parse(readFileSync(new URL('./fixtures/holdout-dental.json', import.meta.url), 'utf8')) as EvalDataset;
+const FIXTURES = new URL('./fixtures/', import.meta.url);
 
-describe('the engine on a business it was not tuned on (dental clinic)', () => {
-  it('keeps leads, escalations and refusals right and answers most questions', () => {
-    const { byType } = runEvaluation(HOLDOUT);
-    const share = (type: string): number => (byType[type]?.passed ?? 0) / (byType[type]?.total ?? 1);
-    expect(share('answer')).toBeGreaterThanOrEqual(0.9);
-    expect(share('lead')).toBe(1);
-    expect(share('escalate')).toBe(1);
-    expect(share('no_escalate')).toBe(1);
-    expect(share('out_of_scope')).toBe(1);
+function readDataset(file: string): EvalDataset {
+  return JSON.parse(readFileSync(new URL(file, FIXTURES), 'utf8')) as EvalDataset;
+}
+
+function passRates(dataset: EvalDataset): Record<string, number> {
+  const { byType } = runEvaluation(dataset);
+  return Object.fromEntries(Object.entries(byType).map(([type, tally]) => [type, tally.passed / tally.total]));
+}
+
+/**
+ * Pass-rate floors (%) on the five dev sets (copies of ../shared/eval), a few points, about one case, below
+ * the engine's figures when they were set: a change that loses ground on any business fails here. Raise a floor
+ * when the engine improves; `npx tsx packages/server/src/scripts/eval-engine.ts` prints the figures.
+ */
+const DEV_FLOORS: Record<string, Record<'answer' | 'lead' | 'escalate' | 'no_escalate' | 'out_of_scope', number>> = {
+  'dev-acme-plumbing.json': { answer: 85, lead: 90, escalate: 90, no_escalate: 90, out_of_scope: 90 },
+  'dev-glenmore-auto-toronto.json': { answer: 50, lead: 0, escalate: 15, no_escalate: 90, out_of_scope: 65 },
+  'dev-peak-forge-denver.json': { answer: 45, lead: 20, escalate: 25, no_escalate: 80, out_of_scope: 55 },
+  'dev-saltwater-physio-perth.json': { answer: 50, lead: 10, escalate: 0, no_escalate: 90, out_of_scope: 55 },
+  'dev-thistle-vets-edinburgh.json': { answer: 35, lead: 0, escalate: 10, no_escalate: 90, out_of_scope: 50 },
+};
+
+describe('the engine on the eval datasets', () => {
+  it('has a floor for every dev set in the fixtures', () => {
+    const devFiles = readdirSync(FIXTURES).filter((file) => file.startsWith('dev-') && file.endsWith('.json'));
+    expect(devFiles.sort()).toEqual(Object.keys(DEV_FLOORS).sort());
+  });
+
+  it.each(Object.entries(DEV_FLOORS))('stays above its floors on %s', (file, floors) => {
+    const rates = passRates(readDataset(file));
+    const belowFloor = Object.entries(floors).flatMap(([type, floor]) => {
+      const percent = 100 * (rates[type] ?? 0);
+      return percent < floor ? [`${type} ${percent.toFixed(1)}% < ${floor}%`] : [];
+    });
+    expect(belowFloor).toEqual([]);
+  });
+
+  it('keeps leads, escalations and refusals right and answers most questions on a business it was not tuned on (dental clinic)', () => {
+    const rates = passRates(readDataset('holdout-dental.json'));
+    expect(rates.answer).toBeGreaterThanOrEqual(0.9);
+    expect(rates).toMatchObject({ lead: 1, escalate: 1, no_escalate: 1, out_of_scope: 1 });
   });
 });

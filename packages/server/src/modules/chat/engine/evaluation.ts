@@ -6,7 +6,7 @@ import { buildKnowledgeIndex } from './retrieval.index.js';
 /** The eval data format of ../shared/eval (see its README). */
 export interface EvalDataset {
   name: string;
-  business: { name: string; defaultPhoneRegion?: string; description?: string };
+  business: { name: string; defaultPhoneRegion?: string; locale?: string; description?: string };
   knowledge: { faqs: { key: string; question: string; answer: string }[]; documents: { key: string; title: string; text: string }[] };
   cases: EvalCase[];
 }
@@ -126,14 +126,59 @@ export function runEvaluation(dataset: EvalDataset, settingsOverride: Partial<En
   return report;
 }
 
-/** Formats a report as the lines the eval script prints. */
-export function formatEvalReport(name: string, report: EvalReport): string[] {
-  const pct = (t: { passed: number; total: number }): string => (t.total ? `${((100 * t.passed) / t.total).toFixed(1)}%` : 'n/a');
-  const lines = [`== ${name}`];
-  for (const [type, tally] of Object.entries(report.byType)) lines.push(`  ${type.padEnd(12)} ${pct(tally).padStart(6)}  (${tally.passed}/${tally.total})`);
-  lines.push('  lead fields:');
-  for (const [field, tally] of Object.entries(report.byLeadField)) lines.push(`    ${field.padEnd(8)} ${pct(tally).padStart(6)}  (${tally.passed}/${tally.total})`);
-  if (report.failures.length > 0) lines.push('  failures:');
-  for (const failure of report.failures) lines.push(`    ${failure.id} [${failure.type}] ${failure.detail}`);
-  return lines;
+/** The case types and lead fields in the order the eval tables show them. */
+export const EVAL_CASE_TYPES = ['answer', 'lead', 'escalate', 'no_escalate', 'out_of_scope'] as const satisfies readonly EvalCase['type'][];
+export const EVAL_LEAD_FIELDS = ['intent', 'name', 'email', 'phone'] as const satisfies readonly (keyof EvalReport['byLeadField'])[];
+
+/** One row of the eval tables: a dataset's name and report. */
+export interface EvalRow {
+  name: string;
+  report: EvalReport;
+}
+
+type Tally = { passed: number; total: number } | undefined;
+
+function formatTally(tally: Tally): string {
+  return tally && tally.total > 0 ? `${((100 * tally.passed) / tally.total).toFixed(1)}% (${tally.passed}/${tally.total})` : 'n/a';
+}
+
+function formatMean(tallies: Tally[]): string {
+  const rates = tallies.flatMap((t) => (t && t.total > 0 ? [t.passed / t.total] : []));
+  return rates.length > 0 ? `${((100 * rates.reduce((a, b) => a + b, 0)) / rates.length).toFixed(1)}%` : 'n/a';
+}
+
+/** A markdown table with aligned columns. */
+export function formatMarkdownTable(header: string[], rows: string[][]): string[] {
+  const widths = header.map((cell, c) => Math.max(cell.length, ...rows.map((row) => row[c]?.length ?? 0)));
+  const line = (cells: string[]): string => `| ${cells.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)];
+}
+
+function formatTallyTable(firstColumn: string, columns: { title: string; tally: (report: EvalReport) => Tally }[], rows: EvalRow[]): string[] {
+  const body = rows.map((row) => [row.name, ...columns.map((column) => formatTally(column.tally(row.report)))]);
+  // The mean weighs each dataset the same, however many cases it has (the way the tuning is fitted).
+  if (rows.length > 1) body.push([`mean of ${rows.length}`, ...columns.map((column) => formatMean(rows.map((row) => column.tally(row.report))))]);
+  return formatMarkdownTable([firstColumn, ...columns.map((column) => column.title)], body);
+}
+
+/** Pass rate per case type, one row per dataset (a lead passes when all its fields are right), as a markdown table. */
+export function formatCaseTypeTable(rows: EvalRow[], firstColumn = 'dataset'): string[] {
+  const columns = EVAL_CASE_TYPES.map((type) => ({ title: type === 'lead' ? 'lead (all fields)' : type, tally: (report: EvalReport): Tally => report.byType[type] }));
+  return formatTallyTable(firstColumn, columns, rows);
+}
+
+/** Pass rate per lead field over the lead cases, one row per dataset, as a markdown table. */
+export function formatLeadFieldTable(rows: EvalRow[], firstColumn = 'dataset'): string[] {
+  const columns = EVAL_LEAD_FIELDS.map((field) => ({ title: `lead ${field}`, tally: (report: EvalReport): Tally => report.byLeadField[field] }));
+  return formatTallyTable(firstColumn, columns, rows);
+}
+
+/** Every failure, grouped by dataset, as markdown. */
+export function formatFailures(rows: EvalRow[]): string[] {
+  return rows.flatMap((row) => [
+    `## ${row.name}: ${row.report.failures.length} failures`,
+    '',
+    ...row.report.failures.map((failure) => `- ${failure.id} [${failure.type}] ${failure.detail}`),
+    '',
+  ]);
 }

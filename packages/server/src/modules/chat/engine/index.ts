@@ -16,6 +16,11 @@ export type {
 export { createInitialState, restoreState } from './conversation-state.js';
 export { buildKnowledgeIndex, splitIntoPassages } from './retrieval.index.js';
 export { createDefaultSettings, DEFAULT_ANSWER_THRESHOLD, runTurn } from './chat-engine.js';
+export { DEFAULT_ENGINE_TUNING, parseEngineTuning, type EngineTuning } from './engine-tuning.js';
+export {
+  ENGINE_TUNING_GRID, evaluateTuningGrid, fitEngineTuning, foldLeaveOneOut, listTuningCandidates, runLeaveOneOut, scoreCandidates, scoreReport, selectTuning,
+  type EngineTuningGrid, type FitOptions, type LeaveOneOutFold, type TuningGridResult,
+} from './engine-tuning.fit.js';
 export { detectIntent, BUILT_IN_INTENTS } from './intents.js';
 export { extractLeadDetails } from './lead-extraction.js';
 export { detectEscalation } from './escalation.js';
