@@ -97,7 +97,7 @@ interface AppliedLead {
 
 /** Applies extracted details to the state; returns whether anything changed and what was captured now. */
 function applyLeadDetails(state: ConversationState, message: string, settings: EngineSettings): AppliedLead {
-  const extracted = extractLeadDetails(message, { awaitingField: state.awaitingField, defaultRegion: settings.defaultPhoneRegion });
+  const extracted = extractLeadDetails(message, { awaitingField: state.awaitingField, defaultRegion: settings.defaultPhoneRegion, isFirstMessage: state.turns === 1 });
   const captured: LeadField[] = [];
   const corrected: LeadField[] = [];
   let changed = false;

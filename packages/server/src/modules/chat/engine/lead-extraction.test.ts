@@ -27,6 +27,8 @@ describe('phone numbers', () => {
     expect(extract('reach me on 0044 7700 900245', null, 'AU').phone).toBe('+447700900245');
     expect(extract('+44 (0)7700 900876', null, 'US').phone).toBe('+447700900876');
     expect(extract('0061 491 570 006 while I am abroad', null, 'GB').phone).toBe('+61491570006');
+    // "00" inside a number is no international prefix.
+    expect(extract('020 7946 0018', null, 'GB').phone).toBe('+442079460018');
     expect(extract('my Canadian cell is +1 905 555 0171', null, 'GB').phone).toBe('+19055550171');
   });
 
@@ -37,6 +39,7 @@ describe('phone numbers', () => {
       ['My 2021 RAV4 needs four 225/65R17 tyres, about $900', 'CA'],
       ['We are open 0730-1800, 12 sessions cost $1,200', 'AU'],
       ['Order 55512345, 20 people, 10 weeks', 'US'],
+      ['Flight BA0018 lands 0015 on the 14th', 'GB'],
     ] as const) {
       expect(extract(text, null, region).phone).toBeNull();
     }
@@ -104,10 +107,17 @@ describe('names', () => {
     expect(nameOf('sure, Noor', 'name')).toBe('Noor');
     expect(nameOf('Ilse Marsh', 'phone')).toBe('Ilse Marsh');
     expect(nameOf('Priya Raman')).toBe('Priya Raman');
+    expect(nameOf('J. Okafor', 'name')).toBe('J. Okafor');
     expect(nameOf('Thursday Afternoon')).toBeNull();
+    expect(nameOf('dunno', 'name')).toBeNull();
     expect(nameOf('Front Door', 'email')).toBeNull();
     expect(nameOf('no thanks', 'name')).toBeNull();
     expect(nameOf('Roughly, what does that cost?', 'name')).toBeNull();
+  });
+
+  it('does not take a lone topic opening the conversation for a name', () => {
+    expect(extractLeadDetails('Gutter Guards', { awaitingField: null, defaultRegion: 'US', isFirstMessage: true }).name).toBeNull();
+    expect(extractLeadDetails('Hi, this is Rhian Pugh', { awaitingField: null, defaultRegion: 'GB', isFirstMessage: true }).name).toBe('Rhian Pugh');
   });
 
   it('accepts names that are also everyday words', () => {

@@ -20,6 +20,8 @@ export interface LeadExtractionOptions {
   awaitingField: LeadField | null;
   /** ISO region for numbers written without a country code. */
   defaultRegion: string;
+  /** The conversation's opening message: a lone "Teeth Whitening" there names a topic, not the visitor. */
+  isFirstMessage?: boolean;
 }
 
 /** Longest name we accept, in words (particles such as "de" or "van" not counted). */
@@ -54,7 +56,7 @@ const FUNCTION_WORDS = words(`
   haven't havent hasn't hasnt wouldn't wouldnt couldn't couldnt shouldn't shouldnt
   mate bro dude sir madam maam ma'am guys folks
   within beyond whoever whatever whichever wherever whenever however
-  bonjour salut hola ciao aloha gday g'day namaste
+  bonjour salut hola ciao aloha gday g'day namaste dunno idk nvm meh hmm hm huh
 `);
 
 /**
@@ -92,7 +94,7 @@ const COMMON_WORDS = words(`
   calling writing reaching texting emailing messaging following hoping trying needing wanting thinking
   wondering looking asking checking booking enquiring inquiring planning getting having
   done finished back out in up over off
-  total absolute complete huge massive tiny entire whole
+  total absolute complete huge massive tiny entire whole super extra mega ultra
   ripoff rip joke scam nightmare disaster mess problem problems issue issues trouble
   yes sir mister miss madam
   united states kingdom canada australia america england scotland wales ireland
@@ -297,7 +299,7 @@ function findPhones(message: string, defaultRegion: string): FoundPhone[] {
   const region = toRegion(defaultRegion);
   // "0044 …" and "0061 …": 00 is the international prefix almost everywhere, but not in every default region.
   // Same length as the message, so the positions found point into it.
-  const text = message.replace(/(^|[^\d+])00(?=[1-9]\d)/g, '$1 +');
+  const text = message.replace(/(?<![\d+][\s().-]{0,3})\b00(?=[1-9]\d)/g, ' +');
   const valid: FoundPhone[] = findPhoneNumbersInText(text, region).map((f) => ({ start: f.startsAt, end: f.endsAt, e164: f.number.number as string }));
   const possible = findPossiblePhones(text, region).filter((p) => !valid.some((v) => p.start < v.end && v.start < p.end));
   return [...valid, ...possible].sort((a, b) => a.start - b.start);
@@ -350,6 +352,7 @@ function formatName(nameWords: NameWord[]): string {
     .map((w, i) => {
       if (i > 0 && NAME_PARTICLES.has(w.lower) && w.text === w.lower) return w.text;
       const isMixed = w.text !== w.text.toLowerCase() && w.text !== w.text.toUpperCase();
+      if (w.text.length === 1) return `${w.text.toUpperCase()}.`; // an initial
       return isMixed ? w.text : capitaliseWord(w.text);
     })
     .join(' ');
@@ -399,7 +402,9 @@ function readNameWords(text: string): ReadName | null {
     if (!isParticle && counted === NAME_MAX_WORDS) break;
     nameWords.push(word);
     if (!isParticle) counted++;
-    if (token.punctAfter) {
+    // An initial ("J. Smith") is followed by a dot but the name goes on.
+    const isInitial = word.text.length === 1 && token.raw.endsWith('.') && Boolean(tokens[i + 1]?.word?.isCapitalised);
+    if (token.punctAfter && !isInitial) {
       stoppedByPunct = true;
       i++;
       break;
@@ -425,7 +430,7 @@ function readNameWords(text: string): ReadName | null {
  */
 function acceptName(read: ReadName, cue: Cue, isAwaitingName: boolean): string | null {
   const [first, ...rest] = read.words;
-  if (!first) return null;
+  if (!first || read.words.every((w) => w.text.length === 1)) return null;
   const allCapitalised = read.words.every((w) => w.isCapitalised || NAME_PARTICLES.has(w.lower));
   const typedInOneCase = read.words.every((w) => !w.isCapitalised);
   if (FUNCTION_WORDS.has(first.lower) && !canStartName(first)) return null;
@@ -466,7 +471,7 @@ const COUPLE = /^(\p{Lu}[\p{L}'-]+)\s+(?:and|&)\s+(\p{Lu}[\p{L}'-]+)\s+(\p{Lu}[\
 /** Cuts a message into clause-like segments: lines, list separators, sentence ends and dashes between words. */
 function splitSegments(text: string): string[] {
   return text
-    .split(/[\n\r;|/•,]+|[.!]+(?=\s|$)|(?<=\?)\s+|\s[-\u2013\u2014]+\s|[\u2013\u2014]/)
+    .split(/[\n\r;|/•,]+|(?<!(?:^|\s)\p{Lu})[.!]+(?=\s|$)|(?<=\?)\s+|\s[-\u2013\u2014]+\s|[\u2013\u2014]/u)
     .map((s) => s.replace(SEGMENT_FILLER, '').trim())
     .filter((s) => s.length > 0);
 }
@@ -503,13 +508,14 @@ function findWithCue(text: string, cue: RegExp, strength: Cue, isAwaitingName: b
  * whole answer to "what's your name?", or standing alone in a turn that is only a name or sits beside
  * contact details ("Jane Doe, 555 0100, jane@example.com").
  */
-export function findName(message: string, options: { awaitingField: LeadField | null; hasContact: boolean }): { name: string; source: NameSource } | null {
+export function findName(message: string, options: { awaitingField: LeadField | null; hasContact: boolean; isFirstMessage?: boolean }): { name: string; source: NameSource } | null {
   const isAwaitingName = options.awaitingField === 'name';
   const text = message.replace(/[\u2018\u2019]/g, "'");
   const segments = splitSegments(text);
   // Beside contact details, or when the bot is collecting details, any segment may be the name; otherwise only a
   // turn that is nothing but a name ("Marcus Bell") is read as one.
-  const candidates = options.hasContact || options.awaitingField !== null ? segments : segments.length === 1 ? segments : [];
+  const isLoneName = segments.length === 1 && options.isFirstMessage !== true;
+  const candidates = options.hasContact || options.awaitingField !== null ? segments : isLoneName ? segments : [];
 
   for (const segment of segments) {
     const couple = readCouple(segment, text);
@@ -626,7 +632,7 @@ export function extractLeadDetails(message: string, options: LeadExtractionOptio
   for (const phone of [...phones].reverse()) withoutContacts = `${withoutContacts.slice(0, phone.start)} , ${withoutContacts.slice(phone.end)}`;
   const hasContact = emails.length > 0 || phones.length > 0;
   const declined = extractDeclinedFields(hasContact ? withoutContacts : message, options.awaitingField);
-  const found = declined.includes('name') ? null : findName(withoutContacts, { awaitingField: options.awaitingField, hasContact });
+  const found = declined.includes('name') ? null : findName(withoutContacts, { awaitingField: options.awaitingField, hasContact, isFirstMessage: options.isFirstMessage });
   return {
     name: found?.name ?? null,
     nameSource: found?.source ?? null,
