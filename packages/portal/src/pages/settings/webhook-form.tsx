@@ -7,7 +7,8 @@ import { Field, describedBy } from '../../components/ui';
 export const SUBSCRIBABLE_EVENTS: string[] = EVENT_TYPES.filter((type) => type !== 'webhook.test');
 
 export const EVENT_DESCRIPTIONS: Record<string, string> = {
-  'lead.captured': 'A visitor left their contact details',
+  'lead.captured': 'A visitor left their contact details (once per conversation, when the bot has asked for everything)',
+  'lead.updated': 'A lead already sent changed (a corrected or added name, email, phone or intent)',
   'escalation.created': 'The bot handed a conversation to a human',
   'escalation.resolved': 'An escalation was resolved',
   'conversation.started': 'A visitor started a chat',
