@@ -214,7 +214,13 @@ describe('human handoff', () => {
     const withEmail = await say('you can reach me at night.owl@example.com', first, bot.id);
     expect(withEmail.message.text).toContain('We are closed right now; a person will reply from');
     expect(withEmail.lead).toBeUndefined();
-    expect(await events('lead.captured', first.conversationId)).toHaveLength(1);
+    // The hand-off asked only for a way to reach the visitor: the lead goes out with it, as the portal lists it.
+    const captured = await events('lead.captured', first.conversationId);
+    expect(captured).toHaveLength(1);
+    const leads = await ctx.app.inject({ method: 'GET', url: `/api/portal/leads?conversationId=${first.conversationId}`, headers: owner.headers });
+    expect(leads.json().items).toEqual([expect.objectContaining({ email: 'night.owl@example.com' })]);
+    const { id, name, email, phone, intent } = leads.json().items[0] as Record<string, unknown>;
+    expect((JSON.parse(captured[0]!.payload) as { lead: unknown }).lead).toEqual({ id, name, email, phone, intent });
 
     const invalid = await ctx.app.inject({ method: 'PATCH', url: `/api/portal/chatbots/${bot.id}`, headers: owner.headers, payload: { settings: { businessHours: { timezone: 'Mars/Olympus' } } } });
     expect(invalid.statusCode).toBe(400);
