@@ -11,5 +11,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export default function setup(): void {
   execFileSync(process.execPath, ['packages/widget/build.mjs'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   // Vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
+  // The engine's word vectors (converted once from the npm package) and classifiers (trained once) are cached
+  // on disk; preparing them here saves every test worker from doing it at the same time.
+  execFileSync(process.execPath, ['--import', 'tsx', 'packages/server/src/scripts/prepare-engine.ts'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   execFileSync('npm', ['run', 'build', '--silent', '-w', 'packages/portal'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } });
 }

@@ -1,6 +1,8 @@
 import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { warmUpClassifiers } from './modules/chat/engine/message-classifiers.js';
+import { getWordVectors } from './modules/chat/engine/word-vectors.js';
 import { openRuntime } from './runtime.js';
 import { createDeliveryWorker, type DeliveryWorker } from './worker.js';
 
@@ -37,6 +39,9 @@ async function main(): Promise<void> {
   let worker: DeliveryWorker | null = null;
   let app: Awaited<ReturnType<typeof buildApp>> | null = null;
   if (role === 'api') {
+    // The engine's word vectors and classifiers load before the first visitor, not during their first message.
+    getWordVectors();
+    warmUpClassifiers();
     app = await buildApp({ config, database: runtime.database, redis: runtime.redis });
     const address = await app.listen({ port: config.port, host: config.host });
     console.log(`FusionChatalyst ${config.version} listening on ${address} (database: ${config.database.kind})`);

@@ -48,7 +48,7 @@ interface Composed {
 
 const REASONS: Record<string, string> = {
   requested_human: 'asked for a person', anger: 'is unhappy with the answers', complaint: 'has a complaint', legal: 'mentioned legal action',
-  keyword: 'used one of your escalation keywords', repeated_failed_answers: 'did not get an answer several times',
+  keyword: 'used one of your escalation keywords', urgent: 'may need urgent help', repeated_failed_answers: 'did not get an answer several times',
 };
 
 async function compose(db: Kysely<Database>, customerId: string, escalationId: string, publicUrl: string | null): Promise<Composed | null> {

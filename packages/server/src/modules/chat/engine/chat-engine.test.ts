@@ -149,9 +149,15 @@ describe('a conversation with the built-in engine', () => {
     expect(results[1]?.escalation).toBeNull();
   });
 
+  it('never escalates a message that only introduces the visitor', () => {
+    const [result] = chat(['Hi, I am Sue Miller']);
+    expect(result?.escalation).toBeNull();
+    expect(result?.state.lead.name).toBe('Sue Miller');
+  });
+
   it('hands over after repeated failed answers', () => {
     const settings = { ...createDefaultSettings('Sparkle'), escalation: { ...createDefaultSettings().escalation, maxFailedAnswers: 2 } };
-    const results = chat(['Do you fix roofs?', 'What about gutters?'], settings);
+    const results = chat(['Do you fix roofs?', 'Do you sell boat covers?'], settings);
     expect(results[0]?.escalation).toBeNull();
     expect(results[1]?.escalation).toEqual({ reason: 'repeated_failed_answers' });
   });

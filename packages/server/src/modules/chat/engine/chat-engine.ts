@@ -2,7 +2,7 @@ import { restoreState } from './conversation-state.js';
 import type { ConversationState, EngineSettings, LeadField, LeadResult, RetrievalHit, TurnInput, TurnResult } from './engine.types.js';
 import { detectEscalation, isNegativeFeedback, type EscalationReason } from './escalation.js';
 import { DEFAULT_ENGINE_TUNING } from './engine-tuning.js';
-import { detectIntent, SMALL_TALK_INTENTS } from './intents.js';
+import { detectIntent, isOffTopic, SMALL_TALK_INTENTS } from './intents.js';
 import { asksQuestion, extractLeadDetails, removeLeadDetails } from './lead-extraction.js';
 import { isPromptInjection } from './prompt-guard.js';
 import { analyzeText } from './text-analysis.js';
@@ -31,9 +31,17 @@ const ESCALATION_MESSAGES: Record<EscalationReason, string> = {
   anger: "I'm sorry this hasn't been helpful. I've passed this conversation to the {business} team, and a person will follow up with you shortly.",
   complaint: "I'm sorry to hear that. I've passed this to the {business} team so a person can look into it and follow up with you as soon as possible.",
   legal: "I understand this is serious. I've passed this conversation to the {business} team, and a person will contact you as soon as possible.",
+  urgent: "This sounds urgent. I've alerted the {business} team right now so a person can help you as soon as possible. If anyone is in danger, please call your local emergency number.",
   keyword: "I've asked a member of the {business} team to follow up with you personally; a person will get back to you as soon as possible.",
   repeated_failed_answers: "I'm sorry I couldn't answer that. I've passed this conversation to the {business} team, and a person will follow up with you shortly.",
 };
+
+/** Escalations after which the bot still answers the question in the message, if the knowledge does. */
+const ANSWER_WITH_ESCALATION: ReadonlySet<EscalationReason> = new Set(['urgent', 'complaint', 'keyword']);
+/** A message that gave lead details escalates only on at least this many other content words. */
+const MIN_ESCALATION_CONTENT_WORDS = 3;
+/** Above this confidence an answer stands even when the scope classifier thinks the message is about something else. */
+const SURE_ANSWER_CONFIDENCE = 0.85;
 
 /** Settings used when the chatbot has not customised anything (contract defaults). */
 export function createDefaultSettings(businessName = 'our team'): EngineSettings {
@@ -175,7 +183,11 @@ export function runTurn(input: TurnInput): TurnResult {
   let acknowledgement: string | null = null;
 
   const isInjection = isPromptInjection(message);
-  const escalationReason = !state.escalated && !isInjection ? detectEscalation(message, settings.escalation) : null;
+  // Judged on what is left once names, numbers and addresses are taken out: "I'm afraid I don't use email" or a
+  // bare "Hi, I am Sue Miller" carries no need for a person, and a name must not read as one.
+  const escalationText = lead.captured.length > 0 || lead.declined.length > 0 ? lead.query : message;
+  const hasEscalationContent = analyzeText(escalationText).units.length >= MIN_ESCALATION_CONTENT_WORDS || (lead.captured.length === 0 && lead.declined.length === 0);
+  const escalationReason = !state.escalated && !isInjection && hasEscalationContent ? detectEscalation(escalationText, settings.escalation) : null;
   if (isNegativeFeedback(message)) {
     state.failedAnswers += 1;
     failedThisTurn = true;
@@ -187,12 +199,15 @@ export function runTurn(input: TurnInput): TurnResult {
   const answeredAwaited = wasAwaiting !== null && lead.captured.includes(wasAwaiting) && !asksQuestion(message);
   const isSmallTalk = SMALL_TALK_INTENTS.has(intent);
   const hasContent = analyzeText(message).units.length > 0;
-  const shouldSearch = !isInjection && !escalationReason && !gaveOnlyDetails && !answeredAwaited && !isSmallTalk && hasContent;
+  // A person is on the way for a request or frustration; an urgent or complaining message may still ask something the knowledge answers.
+  const isAnswerableEscalation = escalationReason === null || ANSWER_WITH_ESCALATION.has(escalationReason);
+  const shouldSearch = !isInjection && isAnswerableEscalation && !gaveOnlyDetails && !answeredAwaited && !isSmallTalk && hasContent;
 
   if (shouldSearch) {
     const top = index.search(lead.query, 3)[0];
     confidence = top?.confidence ?? 0;
-    if (top && top.confidence >= threshold) answer = top;
+    // The scope classifier knows no business's trade, so a very confident match ("what time does the bakery open?" to a bakery) still answers.
+    if (top && top.confidence >= threshold && (top.confidence >= SURE_ANSWER_CONFIDENCE || !isOffTopic(lead.query))) answer = top;
   }
 
   if (isInjection) {
@@ -202,6 +217,7 @@ export function runTurn(input: TurnInput): TurnResult {
     escalation = { reason: escalationReason };
     state.escalated = true;
     parts.push(fill(ESCALATION_MESSAGES[escalationReason], settings));
+    if (answer) parts.push(`In the meantime: ${answer.text}`);
   } else if (answer) {
     parts.push(answer.text);
   } else if (isSmallTalk) {

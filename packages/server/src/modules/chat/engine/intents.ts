@@ -1,5 +1,6 @@
 import type { CustomIntent } from './engine.types.js';
-import { COMPLAINT_PATTERNS, HUMAN_PATTERNS } from './escalation.js';
+import { classifyEscalation } from './escalation.js';
+import { getClassifier } from './message-classifiers.js';
 import { analyzeText, collectTerms } from './text-analysis.js';
 
 export const BUILT_IN_INTENTS = [
@@ -22,52 +23,17 @@ export const SMALL_TALK_INTENTS: ReadonlySet<string> = new Set(['greeting', 'tha
 /** A custom intent matches when this share of an example's words (or their synonyms) is in the message. */
 const CUSTOM_INTENT_MIN_OVERLAP = 0.6;
 
-const PATTERNS: { intent: string; patterns: RegExp[] }[] = [
-  { intent: 'talk_to_human', patterns: HUMAN_PATTERNS },
-  { intent: 'complaint', patterns: COMPLAINT_PATTERNS },
-  {
-    intent: 'request_quote',
-    patterns: [
-      /\b(quote|estimate|quotation|bid)\b/i,
-      /\b(need|want|get|like|have|send|give)\s+(me\s+)?(a\s+)?(price|pricing|prices)\b/i,
-      /\bprice (it|this|that|the job) out\b/i,
-    ],
-  },
-  {
-    intent: 'book_appointment',
-    patterns: [
-      /\b(book|schedule|reserve)\b(?!\s+online\b)/i,
-      /\b(appointment|appt|get on the schedule|set up a visit|reservation)\b/i,
-      /\b(send|get)\s+(someone|somebody|a tech\w*|a plumber|a technician|a person)\s+(out|over|today|tomorrow|this week|here)\b/i,
-      /\b(send|need|want)\s+(someone|somebody|a tech\w*|a plumber|a technician)\b.*\b(today|tomorrow|this week|asap|tonight|this afternoon|this morning|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b/i,
-      /\bneed (someone|somebody|a tech\w*|a plumber|a technician) to\b/i,
-      /\b(have|any|got)\s+(an?\s+)?(opening|openings|availability|free slot|slot|spot)s?\b/i,
-    ],
-  },
-  {
-    intent: 'pricing',
-    patterns: [/\b(how much|price|prices|pricing|cost|costs|charge|fee|fees|rates?|expensive|cheap)\b/i, /\$\s?\d/],
-  },
-  {
-    intent: 'hours',
-    patterns: [/\b(hours|open|opening|close|closing|closed|what time)\b/i],
-  },
-  {
-    intent: 'location',
-    patterns: [/\b(where are you|where is your|located|location|address|directions|service area|areas? do you (serve|cover))\b/i],
-  },
-  {
-    intent: 'greeting',
-    patterns: [/^\s*(hi|hello|hey|hiya|howdy|good (morning|afternoon|evening)|greetings|yo)\b/i],
-  },
-  {
-    intent: 'thanks',
-    patterns: [/\b(thanks|thank you|thx|ty|appreciate it|that helped|that helps|perfect|awesome|great)\b/i],
-  },
-  {
-    intent: 'goodbye',
-    patterns: [/\b(bye|goodbye|see you|see ya|have a good (one|day|night|evening)|that's all|that is all|take care)\b/i],
-  },
+/** A lead intent needs at least this probability from the intent classifier (training/intent.txt). */
+const LEAD_INTENT_MIN_PROBABILITY = 0.5;
+/** Small talk is only small talk in a message with at most this many content words ("thanks so much!"). */
+const SMALL_TALK_MAX_CONTENT_WORDS = 2;
+const SMALL_TALK_MIN_PROBABILITY = 0.6;
+
+/** Informational sub-kinds of a general question, by the general words that name them (no trade's vocabulary). */
+const TOPIC_PATTERNS: { intent: string; patterns: RegExp[] }[] = [
+  { intent: 'pricing', patterns: [/\b(how much|price|prices|pricing|cost|costs|charge|fee|fees|rates?|expensive|cheap)\b/i, /[$£€]\s?\d/] },
+  { intent: 'hours', patterns: [/\b(hours|open|opening|close|closing|closed|what time)\b/i] },
+  { intent: 'location', patterns: [/\b(where are you|where is your|located|location|address|directions)\b/i] },
 ];
 
 function matchesAny(patterns: RegExp[], text: string): boolean {
@@ -95,26 +61,34 @@ function matchCustomIntent(message: string, intents: CustomIntent[]): string | n
   return best?.name ?? null;
 }
 
+/** A message the scope classifier (training/scope.txt) puts outside any business at least this surely gets no knowledge-base answer. */
+const OFF_TOPIC_MIN_PROBABILITY = 0.6;
+
+/** Whether a message is about something other than the business (general knowledge, a neighbour, a joke, …). */
+export function isOffTopic(message: string): boolean {
+  const prediction = getClassifier('scope')?.predict(message);
+  return prediction?.label === 'off_topic' && prediction.probability >= OFF_TOPIC_MIN_PROBABILITY;
+}
+
 /** Detects the intent of one visitor message: a custom intent, a built-in one, or general_question. */
 export function detectIntent(message: string, customIntents: CustomIntent[] = []): string {
   const text = message.trim();
-  const isHuman = matchesAny(PATTERNS[0]?.patterns ?? [], text);
-  if (isHuman) return 'talk_to_human';
+  const escalation = classifyEscalation(text);
+  if (escalation.probability >= 0.5 && escalation.label === 'human_request') return 'talk_to_human';
+  if (escalation.probability >= 0.5 && (escalation.label === 'complaint' || escalation.label === 'legal')) return 'complaint';
   const custom = matchCustomIntent(text, customIntents);
   if (custom) return custom;
-  const matched = PATTERNS.slice(1)
-    .filter(({ patterns }) => matchesAny(patterns, text))
-    .map(({ intent }) => intent);
-  const substantive = matched.find((intent) => !SMALL_TALK_INTENTS.has(intent));
-  if (substantive) return substantive;
-  const contentWords = analyzeText(text).units.length;
-  if (matched.length > 0 && contentWords <= 3) return matched[0] ?? 'general_question';
-  return 'general_question';
+  const lead = getClassifier('intent')?.predict(text);
+  if (lead && lead.label !== 'general_question' && lead.probability >= LEAD_INTENT_MIN_PROBABILITY && !isOffTopic(text)) return lead.label;
+  const smallTalk = detectSmallTalk(text);
+  if (smallTalk.length > 0) return smallTalk[0] ?? 'general_question';
+  return TOPIC_PATTERNS.find(({ patterns }) => matchesAny(patterns, text))?.intent ?? 'general_question';
 }
 
-/** Lists every small-talk intent a message carries ("Thanks, bye!" → thanks, goodbye). */
+/** The small-talk intent of a short message ("Thanks, bye!" → thanks), or nothing for a message with content. */
 export function detectSmallTalk(message: string): string[] {
-  return PATTERNS.filter(({ intent }) => SMALL_TALK_INTENTS.has(intent) && matchesAny(PATTERNS.find((p) => p.intent === intent)?.patterns ?? [], message)).map(
-    ({ intent }) => intent,
-  );
+  if (analyzeText(message).units.length > SMALL_TALK_MAX_CONTENT_WORDS) return [];
+  const prediction = getClassifier('smalltalk')?.predict(message);
+  if (!prediction || prediction.probability < SMALL_TALK_MIN_PROBABILITY || !SMALL_TALK_INTENTS.has(prediction.label)) return [];
+  return [prediction.label];
 }

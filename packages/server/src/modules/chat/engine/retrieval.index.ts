@@ -1,7 +1,10 @@
 import MiniSearch from 'minisearch';
 import SearchableMap from 'minisearch/SearchableMap';
 import type { KnowledgeEntry, KnowledgeIndex, LearnedExample, RetrievalHit } from './engine.types.js';
-import { analyzeQuery, analyzeText, collectTerms, CONCEPT_PREFIX, isOffTopicWord, type AnalyzedQuery, type TextUnit } from './text-analysis.js';
+import { calibrate, DEFAULT_RANKER_MODEL, scoreCandidate, type RankerModel } from './ranker.js';
+import { embedWords } from './text-classifier.js';
+import { analyzeQuery, analyzeText, collectTerms, CONCEPT_PREFIX, isOffTopicWord, isStopword, tokenizeWords, type AnalyzedQuery, type TextUnit } from './text-analysis.js';
+import { getWordVectors, type WordVectors } from './word-vectors.js';
 
 /** How many BM25 candidates are re-ranked with the slower, calibrated scorer. */
 const RERANK_CANDIDATES = 30;
@@ -11,10 +14,6 @@ const PASSAGE_MAX_CHARS = 700;
 const CONCEPT_MATCH_CREDIT = 0.85;
 /** A spelling-corrected word counts less than a word spelled as in the knowledge base. */
 const CORRECTED_MATCH_CREDIT = 0.6;
-/** Curated answers (corrections from the review queue) must beat the entry they correct. */
-const CURATED_BONUS = 0.12;
-/** Bonus when the entry holds the kind of fact the question asks for (a price for "how much", …). */
-const ANSWER_TYPE_BONUS = 0.06;
 /** Candidate generation ignores terms found in more than this share of entries (they still count when re-ranking)… */
 const CANDIDATE_MAX_DF_SHARE = 0.005;
 /** …unless the knowledge base is small: up to this many entries per term, every term generates candidates. */
@@ -25,8 +24,12 @@ const CANDIDATE_POSTING_BUDGET = 400;
 const CHAMPIONS_PER_TERM = 20;
 const CHAMPION_TERMS_PER_QUERY = 2;
 const FIELD_BOOSTS = { q: 2, b: 1 };
-/** Weights of the re-ranker: query coverage, question-to-question match, relative BM25; passages slightly below FAQ pairs. */
-const RANKING = { cov: 0.45, qm: 0.35, bm: 0.1, passageQm: 0.8, passageMul: 0.92, idfPow: 1 } as const;
+/** Weights of the lexical match: query coverage, question-to-question match; passages slightly below FAQ pairs. */
+const RANKING = { cov: 0.45, qm: 0.35, passageQm: 0.8, passageMul: 0.92, idfPow: 1 } as const;
+/** A knowledge base this small is scored whole by meaning, so an entry that shares no word with the question can still win. */
+const SCORE_ALL_MAX_DOCS = 400;
+/** Word similarities below this are noise in 100-dimension vectors; above it they count proportionally. */
+const SOFT_MATCH_FLOOR = 0.45;
 
 type DocKind = 'faq' | 'passage' | 'curated' | 'learned';
 type AnswerType = 'money' | 'duration' | 'clock' | 'phone' | 'date';
@@ -44,6 +47,19 @@ interface IndexedDoc {
   text: string;
   answerTypes: Set<AnswerType>;
   learnedWeight: number;
+  /** Word-vector indices of the doc's distinct content words (question, title and body). */
+  vectorWords: Int32Array;
+  /** Meaning of the question (FAQ, curated, learned) and of the body, as unit vectors; null without vectors. */
+  questionVector: Float32Array | null;
+  bodyVector: Float32Array | null;
+}
+
+/** What the re-ranker saw for one candidate: for training the ranker (`npm run eval -- --fit`) and for tests. */
+export interface CandidateExplanation {
+  entryId: string;
+  text: string;
+  features: number[];
+  score: number;
 }
 
 interface StoredEntry {
@@ -112,6 +128,12 @@ function toQueryUnits(analyzed: AnalyzedQuery): QueryUnit[] {
   return units;
 }
 
+function cosine(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let d = 0; d < a.length; d++) sum += (a[d] ?? 0) * (b[d] ?? 0);
+  return sum;
+}
+
 class MemoryKnowledgeIndex implements KnowledgeIndex {
   private readonly search_ = new MiniSearch<{ id: number; q: string; b: string }>({
     // The title is folded into the body: a third field would add postings (and latency) for little ranking gain.
@@ -127,6 +149,8 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
   private readonly champions = new Map<string, { id: number; score: number }[]>();
   private readonly surfaceWords = new SearchableMap<number>();
   private nextDocId = 1;
+
+  constructor(private readonly model: RankerModel) {}
 
   get size(): number {
     return this.entries.size;
@@ -184,6 +208,28 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
   }
 
   search(query: string, limit = 5): RetrievalHit[] {
+    const scored = this.scoreCandidates(query);
+    const best = new Map<string, { hit: RetrievalHit; score: number }>();
+    for (const candidate of scored) {
+      const previous = best.get(candidate.doc.entryId);
+      if (previous && previous.score >= candidate.score) continue;
+      const stored = this.entries.get(candidate.doc.entryId);
+      if (!stored) continue;
+      const text = candidate.doc.kind === 'learned' ? this.resolveLearnedText(stored, candidate.units) : candidate.doc.text;
+      best.set(candidate.doc.entryId, {
+        score: candidate.score,
+        hit: { entryId: candidate.doc.entryId, kind: stored.entry.kind, title: stored.entry.title, text, confidence: calibrate(this.model, candidate.score), viaLearned: candidate.doc.kind === 'learned' },
+      });
+    }
+    return [...best.values()].sort((a, b) => b.score - a.score).slice(0, limit).map((b) => b.hit);
+  }
+
+  /** Every re-ranked candidate with its features: what `fitRanker` trains on. */
+  explain(query: string): CandidateExplanation[] {
+    return this.scoreCandidates(query).map((c) => ({ entryId: c.doc.entryId, text: c.doc.text, features: c.features, score: c.score }));
+  }
+
+  private scoreCandidates(query: string): { doc: IndexedDoc; features: number[]; score: number; units: QueryUnit[] }[] {
     const units = this.correctSpelling(toQueryUnits(analyzeQuery(query)));
     if (units.length === 0 || this.docs.size === 0) return [];
 
@@ -193,6 +239,7 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
       boosts.set(unit.stem, Math.max(boosts.get(unit.stem) ?? 0, credit));
       for (const concept of unit.concepts) boosts.set(concept, Math.max(boosts.get(concept) ?? 0, credit * CONCEPT_MATCH_CREDIT));
     }
+    const scoreAll = this.docs.size <= SCORE_ALL_MAX_DOCS;
     const { selective, common } = this.splitCandidateTerms([...boosts.keys()]);
     const raw: { id: number; score: number }[] = this.search_.search(selective.join(' '), {
       combineWith: 'OR',
@@ -200,10 +247,11 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
       boostTerm: (term) => boosts.get(term) ?? 1,
       boostDocument: this.learned.size > 0 ? (id: number) => 1 + Math.log1p(this.docs.get(id)?.learnedWeight ?? 0) * 0.2 : undefined,
     });
-    if (common.length > 0) {
+    if (common.length > 0 || scoreAll) {
       const seen = new Set(raw.slice(0, RERANK_CANDIDATES).map((r) => r.id));
-      const extra = common.flatMap((term) => this.getChampions(term)).filter((c) => !seen.has(c.id) && seen.add(c.id));
-      raw.splice(RERANK_CANDIDATES, Infinity, ...extra.map((c) => ({ id: c.id, score: 0 })));
+      const extra = scoreAll ? [...this.docs.keys()].map((id) => ({ id, score: 0 })) : common.flatMap((term) => this.getChampions(term));
+      const fresh = extra.filter((c) => !seen.has(c.id) && seen.add(c.id));
+      raw.splice(scoreAll ? raw.length : RERANK_CANDIDATES, Infinity, ...fresh.map((c) => ({ id: c.id, score: 0 })));
     }
     if (raw.length === 0) return [];
     const topRaw = raw[0]?.score || 1;
@@ -212,45 +260,57 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
     const wanted = wantedAnswerTypes(queryTerms);
     const unitWeights = units.map((u) => this.weighUnit(u) * u.weight);
     const totalWeight = unitWeights.reduce((a, b) => a + b, 0) || 1;
-    const offTopicPenalty = units.some((u) => isOffTopicWord(u.word) && !this.docFreq.has(u.stem)) ? 0.4 : 1;
+    const offTopic = units.some((u) => isOffTopicWord(u.word) && !this.docFreq.has(u.stem)) ? 1 : 0;
+    const vectors = getWordVectors();
+    const queryVector = vectors ? embedWords(tokenizeWords(query).filter((w) => !isStopword(w)), vectors) : null;
+    const unitVectorIds = vectors ? units.map((u) => vectors.indexOf(u.word)) : [];
+    const similarityCache = units.map(() => new Map<number, number>());
 
-    const best = new Map<string, RetrievalHit>();
-    const ranks = new Map<string, number>();
-    for (const result of raw.slice(0, RERANK_CANDIDATES + CHAMPIONS_PER_TERM * CHAMPION_TERMS_PER_QUERY)) {
+    const candidateLimit = scoreAll ? raw.length : RERANK_CANDIDATES + CHAMPIONS_PER_TERM * CHAMPION_TERMS_PER_QUERY;
+    const scored: { doc: IndexedDoc; features: number[]; score: number; units: QueryUnit[] }[] = [];
+    for (const result of raw.slice(0, candidateLimit)) {
       const doc = this.docs.get(result.id as number);
-      if (!doc) continue;
-      const stored = this.entries.get(doc.entryId);
-      if (!stored) continue;
+      if (!doc || !this.entries.has(doc.entryId)) continue;
       let matched = 0;
+      let softMatched = 0;
       units.forEach((unit, i) => {
-        matched += (unitWeights[i] ?? 0) * this.matchCredit(unit, doc.coverageTerms);
+        const weight = unitWeights[i] ?? 0;
+        const exact = this.matchCredit(unit, doc.coverageTerms);
+        matched += weight * exact;
+        const soft = exact > 0 || !vectors ? exact : this.softCredit(vectors, unitVectorIds[i] ?? -1, doc.vectorWords, similarityCache[i]);
+        softMatched += weight * Math.max(exact, soft);
       });
       const coverage = matched / totalWeight;
-      const bm25 = result.score / topRaw;
-      const typeBonus = wanted.some((type) => doc.answerTypes.has(type)) ? ANSWER_TYPE_BONUS : 0;
-      const curatedBonus = doc.kind === 'curated' ? CURATED_BONUS : 0;
-      // An FAQ answer is a passage too: when the visitor's words match the answer rather than the FAQ's question,
-      // it scores like a document passage with the same words, never below it.
-      const asPassage = this.blendMatch(coverage, coverage * RANKING.passageQm) * RANKING.passageMul;
-      const matchQuality = doc.questionUnits ? Math.max(this.blendMatch(coverage, this.scoreQuestionMatch(doc.questionUnits, queryTerms, coverage)), asPassage) : asPassage;
-      // Confidence only measures how much of the question the entry covers; BM25 helps order close candidates,
-      // but is relative to the best hit, so it must not make a poor best hit look confident.
-      const confidence = Math.max(0, Math.min(1, (matchQuality + typeBonus + curatedBonus) * offTopicPenalty));
-      const rank = confidence + RANKING.bm * bm25 * offTopicPenalty;
-      const previous = best.get(doc.entryId);
-      if (previous && (ranks.get(doc.entryId) ?? 0) >= rank) continue;
-      ranks.set(doc.entryId, rank);
-      const text = doc.kind === 'learned' ? this.resolveLearnedText(stored, units) : doc.text;
-      best.set(doc.entryId, {
-        entryId: doc.entryId,
-        kind: stored.entry.kind,
-        title: stored.entry.title,
-        text,
-        confidence,
-        viaLearned: doc.kind === 'learned',
-      });
+      const questionMatch = doc.questionUnits ? this.scoreQuestionMatch(doc.questionUnits, queryTerms, coverage) : 0;
+      const features = [
+        coverage,
+        questionMatch,
+        result.score / topRaw,
+        wanted.some((type) => doc.answerTypes.has(type)) ? 1 : 0,
+        softMatched / totalWeight,
+        queryVector && doc.questionVector ? cosine(queryVector, doc.questionVector) : 0,
+        queryVector && doc.bodyVector ? cosine(queryVector, doc.bodyVector) : 0,
+        offTopic,
+        doc.kind === 'curated' ? 1 : 0,
+      ];
+      scored.push({ doc, features, score: scoreCandidate(this.model, features), units });
     }
-    return [...best.values()].sort((a, b) => (ranks.get(b.entryId) ?? 0) - (ranks.get(a.entryId) ?? 0)).slice(0, limit);
+    return scored.sort((a, b) => b.score - a.score);
+  }
+
+  /** How close a query word comes to any word of the doc, by word vectors (0 below the noise floor). */
+  private softCredit(vectors: WordVectors, wordId: number, docWords: Int32Array, cache: Map<number, number> | undefined): number {
+    if (wordId < 0) return 0;
+    let best = 0;
+    for (const other of docWords) {
+      let similarity = cache?.get(other);
+      if (similarity === undefined) {
+        similarity = vectors.similarity(wordId, other);
+        cache?.set(other, similarity);
+      }
+      if (similarity > best) best = similarity;
+    }
+    return best <= SOFT_MATCH_FLOOR ? 0 : (best - SOFT_MATCH_FLOOR) / (1 - SOFT_MATCH_FLOOR);
   }
 
   /**
@@ -287,10 +347,6 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
       this.champions.set(term, champions);
     }
     return champions;
-  }
-
-  private blendMatch(coverage: number, questionMatch: number): number {
-    return (RANKING.cov * coverage + RANKING.qm * questionMatch) / (RANKING.cov + RANKING.qm);
   }
 
   private scoreQuestionMatch(questionUnits: TextUnit[], queryTerms: Set<string>, queryCoverage: number): number {
@@ -381,7 +437,8 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
     const id = this.nextDocId++;
     const questionAnalysis = question ? analyzeText(question) : null;
     const q = questionAnalysis ? collectTerms(questionAnalysis) : [];
-    const t = collectTerms(analyzeText(title));
+    const titleAnalysis = analyzeText(title);
+    const t = collectTerms(titleAnalysis);
     const bodyAnalysis = analyzeText(body);
     const b = collectTerms(bodyAnalysis);
     const terms = new Set([...q, ...t, ...b]);
@@ -392,8 +449,15 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
     for (const unit of [...(questionAnalysis?.units ?? []), ...bodyAnalysis.units]) {
       this.surfaceWords.update(unit.word, (count) => (count ?? 0) + 1);
     }
+    const vectors = getWordVectors();
+    const questionWords = questionAnalysis ? questionAnalysis.units.map((u) => u.word) : [];
+    const bodyWords = [...titleAnalysis.units, ...bodyAnalysis.units].map((u) => u.word);
+    const vectorWords = vectors ? [...new Set([...questionWords, ...bodyWords].map((w) => vectors.indexOf(w)).filter((i) => i >= 0))] : [];
     this.docs.set(id, {
       id,
+      vectorWords: Int32Array.from(vectorWords),
+      questionVector: vectors && questionWords.length > 0 ? embedWords(questionWords, vectors) : null,
+      bodyVector: vectors && bodyWords.length > 0 ? embedWords(bodyWords, vectors) : null,
       entryId,
       kind,
       questionUnits: questionAnalysis ? questionAnalysis.units : null,
@@ -429,8 +493,8 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
 }
 
 /** Builds the in-memory retrieval index for one chatbot's knowledge and learned paraphrases. */
-export function buildKnowledgeIndex(entries: KnowledgeEntry[], learned: LearnedExample[] = []): KnowledgeIndex {
-  const index = new MemoryKnowledgeIndex();
+export function buildKnowledgeIndex(entries: KnowledgeEntry[], learned: LearnedExample[] = [], model: RankerModel = DEFAULT_RANKER_MODEL): KnowledgeIndex & { explain(query: string): CandidateExplanation[] } {
+  const index = new MemoryKnowledgeIndex(model);
   for (const entry of entries) index.upsert(entry);
   for (const example of learned) index.addLearned(example);
   return index;

@@ -1,0 +1,82 @@
+/**
+ * The engine's classifiers, each trained from one file of example messages in `training/` the first time it
+ * is needed (a maintainer extends a class by adding lines). See training/README.md.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseTrainingText, TextClassifier, type LabelledText } from './text-classifier.js';
+import { defaultWordVectorsCachePath } from './word-vectors.js';
+
+export type ClassifierName = 'escalation' | 'intent' | 'scope' | 'smalltalk';
+
+const trained = new Map<ClassifierName, TextClassifier | null>();
+
+/**
+ * Every example of these files is also an ordinary message for another classifier ("none" for escalation):
+ * the everyday questions of intent.txt and scope.txt teach the escalation classifier what does not need a person.
+ */
+const BORROWED_NEGATIVES: Partial<Record<ClassifierName, { file: ClassifierName; label: string }[]>> = {
+  escalation: [
+    { file: 'intent', label: 'none' },
+    { file: 'scope', label: 'none' },
+  ],
+  // Every visitor message of the other files is about a business, across many trades.
+  scope: [
+    { file: 'intent', label: 'business' },
+    { file: 'escalation', label: 'business' },
+  ],
+};
+
+function readExamples(name: ClassifierName): LabelledText[] {
+  const url = trainingFileUrl(name);
+  return existsSync(url) ? parseTrainingText(readFileSync(url, 'utf8')) : [];
+}
+
+function trainingFileUrl(name: ClassifierName): URL {
+  // Resolved from the compiled file too: the build copies nothing, so read the files beside the sources.
+  return new URL(`../../../../src/modules/chat/engine/training/${name}.txt`, import.meta.url);
+}
+
+/**
+ * Training takes a few seconds; every process (and every test worker) would pay it. The weights are cached on
+ * disk beside the word-vector cache, keyed by a hash of the examples and of the trainer's source, so an
+ * edited training file or trainer retrains exactly once.
+ */
+function loadOrTrain(name: ClassifierName, examples: LabelledText[]): TextClassifier {
+  const balanced = name !== 'escalation';
+  const cacheDir = dirname(defaultWordVectorsCachePath() ?? join(tmpdir(), 'fusionchatalyst', 'x'));
+  const hash = createHash('sha256').update(JSON.stringify({ examples, balanced })).update(readFileSync(new URL('./text-classifier' + extname(fileURLToPath(import.meta.url)), import.meta.url))).digest('hex').slice(0, 16);
+  const cachePath = join(cacheDir, `classifier-${name}-${hash}.bin`);
+  if (existsSync(cachePath)) {
+    const cached = TextClassifier.deserialize(readFileSync(cachePath));
+    if (cached) return cached;
+  }
+  const classifier = TextClassifier.train(examples, { balanced });
+  try {
+    mkdirSync(cacheDir, { recursive: true });
+    const temp = `${cachePath}.${process.pid}.tmp`;
+    writeFileSync(temp, classifier.serialize());
+    renameSync(temp, cachePath);
+  } catch {
+    // A read-only install still works: it trains in memory each start.
+  }
+  return classifier;
+}
+
+/** The named classifier, trained on first use; null when its training file is missing. */
+export function getClassifier(name: ClassifierName): TextClassifier | null {
+  if (trained.has(name)) return trained.get(name) ?? null;
+  const own = readExamples(name);
+  const borrowed = (BORROWED_NEGATIVES[name] ?? []).flatMap(({ file, label }) => readExamples(file).map((e) => ({ label, text: e.text })));
+  const classifier = own.length > 0 ? loadOrTrain(name, [...own, ...borrowed]) : null;
+  trained.set(name, classifier);
+  return classifier;
+}
+
+/** Trains every classifier now (at start-up), so the first visitor does not wait for it. */
+export function warmUpClassifiers(): void {
+  for (const name of ['escalation', 'intent', 'scope', 'smalltalk'] as const) getClassifier(name);
+}
