@@ -25,9 +25,10 @@ const CUSTOM_INTENT_MIN_OVERLAP = 0.6;
 
 /** A lead intent needs at least this probability from the intent classifier (training/intent.txt). */
 const LEAD_INTENT_MIN_PROBABILITY = 0.5;
+const LEAD_INTENT_MIN_CONTENT_WORDS = 2;
 /** Small talk is only small talk in a message with at most this many content words ("thanks so much!"). */
 const SMALL_TALK_MAX_CONTENT_WORDS = 2;
-const SMALL_TALK_MIN_PROBABILITY = 0.6;
+const SMALL_TALK_MIN_PROBABILITY = 0.8;
 
 /** Informational sub-kinds of a general question, by the general words that name them (no trade's vocabulary). */
 const TOPIC_PATTERNS: { intent: string; patterns: RegExp[] }[] = [
@@ -78,10 +79,11 @@ export function detectIntent(message: string, customIntents: CustomIntent[] = []
   if (escalation.probability >= 0.5 && (escalation.label === 'complaint' || escalation.label === 'legal')) return 'complaint';
   const custom = matchCustomIntent(text, customIntents);
   if (custom) return custom;
-  const lead = getClassifier('intent')?.predict(text);
-  if (lead && lead.label !== 'general_question' && lead.probability >= LEAD_INTENT_MIN_PROBABILITY && !isOffTopic(text)) return lead.label;
   const smallTalk = detectSmallTalk(text);
   if (smallTalk.length > 0) return smallTalk[0] ?? 'general_question';
+  // A lead needs something to do: "bye" or "price list" alone is not a request.
+  const lead = analyzeText(text).units.length >= LEAD_INTENT_MIN_CONTENT_WORDS ? getClassifier('intent')?.predict(text) : undefined;
+  if (lead && lead.label !== 'general_question' && lead.probability >= LEAD_INTENT_MIN_PROBABILITY && !isOffTopic(text)) return lead.label;
   return TOPIC_PATTERNS.find(({ patterns }) => matchesAny(patterns, text))?.intent ?? 'general_question';
 }
 
@@ -90,5 +92,7 @@ export function detectSmallTalk(message: string): string[] {
   if (analyzeText(message).units.length > SMALL_TALK_MAX_CONTENT_WORDS) return [];
   const prediction = getClassifier('smalltalk')?.predict(message);
   if (!prediction || prediction.probability < SMALL_TALK_MIN_PROBABILITY || !SMALL_TALK_INTENTS.has(prediction.label)) return [];
+  // A question ("hours?") is never a thank-you or a goodbye; "how are you?" still greets.
+  if (message.includes('?') && prediction.label !== 'greeting') return [];
   return [prediction.label];
 }

@@ -23,6 +23,11 @@ const BORROWED_NEGATIVES: Partial<Record<ClassifierName, { file: ClassifierName;
     { file: 'intent', label: 'none' },
     { file: 'scope', label: 'none' },
   ],
+  // Short questions ("hours?", "price list") are not small talk: the smalltalk file has no class for them.
+  smalltalk: [
+    { file: 'intent', label: 'other' },
+    { file: 'scope', label: 'other' },
+  ],
   // Every visitor message of the other files is about a business, across many trades.
   scope: [
     { file: 'intent', label: 'business' },
