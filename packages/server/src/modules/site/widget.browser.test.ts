@@ -349,7 +349,7 @@ describe.skipIf(!HAS_CHROMIUM)('widget in Chromium', () => {
     expect(await emailError.count()).toBe(0);
     await details.getByLabel('Phone').fill('555-0100');
     await details.getByRole('button', { name: 'Send details' }).click();
-    await botReply(page, /phone/).waitFor({ timeout: UI_TIMEOUT_MS });
+    // The reply asks for the phone again, in a new form that holds the number and says what is wrong.
     const again = page.getByRole('form', { name: 'Your contact details' });
     await again.getByText('Please enter a valid phone number, with the area code.').waitFor({ timeout: UI_TIMEOUT_MS });
     expect(await again.getByLabel('Phone').inputValue()).toBe('555-0100');
@@ -357,7 +357,6 @@ describe.skipIf(!HAS_CHROMIUM)('widget in Chromium', () => {
 
     await again.getByLabel('Phone').fill('(512) 555-0123');
     await again.getByRole('button', { name: 'Send details' }).click();
-    await botReply(page, /Thank you Robin/).waitFor({ timeout: UI_TIMEOUT_MS });
     await expect.poll(() => database().db.selectFrom('leads').select(['name', 'email', 'phone']).where('chatbot_id', '=', formBotId).execute())
       .toEqual([{ name: 'Robin Park', email: 'robin@example.com', phone: '+15125550123' }]);
     const captured = await database().db.selectFrom('events').select('payload').where('chatbot_id', '=', formBotId).where('type', '=', 'lead.captured').execute();
