@@ -38,8 +38,8 @@ const ESCALATION_MESSAGES: Record<EscalationReason, string> = {
 
 /** Escalations after which the bot still answers the question in the message, if the knowledge does. */
 const ANSWER_WITH_ESCALATION: ReadonlySet<EscalationReason> = new Set(['urgent', 'complaint', 'keyword']);
-/** A message that gave lead details escalates only on at least this many other content words. */
-const MIN_ESCALATION_CONTENT_WORDS = 3;
+/** A one-word message or one that gave lead details escalates only at this probability. */
+const SURE_ESCALATION_PROBABILITY = 0.9;
 /** Above this confidence an answer stands even when the scope classifier thinks the message is about something else. */
 const SURE_ANSWER_CONFIDENCE = 0.85;
 
@@ -183,11 +183,16 @@ export function runTurn(input: TurnInput): TurnResult {
   let acknowledgement: string | null = null;
 
   const isInjection = isPromptInjection(message);
-  // Judged on what is left once names, numbers and addresses are taken out: "I'm afraid I don't use email" or a
-  // bare "Hi, I am Sue Miller" carries no need for a person, and a name must not read as one.
-  const escalationText = lead.captured.length > 0 || lead.declined.length > 0 ? lead.query : message;
-  const hasEscalationContent = analyzeText(escalationText).units.length >= MIN_ESCALATION_CONTENT_WORDS || (lead.captured.length === 0 && lead.declined.length === 0);
-  const escalationReason = !state.escalated && !isInjection && hasEscalationContent ? detectEscalation(escalationText, settings.escalation) : null;
+  // Judged on what is left once names, numbers and addresses are taken out. Short or detail-giving messages are
+  // ambiguous ("second question", "oops, spelt it wrong", "I'm afraid I don't use email"): they escalate only on a
+  // sure signal, and giving details is never read as frustration.
+  const gaveDetails = lead.captured.length > 0 || lead.declined.length > 0;
+  const escalationText = gaveDetails ? lead.query : message;
+  const isAmbiguous = gaveDetails || analyzeText(escalationText).units.length <= 1;
+  const escalationReason =
+    !state.escalated && !isInjection
+      ? detectEscalation(escalationText, settings.escalation, isAmbiguous ? { minProbability: SURE_ESCALATION_PROBABILITY, ignoreFrustration: gaveDetails } : {})
+      : null;
   if (isNegativeFeedback(message)) {
     state.failedAnswers += 1;
     failedThisTurn = true;

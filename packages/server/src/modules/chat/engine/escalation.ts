@@ -1,5 +1,6 @@
 import type { EngineSettings } from './engine.types.js';
 import { getClassifier } from './message-classifiers.js';
+import { analyzeText } from './text-analysis.js';
 
 export type EscalationReason = 'requested_human' | 'anger' | 'complaint' | 'legal' | 'urgent' | 'keyword' | 'repeated_failed_answers';
 
@@ -39,18 +40,25 @@ export function classifyEscalation(message: string): EscalationSignal {
 }
 
 /** Decides whether this message escalates to a person; returns the reason, or null. Pure: the caller tracks "once per conversation". */
-export function detectEscalation(message: string, rules: EngineSettings['escalation']): EscalationReason | null {
+export function detectEscalation(
+  message: string,
+  rules: EngineSettings['escalation'],
+  options: { minProbability?: number; ignoreFrustration?: boolean } = {},
+): EscalationReason | null {
   if (!rules.enabled) return null;
   const lower = message.toLowerCase();
   if (rules.keywords.some((keyword) => keyword.trim() && lower.includes(keyword.trim().toLowerCase()))) return 'keyword';
   const signal = classifyEscalation(message);
-  if (!signal.label || signal.probability < ESCALATION_MIN_PROBABILITY) return null;
+  if (!signal.label || signal.probability < (options.minProbability ?? ESCALATION_MIN_PROBABILITY)) return null;
+  if (options.ignoreFrustration && signal.label === 'frustration') return null;
   const mapped = LABEL_REASONS[signal.label];
   return mapped?.isEnabled(rules) ? mapped.reason : null;
 }
 
 /** Returns whether the visitor signals that the last answer missed ("that's not what I asked"), which counts as a failed answer. */
 export function isNegativeFeedback(message: string): boolean {
+  // One word ("ugh", "second question") is too little to read a complaint about the last answer into.
+  if (analyzeText(message).units.length <= 1) return false;
   const signal = classifyEscalation(message);
   return signal.label === 'frustration' && signal.probability >= ESCALATION_MIN_PROBABILITY;
 }

@@ -22,6 +22,7 @@ const BORROWED_NEGATIVES: Partial<Record<ClassifierName, { file: ClassifierName;
   escalation: [
     { file: 'intent', label: 'none' },
     { file: 'scope', label: 'none' },
+    { file: 'smalltalk', label: 'none' },
   ],
   // Short questions ("hours?", "price list") are not small talk: the smalltalk file has no class for them.
   smalltalk: [

@@ -47,6 +47,13 @@ interface IndexedDoc {
   text: string;
   answerTypes: Set<AnswerType>;
   learnedWeight: number;
+  /** The content words of the question and of title + body, until `meaning` is computed from them. */
+  words: { question: string[]; body: string[] } | null;
+  /** Computed when the doc is first re-ranked (most docs of a large index never are): keeps building cheap. */
+  meaning: DocMeaning | null;
+}
+
+interface DocMeaning {
   /** Word-vector indices of the doc's distinct content words (question, title and body). */
   vectorWords: Int32Array;
   /** Meaning of the question (FAQ, curated, learned) and of the body, as unit vectors; null without vectors. */
@@ -271,13 +278,14 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
     for (const result of raw.slice(0, candidateLimit)) {
       const doc = this.docs.get(result.id as number);
       if (!doc || !this.entries.has(doc.entryId)) continue;
+      const meaning = vectors ? this.getMeaning(doc, vectors) : null;
       let matched = 0;
       let softMatched = 0;
       units.forEach((unit, i) => {
         const weight = unitWeights[i] ?? 0;
         const exact = this.matchCredit(unit, doc.coverageTerms);
         matched += weight * exact;
-        const soft = exact > 0 || !vectors ? exact : this.softCredit(vectors, unitVectorIds[i] ?? -1, doc.vectorWords, similarityCache[i]);
+        const soft = exact > 0 || !meaning || !vectors ? exact : this.softCredit(vectors, unitVectorIds[i] ?? -1, meaning.vectorWords, similarityCache[i]);
         softMatched += weight * Math.max(exact, soft);
       });
       const coverage = matched / totalWeight;
@@ -288,14 +296,26 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
         result.score / topRaw,
         wanted.some((type) => doc.answerTypes.has(type)) ? 1 : 0,
         softMatched / totalWeight,
-        queryVector && doc.questionVector ? cosine(queryVector, doc.questionVector) : 0,
-        queryVector && doc.bodyVector ? cosine(queryVector, doc.bodyVector) : 0,
+        queryVector && meaning?.questionVector ? cosine(queryVector, meaning.questionVector) : 0,
+        queryVector && meaning?.bodyVector ? cosine(queryVector, meaning.bodyVector) : 0,
         offTopic,
         doc.kind === 'curated' ? 1 : 0,
       ];
       scored.push({ doc, features, score: scoreCandidate(this.model, features), units });
     }
     return scored.sort((a, b) => b.score - a.score);
+  }
+
+  private getMeaning(doc: IndexedDoc, vectors: WordVectors): DocMeaning {
+    if (doc.meaning) return doc.meaning;
+    const { question, body } = doc.words ?? { question: [], body: [] };
+    doc.meaning = {
+      vectorWords: Int32Array.from(new Set([...question, ...body].map((w) => vectors.indexOf(w)).filter((i) => i >= 0))),
+      questionVector: question.length > 0 ? embedWords(question, vectors) : null,
+      bodyVector: body.length > 0 ? embedWords(body, vectors) : null,
+    };
+    doc.words = null;
+    return doc.meaning;
   }
 
   /** How close a query word comes to any word of the doc, by word vectors (0 below the noise floor). */
@@ -449,15 +469,10 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
     for (const unit of [...(questionAnalysis?.units ?? []), ...bodyAnalysis.units]) {
       this.surfaceWords.update(unit.word, (count) => (count ?? 0) + 1);
     }
-    const vectors = getWordVectors();
-    const questionWords = questionAnalysis ? questionAnalysis.units.map((u) => u.word) : [];
-    const bodyWords = [...titleAnalysis.units, ...bodyAnalysis.units].map((u) => u.word);
-    const vectorWords = vectors ? [...new Set([...questionWords, ...bodyWords].map((w) => vectors.indexOf(w)).filter((i) => i >= 0))] : [];
     this.docs.set(id, {
       id,
-      vectorWords: Int32Array.from(vectorWords),
-      questionVector: vectors && questionWords.length > 0 ? embedWords(questionWords, vectors) : null,
-      bodyVector: vectors && bodyWords.length > 0 ? embedWords(bodyWords, vectors) : null,
+      words: { question: questionAnalysis ? questionAnalysis.units.map((u) => u.word) : [], body: [...titleAnalysis.units, ...bodyAnalysis.units].map((u) => u.word) },
+      meaning: null,
       entryId,
       kind,
       questionUnits: questionAnalysis ? questionAnalysis.units : null,
