@@ -149,6 +149,20 @@ describe('a conversation with the built-in engine', () => {
     expect(results[1]?.escalation).toBeNull();
   });
 
+  it('reads a follow-up against the previous question', () => {
+    const index = buildKnowledgeIndex([
+      ...KNOWLEDGE,
+      { id: 'detailing', kind: 'faq', title: 'Detailing', question: 'Do you offer interior detailing?', answer: 'Yes, interior detailing takes two hours and costs $120.', text: null },
+      { id: 'weekend', kind: 'faq', title: 'Weekend hours', question: 'Are you open at the weekend?', answer: 'On Saturdays we are open 9 AM to 1 PM; Sundays we are closed.', text: null },
+    ]);
+    const settings = createDefaultSettings('Sparkle Car Wash');
+    const first = runTurn({ message: 'Do you do interior detailing?', state: createInitialState(), settings, index });
+    const followUp = runTurn({ message: 'and how much is that?', state: first.state, settings, index });
+    expect(followUp.sources.map((s) => s.id)).toEqual(['detailing']);
+    const alone = runTurn({ message: 'and how much is that?', state: createInitialState(), settings, index });
+    expect(alone.sources.map((s) => s.id)).toEqual(['price']);
+  });
+
   it('never escalates a message that only introduces the visitor', () => {
     const [result] = chat(['Hi, I am Sue Miller']);
     expect(result?.escalation).toBeNull();

@@ -43,6 +43,28 @@ const SURE_ESCALATION_PROBABILITY = 0.9;
 /** Above this confidence an answer stands even when the scope classifier thinks the message is about something else. */
 const SURE_ANSWER_CONFIDENCE = 0.85;
 
+/** A follow-up names no topic of its own: it opens with "and"/"what about", or points back ("that one", "it"). */
+const FOLLOW_UP_PATTERN = /^\s*(?:and|also|plus|what about|how about|same for|what if|or|but)\b|\b(?:that one|this one|that|it|those|them|they|there|the same)\b/i;
+/** A follow-up is short: a longer message carries its own topic. */
+const FOLLOW_UP_MAX_CONTENT_WORDS = 4;
+const MAX_CONTEXT_CHARS = 500;
+
+function isFollowUp(query: string): boolean {
+  return FOLLOW_UP_PATTERN.test(query) && analyzeText(query).units.length <= FOLLOW_UP_MAX_CONTENT_WORDS;
+}
+
+/**
+ * Searches the knowledge for a message; a follow-up ("and on Saturdays?", "how much is that one?") is also read
+ * together with the previous answered question, and the surer of the two readings wins.
+ */
+function searchWithContext(index: TurnInput['index'], query: string, previous: string | undefined): { hit: RetrievalHit | undefined; viaContext: boolean } {
+  const own = index.search(query, 3)[0];
+  if (!previous || !isFollowUp(query)) return { hit: own, viaContext: false };
+  const withTopic = index.search(`${previous} ${query}`, 3)[0];
+  if (withTopic && (!own || withTopic.confidence > own.confidence)) return { hit: withTopic, viaContext: true };
+  return { hit: own, viaContext: false };
+}
+
 /** Settings used when the chatbot has not customised anything (contract defaults). */
 export function createDefaultSettings(businessName = 'our team'): EngineSettings {
   return {
@@ -175,6 +197,7 @@ export function runTurn(input: TurnInput): TurnResult {
   updateConversationIntent(state, intent, settings);
 
   let answer: RetrievalHit | null = null;
+  let answeredViaContext = false;
   let confidence = 0;
   let failedThisTurn = false;
   const parts: string[] = [];
@@ -203,13 +226,17 @@ export function runTurn(input: TurnInput): TurnResult {
   const gaveOnlyDetails = (lead.captured.length > 0 || lead.declined.length > 0) && !asksQuestion(message);
   const answeredAwaited = wasAwaiting !== null && lead.captured.includes(wasAwaiting) && !asksQuestion(message);
   const isSmallTalk = SMALL_TALK_INTENTS.has(intent);
-  const hasContent = analyzeText(message).units.length > 0;
+  const analyzedMessage = analyzeText(message);
+  // "how much is that?" is all question frame (a phrase concept), and still a question.
+  const hasContent = analyzedMessage.units.length > 0 || analyzedMessage.phraseConcepts.length > 0;
   // A person is on the way for a request or frustration; an urgent or complaining message may still ask something the knowledge answers.
   const isAnswerableEscalation = escalationReason === null || ANSWER_WITH_ESCALATION.has(escalationReason);
   const shouldSearch = !isInjection && isAnswerableEscalation && !gaveOnlyDetails && !answeredAwaited && !isSmallTalk && hasContent;
 
   if (shouldSearch) {
-    const top = index.search(lead.query, 3)[0];
+    const found = searchWithContext(index, lead.query, state.lastQuestion);
+    const top = found.hit;
+    answeredViaContext = found.viaContext;
     confidence = top?.confidence ?? 0;
     // The scope classifier knows no business's trade, so a very confident match ("what time does the bakery open?" to a bakery) still answers.
     if (top && top.confidence >= threshold && (top.confidence >= SURE_ANSWER_CONFIDENCE || !isOffTopic(lead.query))) answer = top;
@@ -288,6 +315,7 @@ export function runTurn(input: TurnInput): TurnResult {
   const text = joinParts(parts);
   state.lastBotText = text;
   state.lastSourceIds = answer ? [answer.entryId] : [];
+ if (answer) state.lastQuestion = answeredViaContext ? `${state.lastQuestion ?? ''} ${lead.query}`.slice(-MAX_CONTEXT_CHARS) : lead.query.slice(0, MAX_CONTEXT_CHARS);
   const showLead = isLeadFlow || Boolean(escalation) || lead.changed || hasContact(state) || Boolean(state.lead.name);
 
   return {

@@ -1,5 +1,8 @@
 import { LEAD_FIELDS, type ConversationState, type LeadField } from './engine.types.js';
 
+/** A stored previous question longer than this is cut (it only gives a follow-up its topic). */
+const MAX_LAST_QUESTION_CHARS = 500;
+
 /** Returns the state of a conversation that has not started yet. */
 export function createInitialState(): ConversationState {
   return {
@@ -49,6 +52,7 @@ export function restoreState(raw: unknown): ConversationState {
     leadAcknowledged: stored.leadAcknowledged === true,
   };
   if (typeof stored.lastBotText === 'string') state.lastBotText = stored.lastBotText;
+  if (typeof stored.lastQuestion === 'string') state.lastQuestion = stored.lastQuestion.slice(0, MAX_LAST_QUESTION_CHARS);
   if (Array.isArray(stored.lastSourceIds)) state.lastSourceIds = stored.lastSourceIds.filter((id): id is string => typeof id === 'string');
   return state;
 }

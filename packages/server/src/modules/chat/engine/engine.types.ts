@@ -74,6 +74,8 @@ export interface ConversationState {
   leadAcknowledged: boolean;
   lastBotText?: string;
   lastSourceIds?: string[];
+  /** The last question the bot answered from the knowledge base: a follow-up ("and on Saturdays?") is read against it. */
+  lastQuestion?: string;
 }
 
 export interface RetrievalHit {
