@@ -163,6 +163,13 @@ describe('a conversation with the built-in engine', () => {
     expect(alone.sources.map((s) => s.id)).toEqual(['price']);
   });
 
+  it('turns a price question into a quote request when the visitor leaves a number', () => {
+    const results = chat(['How much is the deluxe wash for a big SUV?', 'could someone ring me on (512) 555-0123 to talk it through']);
+    expect(results[0]?.conversationIntent).toBe('pricing');
+    expect(results[1]?.conversationIntent).toBe('request_quote');
+    expect(results[1]?.state.lead.phone).toBe('+15125550123');
+  });
+
   it('never escalates a message that only introduces the visitor', () => {
     const [result] = chat(['Hi, I am Sue Miller']);
     expect(result?.escalation).toBeNull();

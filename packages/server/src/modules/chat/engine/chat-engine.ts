@@ -2,7 +2,7 @@ import { restoreState } from './conversation-state.js';
 import type { ConversationState, EngineSettings, LeadField, LeadResult, RetrievalHit, TurnInput, TurnResult } from './engine.types.js';
 import { detectEscalation, isNegativeFeedback, type EscalationReason } from './escalation.js';
 import { DEFAULT_ENGINE_TUNING } from './engine-tuning.js';
-import { detectIntent, isOffTopic, SMALL_TALK_INTENTS } from './intents.js';
+import { detectIntent, guessLeadIntent, isOffTopic, SMALL_TALK_INTENTS } from './intents.js';
 import { asksQuestion, extractLeadDetails, removeLeadDetails } from './lead-extraction.js';
 import { isPromptInjection } from './prompt-guard.js';
 import { analyzeText } from './text-analysis.js';
@@ -42,6 +42,9 @@ const ANSWER_WITH_ESCALATION: ReadonlySet<EscalationReason> = new Set(['urgent',
 const SURE_ESCALATION_PROBABILITY = 0.9;
 /** Above this confidence an answer stands even when the scope classifier thinks the message is about something else. */
 const SURE_ANSWER_CONFIDENCE = 0.85;
+
+/** Intents of a question that asks for nothing to be done: a later contact turns them into a lead intent. */
+const INFORMATIONAL_INTENTS: ReadonlySet<string> = new Set(['general_question', 'pricing', 'hours', 'location']);
 
 /** A follow-up names no topic of its own: it opens with "and"/"what about", or points back ("that one", "it"). */
 const FOLLOW_UP_PATTERN = /^\s*(?:and|also|plus|what about|how about|same for|what if|or|but)\b|\b(?:that one|this one|that|it|those|them|they|there|the same)\b/i;
@@ -195,6 +198,14 @@ export function runTurn(input: TurnInput): TurnResult {
   const lead = applyLeadDetails(state, message, settings);
   const intent = detectIntent(message, settings.customIntents);
   updateConversationIntent(state, intent, settings);
+  if (!state.leadIntentHint && INFORMATIONAL_INTENTS.has(intent) && !lead.captured.length) state.leadIntentHint = guessLeadIntent(message, intent);
+  // A visitor who leaves a phone or e-mail after asking something wants follow-up on it: a price question becomes
+  // a quote request, anything else what the intent classifier leaned to for that first question.
+  const gaveContact = lead.captured.includes('phone') || lead.captured.includes('email');
+  if (gaveContact && (state.intent === null || INFORMATIONAL_INTENTS.has(state.intent)) && settings.leadCapture.enabled) {
+    const hinted = state.leadIntentHint ?? guessLeadIntent(message, intent);
+    if (isLeadIntent(hinted, settings)) state.intent = hinted;
+  }
 
   let answer: RetrievalHit | null = null;
   let answeredViaContext = false;

@@ -74,6 +74,8 @@ export interface ConversationState {
   leadAcknowledged: boolean;
   lastBotText?: string;
   lastSourceIds?: string[];
+  /** The lead intent the conversation's first question leans to, used when the visitor later leaves a contact. */
+  leadIntentHint?: string;
   /** The last question the bot answered from the knowledge base: a follow-up ("and on Saturdays?") is read against it. */
   lastQuestion?: string;
 }

@@ -87,6 +87,14 @@ export function detectIntent(message: string, customIntents: CustomIntent[] = []
   return TOPIC_PATTERNS.find(({ patterns }) => matchesAny(patterns, text))?.intent ?? 'general_question';
 }
 
+/** Which lead a question would become if the visitor asked for follow-up: a price question a quote, otherwise the intent classifier's lean. */
+export function guessLeadIntent(message: string, intent: string): string {
+  if (intent === 'pricing') return 'request_quote';
+  const probabilities = getClassifier('intent')?.predict(message).probabilities;
+  if (!probabilities) return 'book_appointment';
+  return (probabilities.request_quote ?? 0) > (probabilities.book_appointment ?? 0) ? 'request_quote' : 'book_appointment';
+}
+
 /** The small-talk intent of a short message ("Thanks, bye!" → thanks), or nothing for a message with content. */
 export function detectSmallTalk(message: string): string[] {
   if (analyzeText(message).units.length > SMALL_TALK_MAX_CONTENT_WORDS) return [];
