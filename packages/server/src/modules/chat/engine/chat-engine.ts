@@ -222,9 +222,12 @@ export function runTurn(input: TurnInput): TurnResult {
   // sure signal, and giving details is never read as frustration.
   const gaveDetails = lead.captured.length > 0 || lead.declined.length > 0;
   const escalationText = gaveDetails ? lead.query : message;
-  const isAmbiguous = gaveDetails || analyzeText(escalationText).units.length <= 1;
+  const escalationWords = analyzeText(escalationText).units.length;
+  const isAmbiguous = gaveDetails || escalationWords <= 1;
+  // "call me on 512…, sam@…" leaves "call me": a way to follow up, not a request for a person now.
+  const isOnlyDetails = gaveDetails && escalationWords <= 1;
   const escalationReason =
-    !state.escalated && !isInjection
+    !state.escalated && !isInjection && !isOnlyDetails
       ? detectEscalation(escalationText, settings.escalation, isAmbiguous ? { minProbability: SURE_ESCALATION_PROBABILITY, ignoreFrustration: gaveDetails } : {})
       : null;
   if (isNegativeFeedback(message)) {

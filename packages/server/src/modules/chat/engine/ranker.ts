@@ -25,6 +25,8 @@ export const RANKER_FEATURES = [
   'offTopic',
   /** A corrected answer from the review queue. */
   'curated',
+  /** Soft coverage of the question by the entry's best single sentence. */
+  'bestSentence',
 ] as const;
 
 export interface RankerModel {
@@ -39,8 +41,8 @@ export interface RankerModel {
  * (`fitCalibration`) on the five dev businesses; the answer threshold on it is tuned per fold in leave-one-out.
  */
 export const DEFAULT_RANKER_MODEL: RankerModel = {
-  weights: [2.5, 2, 0.5, 0.4, 1.5, 1, 1, -2, 1],
-  calibration: { scale: 1.02, offset: -3.69 },
+  weights: [2.5, 2, 0.5, 0.4, 1.5, 1, 1, -2, 1, 2],
+  calibration: { scale: 0.75, offset: -3.14 },
 };
 
 /** The ranking score of one candidate. */

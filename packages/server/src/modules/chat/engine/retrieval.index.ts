@@ -59,6 +59,8 @@ interface DocMeaning {
   /** Meaning of the question (FAQ, curated, learned) and of the body, as unit vectors; null without vectors. */
   questionVector: Float32Array | null;
   bodyVector: Float32Array | null;
+  /** Each sentence of the text, for how well one sentence answers the question (a long answer covers many topics). */
+  sentences: { terms: Set<string>; vectorWords: Int32Array }[];
 }
 
 /** What the re-ranker saw for one candidate: for training the ranker (`npm run eval -- --fit`) and for tests. */
@@ -289,6 +291,16 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
         softMatched += weight * Math.max(exact, soft);
       });
       const coverage = matched / totalWeight;
+      let bestSentence = 0;
+      for (const sentence of meaning?.sentences ?? []) {
+        let covered = 0;
+        units.forEach((unit, i) => {
+          const exact = this.matchCredit(unit, sentence.terms);
+          const soft = exact > 0 || !vectors ? exact : this.softCredit(vectors, unitVectorIds[i] ?? -1, sentence.vectorWords, similarityCache[i]);
+          covered += (unitWeights[i] ?? 0) * Math.max(exact, soft);
+        });
+        bestSentence = Math.max(bestSentence, covered / totalWeight);
+      }
       const questionMatch = doc.questionUnits ? this.scoreQuestionMatch(doc.questionUnits, queryTerms, coverage) : 0;
       const features = [
         coverage,
@@ -300,6 +312,7 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
         queryVector && meaning?.bodyVector ? cosine(queryVector, meaning.bodyVector) : 0,
         offTopic,
         doc.kind === 'curated' ? 1 : 0,
+        bestSentence,
       ];
       scored.push({ doc, features, score: scoreCandidate(this.model, features), units });
     }
@@ -313,6 +326,10 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
       vectorWords: Int32Array.from(new Set([...question, ...body].map((w) => vectors.indexOf(w)).filter((i) => i >= 0))),
       questionVector: question.length > 0 ? embedWords(question, vectors) : null,
       bodyVector: body.length > 0 ? embedWords(body, vectors) : null,
+      sentences: (doc.text.match(/[^.!?]+(?:[.!?]+|$)/g) ?? [doc.text]).map((sentence) => {
+        const analyzed = analyzeText(sentence);
+        return { terms: new Set(collectTerms(analyzed)), vectorWords: Int32Array.from(analyzed.units.map((u) => vectors.indexOf(u.word)).filter((i) => i >= 0)) };
+      }),
     };
     doc.words = null;
     return doc.meaning;
