@@ -4,6 +4,9 @@ import { analyzeText } from './text-analysis.js';
 
 export type EscalationReason = 'requested_human' | 'anger' | 'complaint' | 'legal' | 'urgent' | 'keyword' | 'repeated_failed_answers';
 
+/** A sentence of a longer message is read on its own when it has at least this many content words. */
+const MIN_SENTENCE_CONTENT_WORDS = 3;
+const SENTENCE_MIN_PROBABILITY = 0.7;
 /** A message escalates when the escalation classifier gives its non-"none" classes together at least this probability. */
 const ESCALATION_MIN_PROBABILITY = 0.4;
 
@@ -27,16 +30,28 @@ export interface EscalationSignal {
 export function classifyEscalation(message: string): EscalationSignal {
   const classifier = getClassifier('escalation');
   if (!classifier) return { label: null, probability: 0 };
-  const { probabilities } = classifier.predict(message);
-  let label: string | null = null;
-  let best = 0;
-  for (const [name, p] of Object.entries(probabilities)) {
-    if (name !== 'none' && p > best) {
-      label = name;
-      best = p;
+  // A long message dilutes one urgent sentence ("Is there a real person? … my mother …"): the whole message and
+  // each of its sentences are read, and the strongest signal counts.
+  const sentences = message.split(/(?<=[.!?])\s+|\n+/).filter((sentence) => analyzeText(sentence).units.length >= MIN_SENTENCE_CONTENT_WORDS);
+  const parts = sentences.length > 1 ? [message, ...sentences] : [message];
+  let strongest: EscalationSignal = { label: null, probability: 0 };
+  for (const part of parts) {
+    const { probabilities } = classifier.predict(part);
+    let label: string | null = null;
+    let best = 0;
+    for (const [name, p] of Object.entries(probabilities)) {
+      if (name !== 'none' && p > best) {
+        label = name;
+        best = p;
+      }
     }
+    const probability = 1 - (probabilities.none ?? 0);
+    // One sentence alone must be sure: a long message has more sentences that may sound like something.
+    const isSentence = part !== message;
+    if (isSentence && probability < SENTENCE_MIN_PROBABILITY) continue;
+    if (probability > strongest.probability) strongest = { label, probability };
   }
-  return { label, probability: 1 - (probabilities.none ?? 0) };
+  return strongest;
 }
 
 /** Decides whether this message escalates to a person; returns the reason, or null. Pure: the caller tracks "once per conversation". */
