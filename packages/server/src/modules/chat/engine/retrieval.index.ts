@@ -30,6 +30,8 @@ const RANKING = { cov: 0.45, qm: 0.35, passageQm: 0.8, passageMul: 0.92, idfPow:
 const SCORE_ALL_MAX_DOCS = 400;
 /** Word similarities below this are noise in 100-dimension vectors; above it they count proportionally. */
 const SOFT_MATCH_FLOOR = 0.45;
+/** In a large knowledge base, how many of the lexically best candidates get the word-vector features. */
+const SEMANTIC_CANDIDATES = 12;
 
 type DocKind = 'faq' | 'passage' | 'curated' | 'learned';
 type AnswerType = 'money' | 'duration' | 'clock' | 'phone' | 'date';
@@ -47,8 +49,6 @@ interface IndexedDoc {
   text: string;
   answerTypes: Set<AnswerType>;
   learnedWeight: number;
-  /** The content words of the question and of title + body, until `meaning` is computed from them. */
-  words: { question: string[]; body: string[] } | null;
   /** Computed when the doc is first re-ranked (most docs of a large index never are): keeps building cheap. */
   meaning: DocMeaning | null;
 }
@@ -276,52 +276,59 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
     const similarityCache = units.map(() => new Map<number, number>());
 
     const candidateLimit = scoreAll ? raw.length : RERANK_CANDIDATES + CHAMPIONS_PER_TERM * CHAMPION_TERMS_PER_QUERY;
-    const scored: { doc: IndexedDoc; features: number[]; score: number; units: QueryUnit[] }[] = [];
+    // Two stages: every candidate gets the cheap lexical features (soft features at their lower bound: soft
+    // coverage ≥ exact coverage, no similarity); only the best of those, or all of a small knowledge base, get
+    // the word-vector features. Keeps a large index's p99 flat.
+    const staged: { doc: IndexedDoc; features: number[]; score: number; units: QueryUnit[] }[] = [];
     for (const result of raw.slice(0, candidateLimit)) {
       const doc = this.docs.get(result.id as number);
       if (!doc || !this.entries.has(doc.entryId)) continue;
-      const meaning = vectors ? this.getMeaning(doc, vectors) : null;
       let matched = 0;
-      let softMatched = 0;
       units.forEach((unit, i) => {
-        const weight = unitWeights[i] ?? 0;
-        const exact = this.matchCredit(unit, doc.coverageTerms);
-        matched += weight * exact;
-        const soft = exact > 0 || !meaning || !vectors ? exact : this.softCredit(vectors, unitVectorIds[i] ?? -1, meaning.vectorWords, similarityCache[i]);
-        softMatched += weight * Math.max(exact, soft);
+        matched += (unitWeights[i] ?? 0) * this.matchCredit(unit, doc.coverageTerms);
       });
       const coverage = matched / totalWeight;
-      let bestSentence = 0;
-      for (const sentence of meaning?.sentences ?? []) {
-        let covered = 0;
-        units.forEach((unit, i) => {
-          const exact = this.matchCredit(unit, sentence.terms);
-          const soft = exact > 0 || !vectors ? exact : this.softCredit(vectors, unitVectorIds[i] ?? -1, sentence.vectorWords, similarityCache[i]);
-          covered += (unitWeights[i] ?? 0) * Math.max(exact, soft);
-        });
-        bestSentence = Math.max(bestSentence, covered / totalWeight);
-      }
       const questionMatch = doc.questionUnits ? this.scoreQuestionMatch(doc.questionUnits, queryTerms, coverage) : 0;
-      const features = [
-        coverage,
-        questionMatch,
-        result.score / topRaw,
-        wanted.some((type) => doc.answerTypes.has(type)) ? 1 : 0,
-        softMatched / totalWeight,
-        queryVector && meaning?.questionVector ? cosine(queryVector, meaning.questionVector) : 0,
-        queryVector && meaning?.bodyVector ? cosine(queryVector, meaning.bodyVector) : 0,
-        offTopic,
-        doc.kind === 'curated' ? 1 : 0,
-        bestSentence,
-      ];
-      scored.push({ doc, features, score: scoreCandidate(this.model, features), units });
+      const answerType = wanted.some((type) => doc.answerTypes.has(type)) ? 1 : 0;
+      const features = [coverage, questionMatch, result.score / topRaw, answerType, coverage, 0, 0, offTopic, doc.kind === 'curated' ? 1 : 0, 0];
+      staged.push({ doc, features, score: scoreCandidate(this.model, features), units });
     }
+    if (vectors) {
+      const semantic = scoreAll ? staged : [...staged].sort((a, b) => b.score - a.score).slice(0, SEMANTIC_CANDIDATES);
+      for (const candidate of semantic) {
+        const meaning = this.getMeaning(candidate.doc, vectors);
+        let softMatched = 0;
+        units.forEach((unit, i) => {
+          const exact = this.matchCredit(unit, candidate.doc.coverageTerms);
+          const soft = exact > 0 ? exact : this.softCredit(vectors, unitVectorIds[i] ?? -1, meaning.vectorWords, similarityCache[i]);
+          softMatched += (unitWeights[i] ?? 0) * Math.max(exact, soft);
+        });
+        let bestSentence = 0;
+        for (const sentence of meaning.sentences) {
+          let covered = 0;
+          units.forEach((unit, i) => {
+            const exact = this.matchCredit(unit, sentence.terms);
+            const soft = exact > 0 ? exact : this.softCredit(vectors, unitVectorIds[i] ?? -1, sentence.vectorWords, similarityCache[i]);
+            covered += (unitWeights[i] ?? 0) * Math.max(exact, soft);
+          });
+          bestSentence = Math.max(bestSentence, covered / totalWeight);
+        }
+        candidate.features[4] = softMatched / totalWeight;
+        candidate.features[5] = queryVector && meaning.questionVector ? cosine(queryVector, meaning.questionVector) : 0;
+        candidate.features[6] = queryVector && meaning.bodyVector ? cosine(queryVector, meaning.bodyVector) : 0;
+        candidate.features[9] = bestSentence;
+        candidate.score = scoreCandidate(this.model, candidate.features);
+      }
+    }
+    const scored = staged;
     return scored.sort((a, b) => b.score - a.score);
   }
 
   private getMeaning(doc: IndexedDoc, vectors: WordVectors): DocMeaning {
     if (doc.meaning) return doc.meaning;
-    const { question, body } = doc.words ?? { question: [], body: [] };
+    // Recomputed from the doc rather than kept from the build: most docs of a large index never need it.
+    const question = doc.questionUnits?.map((u) => u.word) ?? [];
+    const body = analyzeText(doc.text).units.map((u) => u.word);
     doc.meaning = {
       vectorWords: Int32Array.from(new Set([...question, ...body].map((w) => vectors.indexOf(w)).filter((i) => i >= 0))),
       questionVector: question.length > 0 ? embedWords(question, vectors) : null,
@@ -331,7 +338,6 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
         return { terms: new Set(collectTerms(analyzed)), vectorWords: Int32Array.from(analyzed.units.map((u) => vectors.indexOf(u.word)).filter((i) => i >= 0)) };
       }),
     };
-    doc.words = null;
     return doc.meaning;
   }
 
@@ -488,7 +494,6 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
     }
     this.docs.set(id, {
       id,
-      words: { question: questionAnalysis ? questionAnalysis.units.map((u) => u.word) : [], body: [...titleAnalysis.units, ...bodyAnalysis.units].map((u) => u.word) },
       meaning: null,
       entryId,
       kind,
