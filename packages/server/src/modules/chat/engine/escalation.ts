@@ -28,6 +28,16 @@ export interface EscalationSignal {
 
 /** How strongly one message asks for a person, by meaning (see training/escalation.txt). */
 export function classifyEscalation(message: string): EscalationSignal {
+  // A turn asks about the same message several times (intent, escalation, feedback): remember the last answer.
+  if (lastSignal?.message === message) return lastSignal.signal;
+  const signal = classifyEscalationUncached(message);
+  lastSignal = { message, signal };
+  return signal;
+}
+
+let lastSignal: { message: string; signal: EscalationSignal } | null = null;
+
+function classifyEscalationUncached(message: string): EscalationSignal {
   const classifier = getClassifier('escalation');
   if (!classifier) return { label: null, probability: 0 };
   // A long message dilutes one urgent sentence ("Is there a real person? … my mother …"): the whole message and

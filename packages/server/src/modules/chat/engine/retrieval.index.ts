@@ -32,6 +32,8 @@ const SCORE_ALL_MAX_DOCS = 400;
 const SOFT_MATCH_FLOOR = 0.45;
 /** In a large knowledge base, how many of the lexically best candidates get the word-vector features. */
 const SEMANTIC_CANDIDATES = 12;
+/** How many of the best candidates after the word-vector features also get the best-sentence feature. */
+const SENTENCE_CANDIDATES = 6;
 
 type DocKind = 'faq' | 'passage' | 'curated' | 'learned';
 type AnswerType = 'money' | 'duration' | 'clock' | 'phone' | 'date';
@@ -294,17 +296,33 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
       staged.push({ doc, features, score: scoreCandidate(this.model, features), units });
     }
     if (vectors) {
+      // Meaning vectors (two dot products a doc) for every candidate of a small knowledge base, or the lexically
+      // best of a large one; then soft word matches (the costlier part) for the best of those.
       const semantic = scoreAll ? staged : [...staged].sort((a, b) => b.score - a.score).slice(0, SEMANTIC_CANDIDATES);
       for (const candidate of semantic) {
+        const meaning = this.getMeaning(candidate.doc, vectors);
+        candidate.features[5] = queryVector && meaning.questionVector ? cosine(queryVector, meaning.questionVector) : 0;
+        candidate.features[6] = queryVector && meaning.bodyVector ? cosine(queryVector, meaning.bodyVector) : 0;
+        candidate.score = scoreCandidate(this.model, candidate.features);
+      }
+      const soft = [...semantic].sort((a, b) => b.score - a.score).slice(0, SEMANTIC_CANDIDATES);
+      for (const candidate of soft) {
         const meaning = this.getMeaning(candidate.doc, vectors);
         let softMatched = 0;
         units.forEach((unit, i) => {
           const exact = this.matchCredit(unit, candidate.doc.coverageTerms);
-          const soft = exact > 0 ? exact : this.softCredit(vectors, unitVectorIds[i] ?? -1, meaning.vectorWords, similarityCache[i]);
-          softMatched += (unitWeights[i] ?? 0) * Math.max(exact, soft);
+          const credit = exact > 0 ? exact : this.softCredit(vectors, unitVectorIds[i] ?? -1, meaning.vectorWords, similarityCache[i]);
+          softMatched += (unitWeights[i] ?? 0) * Math.max(exact, credit);
         });
+        candidate.features[4] = softMatched / totalWeight;
+        candidate.score = scoreCandidate(this.model, candidate.features);
+      }
+      // Third stage: how well the entry's best single sentence covers the question, for the front runners only
+      // (the costliest feature; it can only raise a score, and those behind would need it to overtake).
+      const front = [...soft].sort((a, b) => b.score - a.score).slice(0, SENTENCE_CANDIDATES);
+      for (const candidate of front) {
         let bestSentence = 0;
-        for (const sentence of meaning.sentences) {
+        for (const sentence of this.getMeaning(candidate.doc, vectors).sentences) {
           let covered = 0;
           units.forEach((unit, i) => {
             const exact = this.matchCredit(unit, sentence.terms);
@@ -313,9 +331,6 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
           });
           bestSentence = Math.max(bestSentence, covered / totalWeight);
         }
-        candidate.features[4] = softMatched / totalWeight;
-        candidate.features[5] = queryVector && meaning.questionVector ? cosine(queryVector, meaning.questionVector) : 0;
-        candidate.features[6] = queryVector && meaning.bodyVector ? cosine(queryVector, meaning.bodyVector) : 0;
         candidate.features[9] = bestSentence;
         candidate.score = scoreCandidate(this.model, candidate.features);
       }

@@ -182,8 +182,10 @@ export class TextClassifier {
       const header = JSON.parse(bytes.toString('utf8', 4, 4 + headerLength)) as { labels: string[]; dims: number; buckets: number };
       if (header.dims !== (vectors?.dims ?? 0) || header.buckets !== HASH_BUCKETS) return null;
       const body = bytes.subarray(4 + headerLength);
-      const floats = new Float32Array(body.byteLength / 4);
-      for (let i = 0; i < floats.length; i++) floats[i] = body.readFloatLE(i * 4);
+      // Copied into an aligned buffer; the weights were written by this machine's kind (little endian).
+      const aligned = new Uint8Array(body.byteLength - (body.byteLength % 4));
+      aligned.set(body.subarray(0, aligned.byteLength));
+      const floats = new Float32Array(aligned.buffer);
       if (floats.length !== header.labels.length * (header.dims + HASH_BUCKETS + 1)) return null;
       const stride = header.dims + HASH_BUCKETS + 1;
       const dense = header.labels.map((_, k) => floats.slice(k * stride, k * stride + header.dims));
