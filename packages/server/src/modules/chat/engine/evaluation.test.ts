@@ -19,11 +19,11 @@ function passRates(dataset: EvalDataset): Record<string, number> {
  * when the engine improves; `npx tsx packages/server/src/scripts/eval-engine.ts` prints the figures.
  */
 const DEV_FLOORS: Record<string, Record<'answer' | 'lead' | 'escalate' | 'no_escalate' | 'out_of_scope', number>> = {
-  'dev-acme-plumbing.json': { answer: 75, lead: 75, escalate: 75, no_escalate: 80, out_of_scope: 90 },
-  'dev-glenmore-auto-toronto.json': { answer: 43, lead: 65, escalate: 80, no_escalate: 90, out_of_scope: 75 },
-  'dev-peak-forge-denver.json': { answer: 39, lead: 80, escalate: 55, no_escalate: 80, out_of_scope: 58 },
-  'dev-saltwater-physio-perth.json': { answer: 40, lead: 60, escalate: 65, no_escalate: 80, out_of_scope: 66 },
-  'dev-thistle-vets-edinburgh.json': { answer: 35, lead: 65, escalate: 80, no_escalate: 80, out_of_scope: 58 },
+  'dev-acme-plumbing.json': { answer: 74, lead: 75, escalate: 90, no_escalate: 80, out_of_scope: 90 },
+  'dev-glenmore-auto-toronto.json': { answer: 46, lead: 70, escalate: 80, no_escalate: 80, out_of_scope: 75 },
+  'dev-peak-forge-denver.json': { answer: 43, lead: 85, escalate: 80, no_escalate: 90, out_of_scope: 80 },
+  'dev-saltwater-physio-perth.json': { answer: 45, lead: 65, escalate: 65, no_escalate: 80, out_of_scope: 75 },
+  'dev-thistle-vets-edinburgh.json': { answer: 30, lead: 85, escalate: 90, no_escalate: 80, out_of_scope: 58 },
 };
 
 describe('the engine on the eval datasets', () => {
