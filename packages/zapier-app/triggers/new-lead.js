@@ -1,6 +1,7 @@
 'use strict';
 
 const { createHookTrigger } = require('../lib/hook-trigger');
+const LEAD_FIELDS = require('../lib/lead-fields');
 
 module.exports = createHookTrigger({
   key: 'newLead',
@@ -8,13 +9,7 @@ module.exports = createHookTrigger({
   label: 'New Lead',
   description: 'Triggers when your chatbot captures a lead: once per conversation, with every detail the visitor gave (name, email, phone).',
   event: 'lead.captured',
-  fields: [
-    { key: 'name', label: 'Name' },
-    { key: 'email', label: 'Email' },
-    { key: 'phone', label: 'Phone (E.164)' },
-    { key: 'chatbot_name', label: 'Chatbot Name' },
-    { key: 'intent', label: 'Intent' },
-  ],
+  fields: LEAD_FIELDS,
   // The product page's example, exactly as a lead.captured delivery arrives.
   sample: {
     name: 'Jane Smith',

@@ -1,6 +1,7 @@
 'use strict';
 
 const { createHookTrigger } = require('../lib/hook-trigger');
+const LEAD_FIELDS = require('../lib/lead-fields');
 
 module.exports = createHookTrigger({
   key: 'updatedLead',
@@ -9,13 +10,7 @@ module.exports = createHookTrigger({
   description: 'Triggers when a lead your chatbot already sent changes (the visitor corrects or adds their name, email or phone).',
   event: 'lead.updated',
   // The same keys as New Lead, so one Zap step can update the record a New Lead Zap created (match on Conversation ID).
-  fields: [
-    { key: 'name', label: 'Name' },
-    { key: 'email', label: 'Email' },
-    { key: 'phone', label: 'Phone (E.164)' },
-    { key: 'chatbot_name', label: 'Chatbot Name' },
-    { key: 'intent', label: 'Intent' },
-  ],
+  fields: LEAD_FIELDS,
   sample: {
     name: 'Jane Smith',
     email: 'jane.smith@example.com',

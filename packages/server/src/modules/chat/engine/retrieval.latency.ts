@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { KnowledgeEntry } from './engine.types.js';
 import { buildKnowledgeIndex } from './retrieval.index.js';
+import { createSeededRandom } from './seeded-random.js';
 
 /** Searches run before timing starts. */
 const WARMUP_QUERIES = 200;
@@ -8,17 +9,6 @@ const SYLLABLES = ['ka', 'lo', 'mi', 'ser', 'tan', 'vek', 'du', 'ro', 'pal', 'zi
 /** Everyday business words mixed into synthetic entries so common terms have realistic, long posting lists. */
 const COMMON_WORDS = 'price cost hours open appointment service repair install replace water heater drain leak team warranty payment card area city phone email schedule cancel discount free estimate quote emergency weekend holiday'.split(' ');
 
-/** Deterministic pseudo-random numbers (mulberry32), so every run builds the same corpus. */
-function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeWord(random: () => number, rareWords: number): string {
   const n = Math.floor(random() * rareWords);
@@ -33,7 +23,7 @@ function makeWord(random: () => number, rareWords: number): string {
 
 /** Builds n synthetic knowledge entries (90 % FAQs, 10 % documents); entry i's question contains the unique word `uniq<i>x`. */
 export function createSyntheticEntries(n: number, seed = 42): KnowledgeEntry[] {
-  const random = createRandom(seed);
+  const random = createSeededRandom(seed);
   const entries: KnowledgeEntry[] = [];
   const sentence = (words: number): string => {
     const parts: string[] = [];
@@ -57,7 +47,7 @@ export function createSyntheticEntries(n: number, seed = 42): KnowledgeEntry[] {
 
 /** Realistic visitor questions about random entries of a corpus: chit-chat around the question, a common word. */
 export function createLatencyQueries(entries: readonly KnowledgeEntry[], count: number, seed = 7): string[] {
-  const random = createRandom(seed);
+  const random = createSeededRandom(seed);
   const queries: string[] = [];
   for (let i = 0; i < count; i++) {
     const entry = entries[Math.floor(random() * entries.length)];

@@ -6,6 +6,7 @@
  */
 import { stemWord, tokenizeWords } from './text-analysis.js';
 import { getWordVectors, type WordVectors } from './word-vectors.js';
+import { createSeededRandom } from './seeded-random.js';
 
 /** Hashed word and word-pair features. */
 const HASH_BUCKETS = 1 << 14;
@@ -93,17 +94,6 @@ function extractFeatures(text: string, vectors: WordVectors | null): Features {
   return { dense, sparse: Int32Array.from(keys), sparseValue: keys.size > 0 ? 1 / Math.sqrt(keys.size) : 0 };
 }
 
-/** Deterministic pseudo-random numbers (mulberry32) so training order, and so the model, never changes between runs. */
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class TextClassifier {
   private constructor(
@@ -128,7 +118,7 @@ export class TextClassifier {
     const counts = labels.map((label) => examples.filter((e) => e.label === label).length);
     const data = examples.map((e) => ({ y: labels.indexOf(e.label), x: extractFeatures(e.text, vectors) }));
     const classifier = new TextClassifier(labels, denseWeights, sparseWeights, bias, dims, vectors);
-    const random = createRandom(42);
+    const random = createSeededRandom(42);
     const order = data.map((_, i) => i);
     const perClass = data.length / labels.length;
     for (let epoch = 0; epoch < EPOCHS; epoch++) {
