@@ -1,14 +1,14 @@
 import type { EngineSettings } from './engine.types.js';
-import { getClassifier } from './message-classifiers.js';
+import { getClassifier, getWordingClassifier } from './message-classifiers.js';
 import { analyzeText } from './text-analysis.js';
 
 export type EscalationReason = 'requested_human' | 'anger' | 'complaint' | 'legal' | 'urgent' | 'keyword' | 'repeated_failed_answers';
 
 /** A sentence of a longer message is read on its own when it has at least this many content words. */
 const MIN_SENTENCE_CONTENT_WORDS = 3;
-const SENTENCE_MIN_PROBABILITY = 0.7;
+const SENTENCE_MIN_PROBABILITY = 0.8;
 /** A message escalates when the escalation classifier gives its non-"none" classes together at least this probability. */
-const ESCALATION_MIN_PROBABILITY = 0.4;
+const ESCALATION_MIN_PROBABILITY = 0.35;
 
 /** Classifier label (training/escalation.txt) → reason and the setting that switches it off. Urgent safety always escalates. */
 const LABEL_REASONS: Record<string, { reason: EscalationReason; isEnabled: (rules: EngineSettings['escalation']) => boolean }> = {
@@ -38,24 +38,28 @@ export function classifyEscalation(message: string): EscalationSignal {
 let lastSignal: { message: string; signal: EscalationSignal } | null = null;
 
 function classifyEscalationUncached(message: string): EscalationSignal {
-  const classifier = getClassifier('escalation');
-  if (!classifier) return { label: null, probability: 0 };
+  const meaning = getClassifier('escalation');
+  const wording = getWordingClassifier('escalation');
+  if (!meaning || !wording) return { label: null, probability: 0 };
   // A long message dilutes one urgent sentence ("Is there a real person? … my mother …"): the whole message and
   // each of its sentences are read, and the strongest signal counts.
   const sentences = message.split(/(?<=[.!?])\s+|\n+/).filter((sentence) => analyzeText(sentence).units.length >= MIN_SENTENCE_CONTENT_WORDS);
   const parts = sentences.length > 1 ? [message, ...sentences] : [message];
   let strongest: EscalationSignal = { label: null, probability: 0 };
   for (const part of parts) {
-    const { probabilities } = classifier.predict(part);
+    const a = meaning.predict(part).probabilities;
+    const b = wording.predict(part).probabilities;
     let label: string | null = null;
     let best = 0;
-    for (const [name, p] of Object.entries(probabilities)) {
+    for (const name of Object.keys(a)) {
+      const p = (a[name] ?? 0) + (b[name] ?? 0);
       if (name !== 'none' && p > best) {
         label = name;
         best = p;
       }
     }
-    const probability = 1 - (probabilities.none ?? 0);
+    // Both readings must see a need for a person: the lower of the two counts.
+    const probability = Math.min(1 - (a.none ?? 0), 1 - (b.none ?? 0));
     // One sentence alone must be sure: a long message has more sentences that may sound like something.
     const isSentence = part !== message;
     if (isSentence && probability < SENTENCE_MIN_PROBABILITY) continue;

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseTrainingText, TextClassifier, type LabelledText } from './text-classifier.js';
-import { defaultWordVectorsCachePath } from './word-vectors.js';
+import { defaultWordVectorsCachePath, getWordVectors } from './word-vectors.js';
 
 export type ClassifierName = 'escalation' | 'intent' | 'scope' | 'smalltalk';
 
-const trained = new Map<ClassifierName, TextClassifier | null>();
+const trained = new Map<string, TextClassifier | null>();
 
 /**
  * Every example of these files is also an ordinary message for another classifier ("none" for escalation):
@@ -51,16 +51,17 @@ function trainingFileUrl(name: ClassifierName): URL {
  * disk beside the word-vector cache, keyed by a hash of the examples and of the trainer's source, so an
  * edited training file or trainer retrains exactly once.
  */
-function loadOrTrain(name: ClassifierName, examples: LabelledText[]): TextClassifier {
+function loadOrTrain(name: ClassifierName, examples: LabelledText[], view: 'meaning-and-words' | 'words'): TextClassifier {
   const balanced = name !== 'escalation';
+  const vectors = view === 'words' ? null : getWordVectors();
   const cacheDir = dirname(defaultWordVectorsCachePath() ?? join(tmpdir(), 'fusionchatalyst', 'x'));
-  const hash = createHash('sha256').update(JSON.stringify({ examples, balanced })).update(readFileSync(new URL('./text-classifier' + extname(fileURLToPath(import.meta.url)), import.meta.url))).digest('hex').slice(0, 16);
+  const hash = createHash('sha256').update(JSON.stringify({ examples, balanced, view })).update(readFileSync(new URL('./text-classifier' + extname(fileURLToPath(import.meta.url)), import.meta.url))).digest('hex').slice(0, 16);
   const cachePath = join(cacheDir, `classifier-${name}-${hash}.bin`);
   if (existsSync(cachePath)) {
-    const cached = TextClassifier.deserialize(readFileSync(cachePath));
+    const cached = TextClassifier.deserialize(readFileSync(cachePath), vectors);
     if (cached) return cached;
   }
-  const classifier = TextClassifier.train(examples, { balanced });
+  const classifier = TextClassifier.train(examples, { balanced }, vectors);
   try {
     mkdirSync(cacheDir, { recursive: true });
     const temp = `${cachePath}.${process.pid}.tmp`;
@@ -74,15 +75,30 @@ function loadOrTrain(name: ClassifierName, examples: LabelledText[]): TextClassi
 
 /** The named classifier, trained on first use; null when its training file is missing. */
 export function getClassifier(name: ClassifierName): TextClassifier | null {
-  if (trained.has(name)) return trained.get(name) ?? null;
+  return getTrained(name, 'meaning-and-words');
+}
+
+/**
+ * The same classifier trained on wording alone (no word vectors). Escalation asks both and takes the lower
+ * probability: meaning alone generalises too far ("my budgie's got a swollen eye" near "collapsed"), wording
+ * alone misses new phrasings; a person is called when both agree.
+ */
+export function getWordingClassifier(name: ClassifierName): TextClassifier | null {
+  return getTrained(name, 'words');
+}
+
+function getTrained(name: ClassifierName, view: 'meaning-and-words' | 'words'): TextClassifier | null {
+  const key = `${name}:${view}`;
+  if (trained.has(key)) return trained.get(key) ?? null;
   const own = readExamples(name);
   const borrowed = (BORROWED_NEGATIVES[name] ?? []).flatMap(({ file, label }) => readExamples(file).map((e) => ({ label, text: e.text })));
-  const classifier = own.length > 0 ? loadOrTrain(name, [...own, ...borrowed]) : null;
-  trained.set(name, classifier);
+  const classifier = own.length > 0 ? loadOrTrain(name, [...own, ...borrowed], view) : null;
+  trained.set(key, classifier);
   return classifier;
 }
 
 /** Trains every classifier now (at start-up), so the first visitor does not wait for it. */
 export function warmUpClassifiers(): void {
   for (const name of ['escalation', 'intent', 'scope', 'smalltalk'] as const) getClassifier(name);
+  getWordingClassifier('escalation');
 }
