@@ -279,7 +279,8 @@ export function runTurn(input: TurnInput): TurnResult {
     acknowledgement = acknowledge(lead, state);
     parts.push(acknowledgement);
   } else if (isLeadIntent(intent, settings) && settings.leadCapture.enabled) {
-    parts.push('I can help you with that.');
+    // Nothing in the knowledge answers it, so promise no help the business may not offer: a person follows up.
+    parts.push(`I don't have the details of that here, but someone from the ${settings.businessName || 'our'} team can follow up with you.`);
   } else if (state.escalated && (intent === 'talk_to_human' || intent === 'complaint')) {
     parts.push(`I've already let the ${settings.businessName || ''} team know, and a person will get back to you as soon as possible.`.replace('the  team', 'the team'));
   } else {
