@@ -19,11 +19,11 @@ function passRates(dataset: EvalDataset): Record<string, number> {
  * when the engine improves; `npx tsx packages/server/src/scripts/eval-engine.ts` prints the figures.
  */
 const DEV_FLOORS: Record<string, Record<'answer' | 'lead' | 'escalate' | 'no_escalate' | 'out_of_scope', number>> = {
-  'dev-acme-plumbing.json': { answer: 74, lead: 75, escalate: 90, no_escalate: 80, out_of_scope: 90 },
-  'dev-glenmore-auto-toronto.json': { answer: 46, lead: 70, escalate: 80, no_escalate: 80, out_of_scope: 75 },
-  'dev-peak-forge-denver.json': { answer: 43, lead: 85, escalate: 80, no_escalate: 90, out_of_scope: 80 },
-  'dev-saltwater-physio-perth.json': { answer: 45, lead: 65, escalate: 65, no_escalate: 80, out_of_scope: 75 },
-  'dev-thistle-vets-edinburgh.json': { answer: 30, lead: 85, escalate: 90, no_escalate: 80, out_of_scope: 58 },
+  'dev-acme-plumbing.json': { answer: 74, lead: 75, escalate: 85, no_escalate: 90, out_of_scope: 90 },
+  'dev-glenmore-auto-toronto.json': { answer: 46, lead: 85, escalate: 85, no_escalate: 90, out_of_scope: 85 },
+  'dev-peak-forge-denver.json': { answer: 43, lead: 85, escalate: 85, no_escalate: 90, out_of_scope: 90 },
+  'dev-saltwater-physio-perth.json': { answer: 46, lead: 75, escalate: 65, no_escalate: 80, out_of_scope: 85 },
+  'dev-thistle-vets-edinburgh.json': { answer: 31, lead: 90, escalate: 85, no_escalate: 80, out_of_scope: 75 },
 };
 
 describe('the engine on the eval datasets', () => {
