@@ -94,6 +94,14 @@ describe.skipIf(!REDIS_URL)('rate limits across processes with Redis', () => {
     expect(limited.headers['ratelimit-limit']).toBe('3');
   });
 
+  it('counts one address across both processes however many visitor ids it rotates', async () => {
+    const perAddress = (await createChatbotFor(apps[0]!, await signUpAccount(apps[1]!), { name: 'Per address', settings: { rateLimit: { perVisitorPerMinute: 100, perIpPerMinute: 3 } } })).id;
+    const send = (app: App, visitorId: string) => app.inject({ method: 'POST', url: '/api/public/system-chat', remoteAddress: '198.51.100.20', payload: { chatbotId: perAddress, visitorId, message: 'hello' } });
+    const statuses = [];
+    for (const [i, app] of [apps[0]!, apps[1]!, apps[0]!, apps[1]!].entries()) statuses.push((await send(app, `rotating-${i}`)).statusCode);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+  });
+
   it('keeps chatting and limiting per process while Redis is cut off, then shares counters again', async () => {
     proxy.cut();
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -105,6 +105,18 @@ describe('accounts', () => {
     expect(me.json().customer.isActive).toBe(false);
   });
 
+  it('throttles one address trying many accounts (password spraying), on its own limit', async () => {
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 52; attempt += 1) {
+      const response = await ctx.app.inject({ method: 'POST', url: '/api/portal/login', remoteAddress: '203.0.113.9', payload: { email: `sprayed-${attempt}@example.com`, password: 'Summer2026!' } });
+      statuses.push(response.statusCode);
+    }
+    expect(statuses.slice(0, 50).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(50)).toEqual([429, 429]);
+    const other = await ctx.app.inject({ method: 'POST', url: '/api/portal/login', remoteAddress: '203.0.113.10', payload: { email: 'sprayed-0@example.com', password: 'Summer2026!' } });
+    expect(other.statusCode).toBe(401);
+  });
+
   it('throttles repeated login attempts for one account', async () => {
     const account = await signUpAccount(ctx.app);
     const statuses: number[] = [];

@@ -12,6 +12,7 @@ import {
   toCustomerView, toUserView, type NewSession,
 } from './accounts.service.js';
 import { findSessionByToken } from './accounts.repository.js';
+import { createRateLimits } from '../../http/rate-limits.js';
 
 const LOGIN_ATTEMPTS_PER_WINDOW = 10;
 const LOGIN_WINDOW = '15 minutes';
@@ -39,19 +40,18 @@ export function registerAuthRoutes(app: App, { config, database }: RouteDeps): v
 
   // Two limits: per account (many addresses guessing one password) and per address (one address guessing
   // many accounts); the account limit is checked first so a locked account does not cost the address.
-  const perAccount = app.rateLimit({
+  const loginLimits = createRateLimits(app, [{
     max: LOGIN_ATTEMPTS_PER_WINDOW,
     timeWindow: LOGIN_WINDOW,
     keyGenerator: (request) => {
       const body = request.body as { email?: unknown } | undefined;
       return `login-account:${typeof body?.email === 'string' ? body.email.trim().toLowerCase() : ''}`;
     },
-  });
-  const perAddress = app.rateLimit({ max: LOGIN_ATTEMPTS_PER_ADDRESS, timeWindow: LOGIN_WINDOW, keyGenerator: (request) => `login-ip:${request.ip}` });
+  }, { max: LOGIN_ATTEMPTS_PER_ADDRESS, timeWindow: LOGIN_WINDOW, keyGenerator: (request) => `login-ip:${request.ip}` }]);
 
   app.post('/api/portal/login', {
     schema: { body: LoginBody, response: { 200: SessionReply } },
-    preHandler: [perAccount, perAddress],
+    preHandler: loginLimits,
   }, async (request, reply) => {
     const { user, customer, session } = await logIn(db, request.body, request.cookies[SESSION_COOKIE]);
     setSessionCookie(reply, session, config.cookieSecure);

@@ -233,6 +233,21 @@ describe('public chat', () => {
     expect((await send('b')).statusCode).toBe(200);
   });
 
+  it('limits one address however many visitor ids it rotates, and stores nothing it refuses', async () => {
+    const bot = await createChatbotFor(ctx.app, account, { name: 'Per address', settings: { rateLimit: { perVisitorPerMinute: 100, perIpPerMinute: 3 } } });
+    const send = (visitorId: string) => ctx.app.inject({ method: 'POST', url: '/api/public/system-chat', remoteAddress: '198.51.100.7', payload: { chatbotId: bot.id, visitorId, message: 'hello' } });
+    const statuses = [];
+    for (const visitorId of ['r1', 'r2', 'r3', 'r4', 'r5']) statuses.push((await send(visitorId)).statusCode);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const refused = await send('r6');
+    expect(refused.headers['retry-after']).toBeDefined();
+    expect(refused.headers['ratelimit-limit']).toBe('3');
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(await ctx.database.db.selectFrom('conversations').select('id').where('chatbot_id', '=', bot.id).execute()).toHaveLength(3);
+    const elsewhere = await ctx.app.inject({ method: 'POST', url: '/api/public/system-chat', remoteAddress: '198.51.100.8', payload: { chatbotId: bot.id, visitorId: 'r7', message: 'hello' } });
+    expect(elsewhere.statusCode).toBe(200);
+  });
+
   it('answers a clear problem instead of chatting when the account is not active', async () => {
     const other = await signUpAccount(ctx.app);
     const bot = await createChatbotFor(ctx.app, other, { name: 'Expired' });

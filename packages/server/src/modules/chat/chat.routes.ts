@@ -1,3 +1,4 @@
+import type { CreateRateLimitOptions } from '@fastify/rate-limit';
 import {
   ChatMessage, RateReply, RateRequest, SystemChatReply, SystemChatRequest, WidgetConfig, type SystemChatRequest as ChatRequest,
 } from '@fc/contracts';
@@ -12,6 +13,7 @@ import { readCachedSettings } from '../chatbots/chatbots.service.js';
 import { rateMessage } from '../training/training.service.js';
 import { findChatTarget, findConversationById, listMessages, type ChatTarget } from './chat.repository.js';
 import { isTokenValid, runChatTurn, type ChatDeps } from './chat.service.js';
+import { createRateLimits } from '../../http/rate-limits.js';
 
 const RATE_WINDOW = '1 minute';
 const DEFAULT_PER_IP_PER_MINUTE = 60;
@@ -91,26 +93,28 @@ export function registerChatRoutes(app: App, { database }: RouteDeps, deps: Chat
   app.options('/api/public/*', async (_request, reply) => reply.status(204).send());
 
   const chatbotIdOf = (request: FastifyRequest): string => (request.body as ChatRequest).chatbotId;
-  const perIp = app.rateLimit({
+  const perIp: CreateRateLimitOptions = {
     timeWindow: RATE_WINDOW,
     keyGenerator: (request) => `ip:${chatbotIdOf(request)}:${request.ip}`,
     max: async (request) => {
       const target = await loadTarget(deps, request, chatbotIdOf(request));
       return target ? readCachedSettings(target).rateLimit.perIpPerMinute : DEFAULT_PER_IP_PER_MINUTE;
     },
-  });
-  const perVisitor = app.rateLimit({
+  };
+  const perVisitor: CreateRateLimitOptions = {
     timeWindow: RATE_WINDOW,
     keyGenerator: (request) => `visitor:${chatbotIdOf(request)}:${(request.body as ChatRequest).visitorId}`,
     max: async (request) => {
       const target = await loadTarget(deps, request, chatbotIdOf(request));
       return target ? readCachedSettings(target).rateLimit.perVisitorPerMinute : DEFAULT_PER_VISITOR_PER_MINUTE;
     },
-  });
+  };
+  // Both count on their own: a visitor id is the client's to choose, so the per-address limit is what holds.
+  const chatLimits = createRateLimits(app, [perVisitor, perIp]);
 
   app.post('/api/public/system-chat', {
     bodyLimit: CHAT_BODY_LIMIT_BYTES,
-    preHandler: [perVisitor, perIp],
+    preHandler: chatLimits,
     schema: { body: SystemChatRequest, response: { 200: SystemChatReply } },
   }, async (request, reply) => {
     const target = await loadTarget(deps, request, request.body.chatbotId);
