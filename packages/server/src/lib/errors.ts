@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   conflict: 409,
   gone: 410,
   payload_too_large: 413,
+  knowledge_limit: 413,
   unsupported_media_type: 415,
   unprocessable: 422,
   rate_limited: 429,

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { buildKnowledgeIndex, type KnowledgeIndex } from './engine/index.js';
+import { buildKnowledgeIndexCooperatively, type KnowledgeIndex } from './engine/index.js';
 
 interface CachedIndex {
   version: number;
@@ -50,7 +50,8 @@ export class KnowledgeIndexCache {
       if (existing) existing.weight += 1;
       else weights.set(key, { question: row.question, entryId: row.entry_id, weight: 1 });
     }
-    const built = { version: chatbot?.knowledge_version ?? 0, index: buildKnowledgeIndex(entries, [...weights.values()]) };
+    // Built in slices: other chatbots' turns and /api/health run between them while a large index builds.
+    const built = { version: chatbot?.knowledge_version ?? 0, index: await buildKnowledgeIndexCooperatively(entries, [...weights.values()]) };
     this.cached.set(chatbotId, built);
     return built;
   }

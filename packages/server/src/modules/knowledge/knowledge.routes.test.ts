@@ -97,4 +97,21 @@ describe('knowledge base', () => {
     expect(response.headers['content-type']).toContain('application/problem+json');
     expect(await countEntries(bot.id)).toBe(0);
   });
+
+  it('caps the knowledge a chatbot holds: past the limit a change is refused with the limit named, and nothing is saved', async () => {
+    const owner = await signUpAccount(ctx.app);
+    const bot = await createChatbotFor(ctx.app, owner);
+    const importFaqs = (from: number, count: number) => ctx.app.inject({
+      method: 'POST', url: `/api/portal/chatbots/${bot.id}/knowledge/import`, headers: owner.headers,
+      payload: { faqs: Array.from({ length: count }, (_, i) => ({ question: `Question number ${from + i}?`, answer: `Answer number ${from + i}.` })) },
+    });
+    expect((await importFaqs(0, 5_000)).statusCode).toBe(200);
+    const over = await importFaqs(5_000, 2);
+    expect(over.statusCode).toBe(413);
+    expect(over.json()).toMatchObject({ status: 413, code: 'knowledge_limit' });
+    expect(over.json().detail).toContain('5,000 entries per chatbot');
+    const one = await ctx.app.inject({ method: 'POST', url: `/api/portal/chatbots/${bot.id}/knowledge`, headers: owner.headers, payload: { kind: 'faq', question: 'One more?', answer: 'No room.' } });
+    expect(one.statusCode).toBe(413);
+    expect(await countEntries(bot.id)).toBe(5_000);
+  });
 });

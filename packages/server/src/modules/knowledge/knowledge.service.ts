@@ -37,6 +37,42 @@ function toRow(customerId: string, chatbotId: string, entry: NewEntry, now: stri
 }
 
 /**
+ * Total knowledge a chatbot and an account may hold. A chatbot's whole knowledge is indexed in memory by every
+ * API process, so one tenant's 20 MB must not cost every process (and every other tenant) seconds per rebuild.
+ */
+export const KNOWLEDGE_LIMITS = {
+  entriesPerChatbot: 5_000,
+  charsPerChatbot: 5_000_000,
+  entriesPerAccount: 20_000,
+  charsPerAccount: 20_000_000,
+} as const;
+
+function countChars(row: Pick<KnowledgeRow, 'kind' | 'question' | 'answer' | 'text' | 'title'>): number {
+  return (row.question?.length ?? 0) + (row.answer?.length ?? 0) + (row.text?.length ?? 0) + (row.kind === 'document' ? row.title.length : 0);
+}
+
+/** Refuses (413, naming the limit) a change that would take a chatbot or its account past `KNOWLEDGE_LIMITS`. */
+async function assertKnowledgeRoom(trx: Transaction<Database>, customerId: string, chatbotId: string, addedEntries: number, addedChars: number): Promise<void> {
+  const totals = (scope: 'chatbot' | 'account') => trx.selectFrom('knowledge_entries')
+    .select([
+      sql<number>`count(*)`.as('entries'),
+      sql<number>`coalesce(sum(length(coalesce(question, '')) + length(coalesce(answer, '')) + length(coalesce(text, '')) + case when kind = 'document' then length(title) else 0 end), 0)`.as('chars'),
+    ])
+    .where('customer_id', '=', customerId)
+    .$if(scope === 'chatbot', (qb) => qb.where('chatbot_id', '=', chatbotId))
+    .executeTakeFirstOrThrow();
+  const [chatbot, account] = await Promise.all([totals('chatbot'), totals('account')]);
+  const checks = [
+    { now: Number(chatbot.entries) + addedEntries, max: KNOWLEDGE_LIMITS.entriesPerChatbot, what: 'entries per chatbot' },
+    { now: Number(chatbot.chars) + addedChars, max: KNOWLEDGE_LIMITS.charsPerChatbot, what: 'characters of knowledge per chatbot' },
+    { now: Number(account.entries) + addedEntries, max: KNOWLEDGE_LIMITS.entriesPerAccount, what: 'entries per account' },
+    { now: Number(account.chars) + addedChars, max: KNOWLEDGE_LIMITS.charsPerAccount, what: 'characters of knowledge per account' },
+  ];
+  const over = checks.find((check) => addedEntries + addedChars > 0 && check.now > check.max);
+  if (over) throw new AppError('knowledge_limit', `Knowledge limit reached: at most ${over.max.toLocaleString('en-US')} ${over.what} (this change would make ${over.now.toLocaleString('en-US')}). Nothing was saved.`);
+}
+
+/**
  * Every knowledge change bumps the chatbot's `knowledge_version` in the same transaction: each process keeps
  * an index per chatbot and rebuilds it when the version it sees on the chatbot row moves on.
  */
@@ -87,6 +123,7 @@ export async function createEntry(db: Kysely<Database>, customerId: string, chat
   await getChatbot(db, customerId, chatbotId);
   const row = toRow(customerId, chatbotId, entry, nowIso());
   await db.transaction().execute(async (trx) => {
+    await assertKnowledgeRoom(trx, customerId, chatbotId, 1, countChars(row));
     await trx.insertInto('knowledge_entries').values(row).execute();
     await bumpKnowledgeVersion(trx, chatbotId);
   });
@@ -211,6 +248,7 @@ export async function importEntries(
   const now = nowIso();
   const rows = entries.map((entry) => toRow(customerId, chatbotId, entry, now));
   await db.transaction().execute(async (trx) => {
+    await assertKnowledgeRoom(trx, customerId, chatbotId, rows.length, rows.reduce((sum, row) => sum + countChars(row), 0));
     await insertEntries(trx, rows);
     await bumpKnowledgeVersion(trx, chatbotId);
   });

@@ -14,7 +14,7 @@ export type {
   TurnResult,
 } from './engine.types.js';
 export { createInitialState, restoreState } from './conversation-state.js';
-export { buildKnowledgeIndex, splitIntoPassages } from './retrieval.index.js';
+export { buildKnowledgeIndex, buildKnowledgeIndexCooperatively, splitIntoPassages } from './retrieval.index.js';
 export { createDefaultSettings, DEFAULT_ANSWER_THRESHOLD, runTurn } from './chat-engine.js';
 export { DEFAULT_ENGINE_TUNING, parseEngineTuning, type EngineTuning } from './engine-tuning.js';
 export {

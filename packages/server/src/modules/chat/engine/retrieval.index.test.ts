@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KnowledgeEntry } from './engine.types.js';
-import { buildKnowledgeIndex, splitIntoPassages } from './retrieval.index.js';
+import { buildKnowledgeIndex, buildKnowledgeIndexCooperatively, splitIntoPassages } from './retrieval.index.js';
 import { createSyntheticEntries } from './retrieval.latency.js';
 
 const faq = (id: string, question: string, answer: string): KnowledgeEntry => ({ id, kind: 'faq', title: question, question, answer, text: null });
@@ -85,6 +85,23 @@ describe('knowledge retrieval', () => {
     const passages = splitIntoPassages(`Intro.\n\n${long}`);
     expect(passages.length).toBeGreaterThan(2);
     expect(passages.every((p) => p.endsWith('.'))).toBe(true);
+  });
+
+  it('lets other work run while a large index builds, and builds the same index', async () => {
+    const entries = createSyntheticEntries(3_000);
+    let otherWork = 0;
+    let running = true;
+    const tick = (): void => {
+      otherWork += 1;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const index = await buildKnowledgeIndexCooperatively(entries);
+    running = false;
+    // Other callbacks (another customer's request, /api/health) ran between the build's slices.
+    expect(otherWork).toBeGreaterThan(1);
+    const query = entries[42]?.question ?? '';
+    expect(index.search(query)[0]?.entryId).toBe(buildKnowledgeIndex(entries).search(query)[0]?.entryId);
   });
 
   it('still finds the right entry among 100,000', () => {

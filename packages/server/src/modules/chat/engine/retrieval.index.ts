@@ -551,3 +551,30 @@ export function buildKnowledgeIndex(entries: KnowledgeEntry[], learned: LearnedE
   for (const example of learned) index.addLearned(example);
   return index;
 }
+
+/** A build step runs at most this long before it lets other work (other customers' requests) run. */
+const BUILD_SLICE_MS = 8;
+
+/**
+ * The same index, built in slices that give the event loop back between them: a large knowledge base takes
+ * as long to index, but no other request in the process waits for it (one customer's rebuild used to hold
+ * every customer's chat and /api/health until it finished).
+ */
+export async function buildKnowledgeIndexCooperatively(entries: KnowledgeEntry[], learned: LearnedExample[] = [], model: RankerModel = DEFAULT_RANKER_MODEL): Promise<KnowledgeIndex> {
+  const index = new MemoryKnowledgeIndex(model);
+  let sliceStarted = performance.now();
+  const yieldIfDue = async (): Promise<void> => {
+    if (performance.now() - sliceStarted < BUILD_SLICE_MS) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    sliceStarted = performance.now();
+  };
+  for (const entry of entries) {
+    index.upsert(entry);
+    await yieldIfDue();
+  }
+  for (const example of learned) {
+    index.addLearned(example);
+    await yieldIfDue();
+  }
+  return index;
+}
