@@ -72,4 +72,17 @@ describe('chatbots', () => {
     const removed = await ctx.app.inject({ method: 'GET', url: `/api/portal/chatbots/${bot.id}`, headers: { cookie: account.cookie } });
     expect(removed.json().settings.llm).toMatchObject({ apiKeySet: false, apiKeyHint: null });
   });
+
+  it('drops a stored LLM key when only the provider host changes, and keeps one typed again with the new host', async () => {
+    const bot = await createChatbotFor(ctx.app, account, {
+      name: 'Moved LLM', settings: { llm: { baseUrl: 'http://127.0.0.1:9/v1', model: 'tiny', apiKey: 'sk-bound-to-host-one' } },
+    });
+    const read = async () => (await ctx.app.inject({ method: 'GET', url: `/api/portal/chatbots/${bot.id}`, headers: { cookie: account.cookie } })).json().settings.llm;
+    await ctx.app.inject({ method: 'PATCH', url: `/api/portal/chatbots/${bot.id}`, headers: account.headers, payload: { settings: { llm: { baseUrl: 'http://127.0.0.1:9/v2' } } } });
+    expect(await read()).toMatchObject({ apiKeySet: true });
+    await ctx.app.inject({ method: 'PATCH', url: `/api/portal/chatbots/${bot.id}`, headers: account.headers, payload: { settings: { llm: { baseUrl: 'http://localhost:9/v1' } } } });
+    expect(await read()).toMatchObject({ baseUrl: 'http://localhost:9/v1', apiKeySet: false, apiKeyHint: null });
+    await ctx.app.inject({ method: 'PATCH', url: `/api/portal/chatbots/${bot.id}`, headers: account.headers, payload: { settings: { llm: { baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-typed-again-key' } } } });
+    expect(await read()).toMatchObject({ apiKeySet: true, apiKeyHint: '…-key' });
+  });
 });

@@ -9,6 +9,7 @@ import { decodeCursor, toPage } from '../../lib/pagination.js';
 import { nowIso, toWireTime } from '../../lib/time.js';
 import { DEFAULT_BUSINESS_HOURS, validateBusinessHours } from '../handoff/business-hours.js';
 import { ChatbotSettings } from './chatbots.schemas.js';
+import { isSameHost } from '../../lib/urls.js';
 
 export type ChatbotRow = Selectable<ChatbotsTable>;
 
@@ -154,7 +155,8 @@ function applySettingsPatch(secretKey: Buffer, chatbotId: string, stored: Stored
   if (typeof typedKey === 'string' && typedKey !== '') {
     apiKeySealed = sealSecret(secretKey, typedKey, sealContext(chatbotId));
     apiKeyHint = toApiKeyHint(typedKey);
-  } else if (typedKey === null || apiKey === null) {
+  } else if (typedKey === null || apiKey === null || (storedLlm && !isSameHost(llm.baseUrl, storedLlm.baseUrl))) {
+    // A stored key is bound to its provider: a new host gets it only if it is typed again in the same request.
     apiKeySealed = null;
     apiKeyHint = null;
   }

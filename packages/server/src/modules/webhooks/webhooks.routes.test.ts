@@ -230,6 +230,21 @@ describe('webhooks: configuration, delivery, retries, log and replay', () => {
     expect(detail).not.toContain('crm-token-abc123');
   });
 
+  it('drops stored custom headers when only the URL host changes, and keeps them on the same host', async () => {
+    const webhook = await createWebhook({ headers: { Authorization: 'Bearer crm-secret-token' } });
+    const view = async () => (await ctx.app.inject({ method: 'GET', url: `/api/portal/webhooks/${webhook.id}`, headers: account.headers })).json<{ url: string; headers: Record<string, string> }>();
+    const original = new URL((await view()).url);
+    await ctx.app.inject({ method: 'PATCH', url: `/api/portal/webhooks/${webhook.id}`, headers: account.headers, payload: { url: `${original.origin}/other-path` } });
+    expect(Object.keys((await view()).headers)).toEqual(['Authorization']);
+    const moved = `http://localhost:${original.port}/elsewhere`;
+    const response = await ctx.app.inject({ method: 'PATCH', url: `/api/portal/webhooks/${webhook.id}`, headers: account.headers, payload: { url: moved } });
+    expect(response.statusCode).toBe(200);
+    expect((await view()).headers).toEqual({});
+    await ctx.app.inject({ method: 'PATCH', url: `/api/portal/webhooks/${webhook.id}`, headers: account.headers, payload: { url: `${original.origin}/hook`, headers: { Authorization: 'Bearer typed-again' } } });
+    expect(Object.keys((await view()).headers)).toEqual(['Authorization']);
+    await ctx.app.inject({ method: 'DELETE', url: `/api/portal/webhooks/${webhook.id}`, headers: account.headers });
+  });
+
   it('"Send test" delivers a webhook.test now and reports the result inline', async () => {
     const webhook = await createWebhook({});
     const ok = await ctx.app.inject({ method: 'POST', url: `/api/portal/webhooks/${webhook.id}/test`, headers: account.headers });

@@ -19,6 +19,7 @@ import {
   type WebhookRow,
 } from './webhooks.repository.js';
 import type { CreateWebhookInput, UpdateWebhookInput, WebhookView } from './webhooks.schemas.js';
+import { isSameHost } from '../../lib/urls.js';
 
 /** What the webhook service needs besides the database. */
 export interface WebhookServiceDeps {
@@ -146,6 +147,9 @@ export async function updateWebhook(deps: WebhookServiceDeps, customerId: string
   if (input.mappings !== undefined) changes.mappings = JSON.stringify(validateMappings(input.mappings));
   if (input.bodyFormat !== undefined) changes.body_format = input.bodyFormat;
   if (input.headers !== undefined) changes.headers_sealed = sealWebhookHeaders(deps.secretKey, row.id, validateCustomHeaders(input.headers));
+  // Stored custom headers (CRM tokens) are bound to their destination: a new host gets them only if they are
+  // entered again in the same request, so nobody who may edit a webhook can redirect someone's token to themselves.
+  else if (changes.url !== undefined && !isSameHost(changes.url, row.url)) changes.headers_sealed = sealWebhookHeaders(deps.secretKey, row.id, {});
   if (input.enabled === true && row.enabled === 0) Object.assign(changes, { enabled: 1, disabled_reason: null, disabled_at: null, failing_since: null });
   if (input.enabled === false && row.enabled === 1) Object.assign(changes, { enabled: 0, disabled_reason: 'Disabled by you.', disabled_at: now });
   await deps.db.updateTable('webhooks').set(changes).where('customer_id', '=', customerId).where('id', '=', row.id).execute();
