@@ -133,8 +133,16 @@ export async function signUpAccount(app: App, overrides: { email?: string; compa
 }
 
 /** Factory: creates a chatbot for an account. */
+/**
+ * Every test request comes from one address (127.0.0.1), so a test chatbot's per-address limit is raised unless
+ * the test sets its own `rateLimit` (the tests of the limits do).
+ */
+const TEST_RATE_LIMIT = { perVisitorPerMinute: 20, perIpPerMinute: 10_000 };
+
 export async function createChatbotFor(app: App, account: TestAccount, body: Record<string, unknown> = { name: 'Test Bot' }): Promise<{ id: string; name: string }> {
-  const response = await app.inject({ method: 'POST', url: '/api/portal/chatbots', headers: account.headers, payload: body });
+  const settings = (body.settings ?? {}) as Record<string, unknown>;
+  const payload = settings.rateLimit === undefined ? { ...body, settings: { ...settings, rateLimit: TEST_RATE_LIMIT } } : body;
+  const response = await app.inject({ method: 'POST', url: '/api/portal/chatbots', headers: account.headers, payload });
   if (response.statusCode !== 201) throw new Error(`create chatbot failed: ${response.statusCode} ${response.body}`);
   return response.json();
 }
