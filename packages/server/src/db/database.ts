@@ -3,7 +3,7 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import type { Database } from './schema.js';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -48,6 +48,8 @@ function withStatementCache(database: SQLite.Database): SQLite.Database {
   });
 }
 
+const SQLITE_FILE_MODE = 0o600;
+
 /** Opens the configured database: SQLite (WAL) by default, PostgreSQL for `postgres://` URLs. */
 export function openDatabase(config: DatabaseConfig): Db {
   if (config.kind === 'postgres') {
@@ -62,7 +64,13 @@ export function openDatabase(config: DatabaseConfig): Db {
     return { db, dialect: 'postgres', pgPool: pool, close: () => db.destroy() };
   }
 
-  if (config.file !== ':memory:') mkdirSync(path.dirname(config.file), { recursive: true });
+  if (config.file !== ':memory:') {
+    mkdirSync(path.dirname(config.file), { recursive: true });
+    // Conversations, leads and sealed secrets live here: owner-only. SQLite gives its -wal and -shm files the
+    // database file's mode, so creating (or fixing) the main file 0600 covers all three.
+    closeSync(openSync(config.file, 'a', SQLITE_FILE_MODE));
+    chmodSync(config.file, SQLITE_FILE_MODE);
+  }
   const sqlite = new SQLite(config.file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');

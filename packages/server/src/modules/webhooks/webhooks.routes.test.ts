@@ -230,6 +230,23 @@ describe('webhooks: configuration, delivery, retries, log and replay', () => {
     expect(detail).not.toContain('crm-token-abc123');
   });
 
+  it('hints at a secret with at most its last four characters', async () => {
+    const typed = await createWebhook({ secret: 'my-shared-secret-value-1234' });
+    const view = (await ctx.app.inject({ method: 'GET', url: `/api/portal/webhooks/${typed.id}`, headers: account.headers })).json<{ secretHint: string }>();
+    expect(view.secretHint).toBe('…1234');
+    await ctx.app.inject({ method: 'DELETE', url: `/api/portal/webhooks/${typed.id}`, headers: account.headers });
+  });
+
+  it('answers a date that does not exist with a 400 problem, not a server error', async () => {
+    const webhook = await createWebhook({});
+    for (const since of ['9999-99-99', '2026-02-30T25:61']) {
+      const response = await ctx.app.inject({ method: 'GET', url: `/api/portal/webhooks/${webhook.id}/deliveries?since=${since}`, headers: account.headers });
+      expect(response.statusCode, since).toBe(400);
+      expect(response.json()).toMatchObject({ status: 400, code: 'validation_failed' });
+    }
+    await ctx.app.inject({ method: 'DELETE', url: `/api/portal/webhooks/${webhook.id}`, headers: account.headers });
+  });
+
   it('drops stored custom headers when only the URL host changes, and keeps them on the same host', async () => {
     const webhook = await createWebhook({ headers: { Authorization: 'Bearer crm-secret-token' } });
     const view = async () => (await ctx.app.inject({ method: 'GET', url: `/api/portal/webhooks/${webhook.id}`, headers: account.headers })).json<{ url: string; headers: Record<string, string> }>();

@@ -34,12 +34,14 @@ export interface WebhookServiceDeps {
   resolve?: ResolveAllFn;
 }
 
-const SECRET_HINT_CHARS = 10;
+/** A secret's hint shows at most its last characters, and none of a short secret (typed secrets can be short). */
+const SECRET_HINT_CHARS = 4;
+const SECRET_HINT_MIN_LENGTH = 16;
 const TEST_LEASE_MS = 60_000;
 const SUBSCRIBABLE_EVENTS = EVENT_TYPES.filter((type) => type !== 'webhook.test');
 
 function hintOf(secret: string): string {
-  return `${secret.slice(0, SECRET_HINT_CHARS)}…`;
+  return secret.length >= SECRET_HINT_MIN_LENGTH ? `…${secret.slice(-SECRET_HINT_CHARS)}` : '…';
 }
 
 /** The portal's view of a webhook: never the secret itself, and credential header values masked. */
@@ -277,7 +279,12 @@ export async function listDeliveries(
   let query = db.selectFrom('deliveries').selectAll().where('customer_id', '=', customerId).where('webhook_id', '=', webhookId);
   if (filters.status) query = query.where('status', '=', filters.status);
   if (filters.eventType) query = query.where('event_type', '=', filters.eventType);
-  if (filters.since) query = query.where('created_at', '>=', new Date(filters.since).toISOString());
+  if (filters.since) {
+    // The pattern lets "9999-99-99" through; a time that does not exist is a 400, not a RangeError (500).
+    const sinceMs = Date.parse(filters.since);
+    if (Number.isNaN(sinceMs)) throw new AppError('validation_failed', 'since must be an ISO 8601 time.', [{ field: 'query.since', message: 'is not a time' }]);
+    query = query.where('created_at', '>=', new Date(sinceMs).toISOString());
+  }
   if (cursor) query = query.where((eb) => eb.or([eb('created_at', '<', cursor.createdAt), eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '<', cursor.id)])]));
   const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filters.limit + 1).execute();
   return toPage(rows, filters.limit, toDeliveryItem);
