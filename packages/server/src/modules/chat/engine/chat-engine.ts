@@ -221,8 +221,9 @@ export function runTurn(input: TurnInput): TurnResult {
   // ambiguous ("second question", "oops, spelt it wrong", "I'm afraid I don't use email"): they escalate only on a
   // sure signal, and giving details is never read as frustration.
   const gaveDetails = lead.captured.length > 0 || lead.declined.length > 0;
+  const analyzedMessage = analyzeText(message);
   const escalationText = gaveDetails ? lead.query : message;
-  const escalationWords = analyzeText(escalationText).units.length;
+  const escalationWords = (gaveDetails ? analyzeText(escalationText) : analyzedMessage).units.length;
   const isAmbiguous = gaveDetails || escalationWords <= 1;
   // "call me on 512…, sam@…" leaves "call me": a way to follow up, not a request for a person now.
   const isOnlyDetails = gaveDetails && escalationWords <= 1;
@@ -237,10 +238,9 @@ export function runTurn(input: TurnInput): TurnResult {
 
   // A name, number or email (or a "no email") is an answer, not a question for the knowledge base, unless the
   // visitor also asks something ("Jane Doe, 555 0100, how late are you open?").
-  const gaveOnlyDetails = (lead.captured.length > 0 || lead.declined.length > 0) && !asksQuestion(message);
+  const gaveOnlyDetails = gaveDetails && !asksQuestion(message);
   const answeredAwaited = wasAwaiting !== null && lead.captured.includes(wasAwaiting) && !asksQuestion(message);
   const isSmallTalk = SMALL_TALK_INTENTS.has(intent);
-  const analyzedMessage = analyzeText(message);
   // "how much is that?" is all question frame (a phrase concept), and still a question.
   const hasContent = analyzedMessage.units.length > 0 || analyzedMessage.phraseConcepts.length > 0;
   // A person is on the way for a request or frustration; an urgent or complaining message may still ask something the knowledge answers.
@@ -275,7 +275,7 @@ export function runTurn(input: TurnInput): TurnResult {
     } else {
       parts.push(`Thanks for chatting with ${settings.businessName || 'us'}. Have a great day!`);
     }
-  } else if (lead.captured.length > 0 || lead.declined.length > 0) {
+  } else if (gaveDetails) {
     acknowledgement = acknowledge(lead, state);
     parts.push(acknowledgement);
   } else if (isLeadIntent(intent, settings) && settings.leadCapture.enabled) {

@@ -3,12 +3,11 @@
  * is needed (a maintainer extends a class by adding lines). See training/README.md.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, extname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseTrainingText, TextClassifier, type LabelledText } from './text-classifier.js';
-import { defaultWordVectorsCachePath, getWordVectors } from './word-vectors.js';
+import { engineCacheDirectory, getWordVectors, writeCacheFile } from './word-vectors.js';
 
 export type ClassifierName = 'escalation' | 'intent' | 'scope' | 'smalltalk';
 
@@ -54,19 +53,16 @@ function trainingFileUrl(name: ClassifierName): URL {
 function loadOrTrain(name: ClassifierName, examples: LabelledText[], view: 'meaning-and-words' | 'words'): TextClassifier {
   const balanced = name !== 'escalation';
   const vectors = view === 'words' ? null : getWordVectors();
-  const cacheDir = dirname(defaultWordVectorsCachePath() ?? join(tmpdir(), 'fusionchatalyst', 'x'));
+
   const hash = createHash('sha256').update(JSON.stringify({ examples, balanced, view })).update(readFileSync(new URL('./text-classifier' + extname(fileURLToPath(import.meta.url)), import.meta.url))).digest('hex').slice(0, 16);
-  const cachePath = join(cacheDir, `classifier-${name}-${hash}.bin`);
+  const cachePath = join(engineCacheDirectory(), `classifier-${name}-${hash}.bin`);
   if (existsSync(cachePath)) {
     const cached = TextClassifier.deserialize(readFileSync(cachePath), vectors);
     if (cached) return cached;
   }
   const classifier = TextClassifier.train(examples, { balanced }, vectors);
   try {
-    mkdirSync(cacheDir, { recursive: true });
-    const temp = `${cachePath}.${process.pid}.tmp`;
-    writeFileSync(temp, classifier.serialize());
-    renameSync(temp, cachePath);
+    writeCacheFile(cachePath, [classifier.serialize()]);
   } catch {
     // A read-only install still works: it trains in memory each start.
   }

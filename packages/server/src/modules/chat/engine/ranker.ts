@@ -69,22 +69,19 @@ export interface RankerTrainingQuery {
 const FIT_STEPS = [0, 0.25, 0.5, 0.8, 1.25, 2, 4];
 const FIT_ROUNDS = 4;
 
+/** Index and score of the best-scoring candidate (-1 when there is none). */
+function findTop(model: RankerModel, candidates: number[][]): { index: number; score: number } {
+  let top = { index: -1, score: -Infinity };
+  candidates.forEach((features, index) => {
+    const score = scoreCandidate(model, features);
+    if (score > top.score) top = { index, score };
+  });
+  return top;
+}
+
 function countTopCorrect(weights: number[], queries: RankerTrainingQuery[]): number {
-  let correct = 0;
-  for (const query of queries) {
-    let best = -1;
-    let bestScore = -Infinity;
-    query.candidates.forEach((features, i) => {
-      let score = 0;
-      for (let j = 0; j < features.length; j++) score += (weights[j] ?? 0) * (features[j] ?? 0);
-      if (score > bestScore) {
-        bestScore = score;
-        best = i;
-      }
-    });
-    if (best >= 0 && query.correct[best]) correct++;
-  }
-  return correct;
+  const model: RankerModel = { weights, calibration: DEFAULT_RANKER_MODEL.calibration };
+  return queries.filter((query) => query.correct[findTop(model, query.candidates).index] === true).length;
 }
 
 /**
@@ -120,12 +117,8 @@ export function fitCalibration(model: RankerModel, queries: RankerTrainingQuery[
   const tops = queries
     .filter((q) => q.candidates.length > 0)
     .map((q) => {
-      let best = 0;
-      const scores = q.candidates.map((f) => scoreCandidate(model, f));
-      scores.forEach((s, i) => {
-        if (s > (scores[best] ?? -Infinity)) best = i;
-      });
-      return { score: scores[best] ?? 0, label: q.correct[best] ? 1 : 0 };
+      const top = findTop(model, q.candidates);
+      return { score: top.score, label: q.correct[top.index] ? 1 : 0 };
     });
   let { scale, offset } = model.calibration;
   for (let epoch = 0; epoch < 2000; epoch++) {

@@ -24,8 +24,8 @@ const CANDIDATE_POSTING_BUDGET = 400;
 const CHAMPIONS_PER_TERM = 20;
 const CHAMPION_TERMS_PER_QUERY = 2;
 const FIELD_BOOSTS = { q: 2, b: 1 };
-/** Weights of the lexical match: query coverage, question-to-question match; passages slightly below FAQ pairs. */
-const RANKING = { cov: 0.45, qm: 0.35, passageQm: 0.8, passageMul: 0.92, idfPow: 1 } as const;
+/** How sharply rare words outweigh common ones in coverage (the IDF is raised to this power). */
+const IDF_POWER = 1;
 /** A knowledge base this small is scored whole by meaning, so an entry that shares no word with the question can still win. */
 const SCORE_ALL_MAX_DOCS = 400;
 /** Word similarities below this are noise in 100-dimension vectors; above it they count proportionally. */
@@ -276,6 +276,16 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
     const queryVector = vectors ? embedWords(tokenizeWords(query).filter((w) => !isStopword(w)), vectors) : null;
     const unitVectorIds = vectors ? units.map((u) => vectors.indexOf(u.word)) : [];
     const similarityCache = units.map(() => new Map<number, number>());
+    /** IDF-weighted share of the query's words found in a text exactly, or else as a near-synonym by word vectors. */
+    const softCoverage = (terms: Set<string>, vectorWords: Int32Array): number => {
+      let covered = 0;
+      units.forEach((unit, i) => {
+        const exact = this.matchCredit(unit, terms);
+        const credit = exact > 0 || !vectors ? exact : this.softCredit(vectors, unitVectorIds[i] ?? -1, vectorWords, similarityCache[i]);
+        covered += (unitWeights[i] ?? 0) * credit;
+      });
+      return covered / totalWeight;
+    };
 
     const candidateLimit = scoreAll ? raw.length : RERANK_CANDIDATES + CHAMPIONS_PER_TERM * CHAMPION_TERMS_PER_QUERY;
     // Two stages: every candidate gets the cheap lexical features (soft features at their lower bound: soft
@@ -307,36 +317,18 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
       }
       const soft = [...semantic].sort((a, b) => b.score - a.score).slice(0, SEMANTIC_CANDIDATES);
       for (const candidate of soft) {
-        const meaning = this.getMeaning(candidate.doc, vectors);
-        let softMatched = 0;
-        units.forEach((unit, i) => {
-          const exact = this.matchCredit(unit, candidate.doc.coverageTerms);
-          const credit = exact > 0 ? exact : this.softCredit(vectors, unitVectorIds[i] ?? -1, meaning.vectorWords, similarityCache[i]);
-          softMatched += (unitWeights[i] ?? 0) * Math.max(exact, credit);
-        });
-        candidate.features[4] = softMatched / totalWeight;
+        candidate.features[4] = softCoverage(candidate.doc.coverageTerms, this.getMeaning(candidate.doc, vectors).vectorWords);
         candidate.score = scoreCandidate(this.model, candidate.features);
       }
       // Third stage: how well the entry's best single sentence covers the question, for the front runners only
       // (the costliest feature; it can only raise a score, and those behind would need it to overtake).
       const front = [...soft].sort((a, b) => b.score - a.score).slice(0, SENTENCE_CANDIDATES);
       for (const candidate of front) {
-        let bestSentence = 0;
-        for (const sentence of this.getMeaning(candidate.doc, vectors).sentences) {
-          let covered = 0;
-          units.forEach((unit, i) => {
-            const exact = this.matchCredit(unit, sentence.terms);
-            const soft = exact > 0 ? exact : this.softCredit(vectors, unitVectorIds[i] ?? -1, sentence.vectorWords, similarityCache[i]);
-            covered += (unitWeights[i] ?? 0) * Math.max(exact, soft);
-          });
-          bestSentence = Math.max(bestSentence, covered / totalWeight);
-        }
-        candidate.features[9] = bestSentence;
+        candidate.features[9] = Math.max(0, ...this.getMeaning(candidate.doc, vectors).sentences.map((sentence) => softCoverage(sentence.terms, sentence.vectorWords)));
         candidate.score = scoreCandidate(this.model, candidate.features);
       }
     }
-    const scored = staged;
-    return scored.sort((a, b) => b.score - a.score);
+    return staged.sort((a, b) => b.score - a.score);
   }
 
   private getMeaning(doc: IndexedDoc, vectors: WordVectors): DocMeaning {
@@ -435,8 +427,8 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
   /** A word weighs its rarest form; a word unknown to the knowledge base weighs like a rare one, so an off-topic focus word lowers confidence. */
   private weighUnit(unit: QueryUnit): number {
     const known = [unit.stem, ...unit.concepts].filter((t) => this.docFreq.has(t));
-    if (known.length === 0) return (this.idf('\u0000unknown')) ** RANKING.idfPow;
-    return Math.max(...known.map((t) => this.idf(t))) ** RANKING.idfPow;
+    if (known.length === 0) return (this.idf('\u0000unknown')) ** IDF_POWER;
+    return Math.max(...known.map((t) => this.idf(t))) ** IDF_POWER;
   }
 
   private correctSpelling(units: QueryUnit[]): QueryUnit[] {
@@ -544,11 +536,22 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
   }
 }
 
+/** Adds every entry and learned paraphrase to an index, one step at a time (the builders below drive it). */
+function* fillIndex(index: MemoryKnowledgeIndex, entries: KnowledgeEntry[], learned: LearnedExample[]): Generator<void> {
+  for (const entry of entries) {
+    index.upsert(entry);
+    yield;
+  }
+  for (const example of learned) {
+    index.addLearned(example);
+    yield;
+  }
+}
+
 /** Builds the in-memory retrieval index for one chatbot's knowledge and learned paraphrases. */
 export function buildKnowledgeIndex(entries: KnowledgeEntry[], learned: LearnedExample[] = [], model: RankerModel = DEFAULT_RANKER_MODEL): KnowledgeIndex & { explain(query: string): CandidateExplanation[] } {
   const index = new MemoryKnowledgeIndex(model);
-  for (const entry of entries) index.upsert(entry);
-  for (const example of learned) index.addLearned(example);
+  for (const _step of fillIndex(index, entries, learned));
   return index;
 }
 
@@ -563,18 +566,10 @@ const BUILD_SLICE_MS = 8;
 export async function buildKnowledgeIndexCooperatively(entries: KnowledgeEntry[], learned: LearnedExample[] = [], model: RankerModel = DEFAULT_RANKER_MODEL): Promise<KnowledgeIndex> {
   const index = new MemoryKnowledgeIndex(model);
   let sliceStarted = performance.now();
-  const yieldIfDue = async (): Promise<void> => {
-    if (performance.now() - sliceStarted < BUILD_SLICE_MS) return;
+  for (const _step of fillIndex(index, entries, learned)) {
+    if (performance.now() - sliceStarted < BUILD_SLICE_MS) continue;
     await new Promise((resolve) => setImmediate(resolve));
     sliceStarted = performance.now();
-  };
-  for (const entry of entries) {
-    index.upsert(entry);
-    await yieldIfDue();
-  }
-  for (const example of learned) {
-    index.addLearned(example);
-    await yieldIfDue();
   }
   return index;
 }

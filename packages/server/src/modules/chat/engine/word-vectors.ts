@@ -10,6 +10,7 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 const CACHE_FORMAT_VERSION = 1;
@@ -23,7 +24,7 @@ export interface WordVectors {
   readonly size: number;
   /** Index of a word (its frequency rank), or -1. Words are lower-case. */
   indexOf(word: string): number;
-  /** Adds `weight ×` the word's unit vector to `target`; returns false for an unknown word. */
+  /** Adds `weight ×` the unit vector of the word at `index` to `target`. */
   addTo(target: Float32Array, index: number, weight: number): void;
   /** Cosine similarity of two known words (their vectors are unit length). */
   similarity(a: number, b: number): number;
@@ -46,11 +47,18 @@ function resolveSourcePath(): string | null {
   }
 }
 
-/** Where the converted cache lives by default: beside the package in node_modules/.cache, so `npm ci` rebuilds it. */
-export function defaultWordVectorsCachePath(): string | null {
+/**
+ * Where the engine's caches (word vectors, classifier weights) live: beside the vectors package in
+ * node_modules/.cache, so `npm ci` rebuilds them; the OS temp folder without the package.
+ */
+export function engineCacheDirectory(): string {
   const source = resolveSourcePath();
-  if (!source) return null;
-  return join(dirname(dirname(source)), '.cache', 'fusionchatalyst', `word-vectors-100d-v${CACHE_FORMAT_VERSION}.bin`);
+  return source ? join(dirname(dirname(source)), '.cache', 'fusionchatalyst') : join(tmpdir(), 'fusionchatalyst');
+}
+
+/** Where the converted cache lives by default; null without the package. */
+export function defaultWordVectorsCachePath(): string | null {
+  return resolveSourcePath() ? join(engineCacheDirectory(), `word-vectors-100d-v${CACHE_FORMAT_VERSION}.bin`) : null;
 }
 
 /** Converts the package's JSON into the binary cache (atomically: a temp file renamed into place). */
@@ -73,13 +81,19 @@ export function convertWordVectors(sourcePath: string, cachePath: string): void 
     norm = Math.sqrt(norm) || 1;
     for (let d = 0; d < dims; d++) components[i * dims + d] = Math.round(((vector[d] ?? 0) / norm) * QUANT_SCALE);
   });
+  writeCacheFile(cachePath, [header, wordBytes, new Uint8Array(components.buffer)]);
+}
+
+/**
+ * Writes one of the engine's cache files atomically (a temp file renamed into place), so processes converting
+ * or training at the same time never read half a file.
+ */
+export function writeCacheFile(cachePath: string, chunks: Uint8Array[]): void {
   mkdirSync(dirname(cachePath), { recursive: true });
   const temp = `${cachePath}.${process.pid}.tmp`;
   const fd = openSync(temp, 'w');
   try {
-    writeSync(fd, header);
-    writeSync(fd, wordBytes);
-    writeSync(fd, new Uint8Array(components.buffer));
+    for (const chunk of chunks) writeSync(fd, chunk);
   } finally {
     closeSync(fd);
   }
@@ -133,7 +147,7 @@ class Int8WordVectors implements WordVectors {
 export function readWordVectorsCache(cachePath: string): WordVectors | null {
   if (!existsSync(cachePath)) return null;
   const buffer = readFileSync(cachePath);
-  if (buffer.length < HEADER_BYTES || buffer.toString('latin1', 0, 4) !== MAGIC || buffer.readUInt32LE(4) !== CACHE_FORMAT_VERSION) return null;
+  if (!isCurrentFormat(buffer)) return null;
   const dims = buffer.readUInt32LE(8);
   const count = buffer.readUInt32LE(12);
   const wordBytes = buffer.readUInt32LE(16);
@@ -155,13 +169,17 @@ export function prepareWordVectors(cachePath = defaultWordVectorsCachePath()): s
   return cachePath;
 }
 
+/** Whether a cache file starts with this version's header. */
+function isCurrentFormat(header: Buffer): boolean {
+  return header.length >= HEADER_BYTES && header.toString('latin1', 0, 4) === MAGIC && header.readUInt32LE(4) === CACHE_FORMAT_VERSION;
+}
+
 function readWordVectorsHeaderOk(cachePath: string): boolean {
   if (!existsSync(cachePath)) return false;
   const fd = openSync(cachePath, 'r');
   try {
     const header = Buffer.alloc(HEADER_BYTES);
-    if (readSync(fd, header, 0, HEADER_BYTES, 0) < HEADER_BYTES) return false;
-    return header.toString('latin1', 0, 4) === MAGIC && header.readUInt32LE(4) === CACHE_FORMAT_VERSION;
+    return readSync(fd, header, 0, HEADER_BYTES, 0) === HEADER_BYTES && isCurrentFormat(header);
   } finally {
     closeSync(fd);
   }
