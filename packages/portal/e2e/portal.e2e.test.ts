@@ -106,6 +106,11 @@ describe.skipIf(skipReason !== null)('portal in a browser', () => {
     const thread = { conversationId: first.conversationId, conversationToken: first.conversationToken };
     await chat('my phone is 512-555-0199 and email olivia@example.com', thread);
 
+    const liked = await chat('what time do you open in the morning?');
+    await fetch(`${baseUrl}/api/public/conversations/${liked.conversationId}/rate`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ messageId: liked.message.id, rating: 'up', conversationToken: liked.conversationToken }),
+    });
     const asked = await chat('Do you work on weekends?');
     await fetch(`${baseUrl}/api/public/conversations/${asked.conversationId}/rate`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
@@ -133,6 +138,13 @@ describe.skipIf(skipReason !== null)('portal in a browser', () => {
     await card.getByRole('button', { name: 'Re-check' }).click();
     await expect(card.locator('.test-answer').innerText()).resolves.toContain('Saturdays we are open from 9am to 1pm');
     await page.screenshot({ path: screenshotPath('06-training-fixed'), fullPage: true });
+
+    // The thumbs-up waits for the owner: approving it is what teaches the bot that wording.
+    const suggestion = page.locator('.paraphrase').filter({ hasText: 'what time do you open in the morning?' });
+    await expect(suggestion.locator('.source-chip').innerText()).resolves.toBe('What are your opening hours?');
+    await suggestion.getByRole('button', { name: 'Approve this wording' }).click();
+    await suggestion.getByText('Approved: visitors who ask it this way').waitFor();
+    await page.screenshot({ path: screenshotPath('06b-training-paraphrase-approved'), fullPage: true });
   }, FLOW_TIMEOUT_MS);
 
   it('connects a webhook to a local receiver: field mapping preview and Send test', async () => {

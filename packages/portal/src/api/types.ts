@@ -176,6 +176,19 @@ export interface Review {
   resolvedAt: string | null;
 }
 
+/** A visitor's wording a thumbs-up suggested as another way to ask a knowledge entry. */
+export interface Paraphrase {
+  id: string;
+  chatbotId: string;
+  conversationId: string;
+  messageId: string;
+  question: string;
+  entry: { id: string; title: string };
+  status: 'suggested' | 'approved' | 'dismissed';
+  createdAt: string;
+  decidedAt: string | null;
+}
+
 export interface StatsDay {
   date: string;
   conversations: number;

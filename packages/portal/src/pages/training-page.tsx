@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '../api/client';
 import { useChatbotNames, usePagedList } from '../api/queries';
-import type { Review } from '../api/types';
+import type { Paraphrase, Review } from '../api/types';
 import { EmptyState, ErrorNotice, LoadMore, Loading, Notice, PageHeader, StatusBadge } from '../components/ui';
 import { formatDateTime } from '../lib/format';
 import { TestQuestionBox } from './chatbots/test-question-box';
@@ -70,13 +70,62 @@ function ReviewCard({ review }: { review: Review }) {
   );
 }
 
+function ParaphraseCard({ paraphrase }: { paraphrase: Paraphrase }) {
+  const queryClient = useQueryClient();
+  const nameOf = useChatbotNames();
+  const [current, setCurrent] = useState(paraphrase);
+  const decide = useMutation({
+    mutationFn: (decision: 'approve' | 'dismiss') => api.post<Paraphrase>(`/api/portal/paraphrases/${paraphrase.id}/${decision}`, {}),
+    onSuccess: (result) => {
+      setCurrent(result);
+      void queryClient.invalidateQueries({ queryKey: ['/api/portal/paraphrases'], refetchType: 'none' });
+    },
+  });
+  return (
+    <li className="card paraphrase">
+      <div className="inbox-head">
+        <StatusBadge status={current.status === 'suggested' ? 'open' : current.status === 'approved' ? 'resolved' : 'dismissed'} label={current.status === 'suggested' ? 'Suggested' : current.status === 'approved' ? 'Approved' : 'Dismissed'} />
+        <span className="muted small">{formatDateTime(paraphrase.createdAt)} · {nameOf(paraphrase.chatbotId)} · <Link to={`/conversations/${paraphrase.conversationId}`}>conversation</Link></span>
+      </div>
+      <p className="bubble bubble-visitor"><span className="visually-hidden">Visitor asked: </span>{paraphrase.question}</p>
+      <p className="small">Liked the answer from: <span className="source-chip">{paraphrase.entry.title}</span></p>
+      <ErrorNotice error={decide.error} />
+      {current.status === 'suggested' ? (
+        <div className="form-actions">
+          <button type="button" className="button button-primary" disabled={decide.isPending} onClick={() => decide.mutate('approve')}>Approve this wording</button>
+          <button type="button" className="button" disabled={decide.isPending} onClick={() => decide.mutate('dismiss')}>Dismiss</button>
+        </div>
+      ) : current.status === 'approved' ? (
+        <Notice kind="success">Approved: visitors who ask it this way now get this entry's answer.</Notice>
+      ) : null}
+    </li>
+  );
+}
+
+/** Thumbs-ups suggest wordings; nothing changes for visitors until the owner approves one here. */
+function SuggestedParaphrases() {
+  const list = usePagedList<Paraphrase>('/api/portal/paraphrases', { status: 'suggested' });
+  return (
+    <section aria-labelledby="paraphrases-heading">
+      <h2 id="paraphrases-heading">Suggested wordings</h2>
+      <p className="muted">Visitors gave these answers a thumbs-up. Approve a wording and the bot treats it as another way to ask that entry; a rating alone never changes what the bot says.</p>
+      {list.isPending ? <Loading /> : list.isError ? <ErrorNotice error={list.error} /> : list.data.items.length === 0 ? (
+        <p className="muted small">No suggestions waiting.</p>
+      ) : (
+        <ul className="inbox">{list.data.items.map((p) => <ParaphraseCard key={p.id} paraphrase={p} />)}</ul>
+      )}
+      <LoadMore hasMore={list.hasNextPage} loading={list.isFetchingNextPage} onLoad={() => void list.fetchNextPage()} />
+    </section>
+  );
+}
+
 export function TrainingPage() {
   const [filters, setFilter] = useUrlFilters(['status'] as const);
   const status = filters.status || 'open';
   const list = usePagedList<Review>('/api/portal/reviews', { status: status === 'all' ? undefined : status });
   return (
     <>
-      <PageHeader title="Training" description="Answers visitors gave a thumbs-down. Write what the bot should have said; it answers that from now on." />
+      <PageHeader title="Training" description="Answers visitors gave a thumbs-down: write what the bot should have said and it answers that from now on. Below, the wordings their thumbs-ups suggest, for you to approve." />
       <div className="filters card">
         <label htmlFor="review-status">Show</label>
         <select id="review-status" value={status} onChange={(e) => setFilter('status', e.target.value === 'open' ? '' : e.target.value)}>
@@ -94,6 +143,7 @@ export function TrainingPage() {
         <ul className="inbox">{list.data.items.map((r) => <ReviewCard key={r.id} review={r} />)}</ul>
       )}
       <LoadMore hasMore={list.hasNextPage} loading={list.isFetchingNextPage} onLoad={() => void list.fetchNextPage()} />
+      <SuggestedParaphrases />
     </>
   );
 }

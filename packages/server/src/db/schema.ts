@@ -186,7 +186,10 @@ export interface LearnedExamplesTable {
   entry_id: string;
   message_id: string;
   question: string;
+  /** `suggested` by a visitor's thumbs-up; only `approved` (by the owner, in Training) reaches the index. */
+  status: 'suggested' | 'approved' | 'dismissed';
   created_at: string;
+  decided_at: string | null;
 }
 
 export interface EventsTable {

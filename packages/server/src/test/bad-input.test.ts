@@ -12,6 +12,7 @@ interface Ids {
   entryId: string;
   conversationId: string;
   reviewId: string;
+  paraphraseId: string;
   webhookId: string;
   deliveryId: string;
   sheetsId: string;
@@ -41,6 +42,7 @@ const BODY_ROUTES: BodyRoute[] = [
   { method: 'POST', url: '/api/portal/chatbots/:id/test-question', path: (i) => `/api/portal/chatbots/${i.chatbotId}/test-question`, wrongTypes: { question: 5 } },
   { method: 'POST', url: '/api/portal/chatbots/:id/knowledge/import', path: (i) => `/api/portal/chatbots/${i.chatbotId}/knowledge/import`, wrongTypes: { faqs: 'all of them' } },
   { method: 'POST', url: '/api/portal/reviews/:id/resolve', path: (i) => `/api/portal/reviews/${i.reviewId}/resolve`, wrongTypes: { answer: ['x'] } },
+  { method: 'POST', url: '/api/portal/paraphrases/:id/approve', path: (i) => `/api/portal/paraphrases/${i.paraphraseId}/approve`, wrongTypes: { question: 5 }, emptyIsValid: true },
   { method: 'POST', url: '/api/portal/webhooks', path: () => '/api/portal/webhooks', wrongTypes: { url: 5, events: 'lead.captured', headers: { 'X-A': 1 } } },
   { method: 'PATCH', url: '/api/portal/webhooks/:id', path: (i) => `/api/portal/webhooks/${i.webhookId}`, wrongTypes: { enabled: 'yes', events: [1] } },
   { method: 'POST', url: '/api/portal/webhooks/:id/rotate-secret', path: (i) => `/api/portal/webhooks/${i.webhookId}/rotate-secret`, wrongTypes: { secret: 12345678 }, emptyIsValid: true },
@@ -56,7 +58,7 @@ const BODY_ROUTES: BodyRoute[] = [
 
 /** Routes whose body is ignored (no fields), with the reason. */
 const BODYLESS_WRITES = new Set([
-  'POST /api/portal/logout', 'POST /api/portal/account/cancel', 'POST /api/portal/reviews/:id/dismiss',
+  'POST /api/portal/logout', 'POST /api/portal/account/cancel', 'POST /api/portal/reviews/:id/dismiss', 'POST /api/portal/paraphrases/:id/dismiss',
   'POST /api/portal/webhooks/:id/test', 'POST /api/portal/deliveries/:id/resend', 'POST /api/portal/integrations/sheets/:id/test-connection',
   'POST /api/portal/inbox/:id/claim', 'POST /api/portal/inbox/:id/hand-back', 'POST /api/portal/inbox/:id/resolve', 'POST /api/portal/inbox/:id/read',
 ]);
@@ -97,6 +99,9 @@ describe('bad input', () => {
     const reply = (await ctx.app.inject({ method: 'POST', url: '/api/public/system-chat', payload: { chatbotId: chatbot.id, visitorId: 'v', message: 'hello there' } })).json();
     await ctx.app.inject({ method: 'POST', url: `/api/public/conversations/${reply.conversationId}/rate`, payload: { messageId: reply.message.id, rating: 'down', conversationToken: reply.conversationToken } });
     const review = await ctx.database.db.selectFrom('reviews').select('id').executeTakeFirstOrThrow();
+    // A thumbs-up's suggestion, as rateMessage stores it (the one-letter FAQ above answers no real question).
+    const paraphrase = { id: 'lrn_badinput01', customer_id: account.customerId, chatbot_id: chatbot.id, entry_id: entry.json().id, message_id: reply.message.id, question: 'Q, asked another way?', status: 'suggested' as const, created_at: new Date().toISOString(), decided_at: null };
+    await ctx.database.db.insertInto('learned_examples').values(paraphrase).execute();
     const webhook = (await ctx.app.inject({ method: 'POST', url: '/api/portal/webhooks', headers: account.headers, payload: { url: 'http://127.0.0.1:9/hook', events: ['lead.captured'] } })).json<{ id: string }>();
     const test = (await ctx.app.inject({ method: 'POST', url: `/api/portal/webhooks/${webhook.id}/test`, headers: account.headers })).json<{ deliveryId: string }>();
     const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -108,7 +113,7 @@ describe('bad input', () => {
     // Using a key records when (at most once a minute): do it now, so the snapshots below compare like with like.
     await ctx.app.inject({ method: 'GET', url: '/api/zapier/me', headers: { 'x-api-key': apiKey } });
     ids = {
-      chatbotId: chatbot.id, entryId: entry.json().id, conversationId: reply.conversationId, reviewId: review.id, webhookId: webhook.id, deliveryId: test.deliveryId,
+      chatbotId: chatbot.id, entryId: entry.json().id, conversationId: reply.conversationId, reviewId: review.id, paraphraseId: paraphrase.id, webhookId: webhook.id, deliveryId: test.deliveryId,
       sheetsId: sheets.id, apiKey,
     };
   });

@@ -13,6 +13,7 @@ interface Owned {
   conversationId: string;
   escalationId: string;
   reviewId: string;
+  paraphraseId: string;
   leadId: string;
   webhookId: string;
   deliveryId: string;
@@ -39,6 +40,8 @@ const ID_ROUTES: Case[] = [
   { method: 'GET', url: '/api/portal/escalations/:id', path: (a) => `/api/portal/escalations/${a.escalationId}` },
   { method: 'POST', url: '/api/portal/reviews/:id/resolve', path: (a) => `/api/portal/reviews/${a.reviewId}/resolve`, payload: { answer: 'Hijacked' } },
   { method: 'POST', url: '/api/portal/reviews/:id/dismiss', path: (a) => `/api/portal/reviews/${a.reviewId}/dismiss` },
+  { method: 'POST', url: '/api/portal/paraphrases/:id/approve', path: (a) => `/api/portal/paraphrases/${a.paraphraseId}/approve`, payload: { question: 'Hijacked' } },
+  { method: 'POST', url: '/api/portal/paraphrases/:id/dismiss', path: (a) => `/api/portal/paraphrases/${a.paraphraseId}/dismiss` },
   { method: 'GET', url: '/api/portal/webhooks/:id', path: (a) => `/api/portal/webhooks/${a.webhookId}` },
   { method: 'PATCH', url: '/api/portal/webhooks/:id', path: (a) => `/api/portal/webhooks/${a.webhookId}`, payload: { url: 'https://attacker.example.com/steal' } },
   { method: 'DELETE', url: '/api/portal/webhooks/:id', path: (a) => `/api/portal/webhooks/${a.webhookId}` },
@@ -73,6 +76,7 @@ const LIST_ROUTES: Case[] = [
   { method: 'GET', url: '/api/portal/leads/export.csv', path: () => '/api/portal/leads/export.csv' },
   { method: 'GET', url: '/api/portal/escalations', path: () => '/api/portal/escalations' },
   { method: 'GET', url: '/api/portal/reviews', path: () => '/api/portal/reviews' },
+  { method: 'GET', url: '/api/portal/paraphrases', path: () => '/api/portal/paraphrases' },
   { method: 'GET', url: '/api/portal/stats', path: () => '/api/portal/stats' },
   { method: 'GET', url: '/api/portal/stats?chatbotId', path: (a) => `/api/portal/stats?chatbotId=${a.chatbotId}` },
   { method: 'GET', url: '/api/portal/webhooks', path: () => '/api/portal/webhooks' },
@@ -139,6 +143,9 @@ describe('tenancy', () => {
     await chat('my phone is 512-555-0199 and email olivia@example.com', more);
     const angry = (await chat('let me talk to a human', more)).json();
     await ctx.app.inject({ method: 'POST', url: `/api/public/conversations/${first.conversationId}/rate`, payload: { messageId: angry.message.id, rating: 'down', conversationToken: first.conversationToken } });
+    const liked = (await chat('Secret?', { visitorId: 'v2' })).json();
+    await ctx.app.inject({ method: 'POST', url: `/api/public/conversations/${liked.conversationId}/rate`, payload: { messageId: liked.message.id, rating: 'up', conversationToken: liked.conversationToken } });
+    const paraphrase = await ctx.database.db.selectFrom('learned_examples').select('id').where('chatbot_id', '=', chatbot.id).executeTakeFirstOrThrow();
     const lead = await ctx.database.db.selectFrom('leads').select('id').where('conversation_id', '=', first.conversationId).executeTakeFirstOrThrow();
     const escalation = await ctx.database.db.selectFrom('escalations').select('id').where('conversation_id', '=', first.conversationId).executeTakeFirstOrThrow();
     const review = await ctx.database.db.selectFrom('reviews').select('id').where('conversation_id', '=', first.conversationId).executeTakeFirstOrThrow();
@@ -155,7 +162,7 @@ describe('tenancy', () => {
       zapierHookId: zapierHook.id, sheetsId: sheets.id,
       webhookId: webhook.id, deliveryId: test.deliveryId,
       chatbotId: chatbot.id, entryId: entry.json().id, apiKeyId: key.json().id, conversationId: first.conversationId,
-      escalationId: escalation.id, reviewId: review.id, leadId: lead.id,
+      escalationId: escalation.id, reviewId: review.id, paraphraseId: paraphrase.id, leadId: lead.id,
     };
     await createChatbotFor(ctx.app, intruder, { name: 'Intruder bot' });
   });
@@ -191,6 +198,8 @@ describe('tenancy', () => {
     expect(zapierHook.json()).toMatchObject({ targetUrl: 'http://127.0.0.1:9/owner-zap', status: 'active' });
     const reviews = await ctx.app.inject({ method: 'GET', url: '/api/portal/reviews', headers: owner.headers });
     expect(reviews.json().items[0]).toMatchObject({ id: owned.reviewId, status: 'open' });
+    const paraphrases = await ctx.app.inject({ method: 'GET', url: '/api/portal/paraphrases', headers: owner.headers });
+    expect(paraphrases.json().items[0]).toMatchObject({ id: owned.paraphraseId, status: 'suggested', question: 'Secret?' });
     for (const url of ['/api/portal/leads', '/api/portal/escalations', '/api/portal/conversations']) {
       const list = await ctx.app.inject({ method: 'GET', url, headers: owner.headers });
       expect(list.json().items.length, url).toBeGreaterThan(0);

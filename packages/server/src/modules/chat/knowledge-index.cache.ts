@@ -8,7 +8,7 @@ interface CachedIndex {
 }
 
 /**
- * One search index per chatbot per process. Every knowledge change (and every learned thumbs-up) bumps the
+ * One search index per chatbot per process. Every knowledge change (and every approved paraphrase) bumps the
  * chatbot's `knowledge_version` in the database; a turn that sees a newer version than the cached one
  * rebuilds, so every process answers from current knowledge without any cross-process messaging.
  * Concurrent turns for the same stale chatbot share one rebuild.
@@ -41,7 +41,7 @@ export class KnowledgeIndexCache {
     const chatbot = await this.db.selectFrom('chatbots').select('knowledge_version').where('id', '=', chatbotId).executeTakeFirst();
     const [entries, learned] = await Promise.all([
       this.db.selectFrom('knowledge_entries').select(['id', 'kind', 'title', 'question', 'answer', 'text']).where('chatbot_id', '=', chatbotId).orderBy('created_at').orderBy('id').execute(),
-      this.db.selectFrom('learned_examples').select(['entry_id', 'question']).where('chatbot_id', '=', chatbotId).execute(),
+      this.db.selectFrom('learned_examples').select(['entry_id', 'question']).where('chatbot_id', '=', chatbotId).where('status', '=', 'approved').execute(),
     ]);
     const weights = new Map<string, { question: string; entryId: string; weight: number }>();
     for (const row of learned) {

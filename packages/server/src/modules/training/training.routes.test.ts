@@ -81,12 +81,62 @@ describe('ratings and the self-training loop', () => {
     expect(paraphrase.message.text).toContain('$25 a day');
   });
 
-  it('strengthens an answer on thumbs-up: the visitor’s wording now finds it', async () => {
-    const reply = await ask('how much for a tune-up');
+  async function preview(question: string) {
+    const response = await ctx.app.inject({ method: 'POST', url: `/api/portal/chatbots/${chatbotId}/test-question`, headers: account.headers, payload: { question } });
+    expect(response.statusCode).toBe(200);
+    return response.json() as { answered: boolean; confidence: number; sources: { id: string }[] };
+  }
+
+  async function knowledgeVersion() {
+    return (await ctx.database.db.selectFrom('chatbots').select('knowledge_version').where('id', '=', chatbotId).executeTakeFirstOrThrow()).knowledge_version;
+  }
+
+  async function suggestionFor(messageId: string) {
+    const list = await ctx.app.inject({ method: 'GET', url: `/api/portal/paraphrases?chatbotId=${chatbotId}`, headers: account.headers });
+    expect(list.statusCode).toBe(200);
+    return (list.json().items as { id: string; messageId: string; status: string; question: string; entry: { id: string } }[]).find((item) => item.messageId === messageId);
+  }
+
+  it('a thumbs-up only suggests a paraphrase: answers change when the owner approves it in Training, not before', async () => {
+    const wording = 'what do you charge to service my bike';
+    const reply = await ask(wording, 'anonymous-rater');
     expect(reply.sources).toHaveLength(1);
+    const before = { version: await knowledgeVersion(), preview: await preview(wording) };
+
     await rate(reply.conversationId, { messageId: reply.message.id, rating: 'up', conversationToken: reply.conversationToken });
-    const learned = await ctx.database.db.selectFrom('learned_examples').selectAll().where('chatbot_id', '=', chatbotId).execute();
-    expect(learned.map((l) => l.question)).toContain('how much for a tune-up');
-    expect(learned.find((l) => l.question === 'how much for a tune-up')?.entry_id).toBe(reply.sources[0].id);
+    expect(await knowledgeVersion()).toBe(before.version);
+    expect((await preview(wording)).confidence).toBe(before.preview.confidence);
+    const suggestion = await suggestionFor(reply.message.id);
+    expect(suggestion).toMatchObject({ status: 'suggested', question: wording, entry: { id: reply.sources[0].id }, conversationId: reply.conversationId });
+
+    const approved = await ctx.app.inject({ method: 'POST', url: `/api/portal/paraphrases/${suggestion?.id}/approve`, headers: account.headers, payload: {} });
+    expect(approved.statusCode).toBe(200);
+    expect(approved.json()).toMatchObject({ status: 'approved' });
+    expect(approved.json().decidedAt).toMatch(/Z$/);
+    expect(await knowledgeVersion()).toBe(before.version + 1);
+    expect((await preview(wording)).confidence).toBeGreaterThan(before.preview.confidence);
+
+    const dismissed = await ctx.app.inject({ method: 'POST', url: `/api/portal/paraphrases/${suggestion?.id}/dismiss`, headers: account.headers });
+    expect(dismissed.json()).toMatchObject({ status: 'dismissed' });
+    expect(await knowledgeVersion()).toBe(before.version + 2);
+    expect((await preview(wording)).confidence).toBe(before.preview.confidence);
+  });
+
+  it('a thumbs-up changed to a thumbs-down withdraws its suggestion; other accounts cannot see or decide it', async () => {
+    const reply = await ask('how much for a tune-up', 'fickle-rater');
+    await rate(reply.conversationId, { messageId: reply.message.id, rating: 'up', conversationToken: reply.conversationToken });
+    const suggestion = await suggestionFor(reply.message.id);
+    expect(suggestion?.status).toBe('suggested');
+
+    const other = await signUpAccount(ctx.app);
+    const foreignList = await ctx.app.inject({ method: 'GET', url: '/api/portal/paraphrases', headers: other.headers });
+    expect(foreignList.json().items).toEqual([]);
+    const foreignApprove = await ctx.app.inject({ method: 'POST', url: `/api/portal/paraphrases/${suggestion?.id}/approve`, headers: other.headers, payload: {} });
+    expect(foreignApprove.statusCode).toBe(404);
+    const badStatus = await ctx.app.inject({ method: 'GET', url: '/api/portal/paraphrases?status=learned', headers: account.headers });
+    expect(badStatus.statusCode).toBe(400);
+
+    await rate(reply.conversationId, { messageId: reply.message.id, rating: 'down', conversationToken: reply.conversationToken });
+    expect(await suggestionFor(reply.message.id)).toBeUndefined();
   });
 });

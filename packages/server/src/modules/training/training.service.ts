@@ -9,12 +9,14 @@ import { isTokenValid } from '../chat/chat.service.js';
 import { findConversationById } from '../chat/chat.repository.js';
 import { appendEvent } from '../events/events.service.js';
 import { bumpKnowledgeVersion, type KnowledgeRow } from '../knowledge/knowledge.service.js';
+import { suggestParaphrase, withdrawSuggestion } from './paraphrases.service.js';
 
 export type ReviewRow = Selectable<ReviewsTable>;
 
 /**
- * Rates one bot message (re-rating replaces). Thumbs-down queues the exchange for review; thumbs-up
- * teaches the index that the visitor's wording is a paraphrase of the entry that answered it.
+ * Rates one bot message (re-rating replaces). Thumbs-down queues the exchange for review; thumbs-up suggests
+ * the visitor's wording as a paraphrase of the entry that answered it, for the owner to approve in Training.
+ * A rating alone never changes what the bot answers.
  */
 export async function rateMessage(db: Kysely<Database>, conversationId: string, input: RateRequest): Promise<RateReply> {
   const conversation = await findConversationById(db, conversationId);
@@ -51,15 +53,10 @@ export async function rateMessage(db: Kysely<Database>, conversationId: string, 
       } else if (review.status !== 'resolved') {
         await trx.updateTable('reviews').set({ status: 'open', comment }).where('id', '=', review.id).execute();
       }
+      await withdrawSuggestion(trx, message.id);
     } else {
       await trx.updateTable('reviews').set({ status: 'dismissed' }).where('message_id', '=', message.id).where('status', '=', 'open').execute();
-      const entryId = sources[0]?.id;
-      const entry = entryId ? await trx.selectFrom('knowledge_entries').select('id').where('id', '=', entryId).where('chatbot_id', '=', conversation.chatbot_id).executeTakeFirst() : undefined;
-      const learned = await trx.selectFrom('learned_examples').select('id').where('message_id', '=', message.id).executeTakeFirst();
-      if (entry && question && !learned) {
-        await trx.insertInto('learned_examples').values({ id: newId('lrn'), customer_id: conversation.customer_id, chatbot_id: conversation.chatbot_id, entry_id: entry.id, message_id: message.id, question: question.text, created_at: now }).execute();
-        await bumpKnowledgeVersion(trx, conversation.chatbot_id);
-      }
+      await suggestParaphrase(trx, { customerId: conversation.customer_id, chatbotId: conversation.chatbot_id, entryId: sources[0]?.id, messageId: message.id, question: question?.text, now });
     }
 
     const context: EventContext = {
