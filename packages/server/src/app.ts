@@ -140,7 +140,7 @@ export async function buildApp({ config, database, redis = null, liveBus }: AppO
 
   const deps: RouteDeps = { config, database };
 
-  const indexCache = new KnowledgeIndexCache(database.db);
+  const indexCache = new KnowledgeIndexCache(database.db, { logger: app.log });
   // Chatbots that name an OpenAI-compatible provider get their answers phrased by it (contract section 7).
   const llm = createLlmPhraser({ secretKey: config.secretKey, indexCache, allowPrivate: config.allowPrivateWebhookTargets, logger: app.log });
   app.addHook('onClose', () => llm.close());
