@@ -24,6 +24,10 @@ export interface LeadItem {
 export interface PortalClient {
   createChatbot(body: { name: string; settings?: Record<string, unknown> }): Promise<{ id: string }>;
   importKnowledge(chatbotId: string, body: KnowledgeImport): Promise<number>;
+  /** Adds one FAQ and returns its id. */
+  addFaq(chatbotId: string, faq: { question: string; answer: string }): Promise<string>;
+  /** Changes one entry's answer (each change bumps the chatbot's knowledge version). */
+  updateAnswer(chatbotId: string, entryId: string, answer: string): Promise<void>;
   /** The knowledge entries of a chatbot as `id → title`. */
   listKnowledgeTitles(chatbotId: string): Promise<Map<string, string>>;
   listLeads(filter: { chatbotId: string; conversationId: string }): Promise<LeadItem[]>;
@@ -57,6 +61,12 @@ export async function signUpPortalClient(baseUrl: string, company: string): Prom
     async importKnowledge(chatbotId, body) {
       const result = await requestJson<{ imported: number }>(`${baseUrl}/api/portal/chatbots/${chatbotId}/knowledge/import`, { method: 'POST', headers, body });
       return result.body.imported;
+    },
+    async addFaq(chatbotId, faq) {
+      return (await requestJson<{ id: string }>(`${baseUrl}/api/portal/chatbots/${chatbotId}/knowledge`, { method: 'POST', headers, body: { kind: 'faq', ...faq } })).body.id;
+    },
+    async updateAnswer(chatbotId, entryId, answer) {
+      await requestJson(`${baseUrl}/api/portal/chatbots/${chatbotId}/knowledge/${entryId}`, { method: 'PATCH', headers, body: { answer } });
     },
     async listKnowledgeTitles(chatbotId) {
       const titles = new Map<string, string>();
