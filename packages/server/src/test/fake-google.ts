@@ -26,6 +26,8 @@ export interface FakeSpreadsheet {
 }
 
 export type AppendBehaviour = 'ok' | { status: number; headers?: Record<string, string>; body?: unknown } | 'write-then-reset';
+/** How a token request is answered, decided from the assertion's JWT header and claims (before any check). */
+export type TokenBehaviour = 'ok' | { status: number; headers?: Record<string, string>; body?: unknown };
 
 export interface FakeGoogle {
   url: string;
@@ -37,6 +39,7 @@ export interface FakeGoogle {
   addSpreadsheet(id: string, sheet: { title: string; tabs: string[]; sharedWith: string[] }): FakeSpreadsheet;
   /** How the n-th append (0-based) is answered; default 'ok'. */
   setAppendBehaviour(decide: (index: number) => AppendBehaviour): void;
+  setTokenBehaviour(decide: (jwt: { header: Record<string, unknown>; claims: Record<string, unknown> }) => TokenBehaviour): void;
   /** Seconds the issued tokens live (expires_in). */
   tokenLifetimeS: number;
   tokenExchanges(): number;
@@ -73,6 +76,7 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
   const acceptedClaims: Record<string, unknown>[] = [];
   let appendIndex = 0;
   let appendBehaviour: (index: number) => AppendBehaviour = () => 'ok';
+  let tokenBehaviour: (jwt: { header: Record<string, unknown>; claims: Record<string, unknown> }) => TokenBehaviour = () => 'ok';
   let exchanges = 0;
   let baseUrl = '';
 
@@ -83,6 +87,10 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     if (!header64 || !claims64 || !signature64) return send(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT.' });
     const header = JSON.parse(Buffer.from(header64, 'base64url').toString('utf8')) as { alg?: string };
     const claims = JSON.parse(Buffer.from(claims64, 'base64url').toString('utf8')) as { iss?: string; scope?: string; aud?: string; iat?: number; exp?: number };
+    const behaviour = tokenBehaviour({ header, claims });
+    if (behaviour !== 'ok') {
+      return send(res, behaviour.status, behaviour.body ?? { error: 'rate_limit_exceeded', error_description: 'fake token error' }, behaviour.headers);
+    }
     const key = publicKeys.get(claims.iss ?? '');
     if (header.alg !== 'RS256' || !key) return send(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
     const isSigned = verify('sha256', Buffer.from(`${header64}.${claims64}`), key, Buffer.from(signature64, 'base64url'));
@@ -185,6 +193,9 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     setAppendBehaviour(decide) {
       appendBehaviour = decide;
       appendIndex = 0;
+    },
+    setTokenBehaviour(decide) {
+      tokenBehaviour = decide;
     },
     tokenExchanges: () => exchanges,
     appends: () => requests.filter((r) => r.method === 'POST' && r.path.endsWith(':append')),

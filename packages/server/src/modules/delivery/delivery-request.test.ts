@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../lib/errors.js';
-import { buildDeliveryRequest, redactHeaders, validateCustomHeaders } from './delivery-request.js';
+import { buildDeliveryRequest, redactHeaders, USER_AGENT, validateCustomHeaders } from './delivery-request.js';
 import type { DeliveryWebhook } from './delivery-request.js';
 import { createWebhookSender } from './http-sender.js';
 import type { WebhookSender } from './http-sender.js';
@@ -148,6 +148,12 @@ describe('validateCustomHeaders', () => {
     [{ 'X-FC-Signature': 'x' }, 'headers["X-FC-Signature"]', 'cannot be overridden'],
     [{ 'webhook-id': 'x' }, 'headers["webhook-id"]', 'cannot be overridden'],
     [{ 'X-Bad': 'a\r\nInjected: yes' }, 'headers["X-Bad"]', 'no line breaks'],
+    [{ 'X-Name': 'Zoë' }, 'headers["X-Name"]', 'visible ASCII'],
+    [{ 'X-Emoji': '👍' }, 'headers["X-Emoji"]', 'visible ASCII'],
+    [{ 'X-Nbsp': 'a\u00a0b' }, 'headers["X-Nbsp"]', 'visible ASCII'],
+    [{ 'X-Nul': 'a\u0000b' }, 'headers["X-Nul"]', 'visible ASCII'],
+    [{ 'X-Ümlaut': 'x' }, 'headers["X-Ümlaut"]', 'header name'],
+    [{ 'X(Bad)': 'x' }, 'headers["X(Bad)"]', 'header name'],
     [{ 'Bad Name': 'x' }, 'headers["Bad Name"]', 'header name'],
     [{ 'X-Num': 5 }, 'headers["X-Num"]', 'must be a string'],
     [{ 'X-A': '1', 'x-a': '2' }, 'headers["x-a"]', 'listed twice'],
@@ -163,15 +169,22 @@ describe('validateCustomHeaders', () => {
 });
 
 describe('redactHeaders', () => {
-  it('hides credentials and the shared secret in the delivery log, keeps the rest', () => {
+  it('hides credentials, the shared secret and every custom header value in the delivery log; keeps what we set', () => {
     expect(
       redactHeaders({
         Authorization: 'Bearer abc', 'X-Api-Key': 'k', 'X-FC-Signature': 'whsec_secret', 'webhook-signature': 'v1,abc',
-        'X-FC-Event': 'lead.captured', Cookie: 'a=b',
+        'X-FC-Event': 'lead.captured', Cookie: 'a=b', 'X-Client-Id': 'acme-7731', 'User-Agent': 'Mine/1',
       }),
     ).toEqual({
       Authorization: '[redacted]', 'X-Api-Key': '[redacted]', 'X-FC-Signature': '[redacted]', 'webhook-signature': 'v1,abc',
-      'X-FC-Event': 'lead.captured', Cookie: '[redacted]',
+      'X-FC-Event': 'lead.captured', Cookie: '[redacted]', 'X-Client-Id': '[redacted]', 'User-Agent': '[redacted]',
     });
+  });
+
+  it('keeps every header of a request without custom headers readable, except the signature secret', () => {
+    const request = buildDeliveryRequest({ webhook: webhookWith({ signingMode: 'shared-secret', secrets: ['typed-by-the-customer'] }), event, deliveryId: 'dlv_delivery0001', now: 1_700_000_000_000 });
+    const logged = redactHeaders(request.headers);
+    expect(Object.entries(logged).filter(([, value]) => value === '[redacted]').map(([name]) => name)).toEqual(['X-FC-Signature']);
+    expect(logged['User-Agent']).toBe(USER_AGENT);
   });
 });

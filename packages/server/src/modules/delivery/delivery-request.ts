@@ -15,8 +15,10 @@ export const CUSTOM_HEADERS_MAX = 20;
 const HEADER_NAME_MAX_CHARS = 64;
 const HEADER_VALUE_MAX_CHARS = 2_048;
 const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-// Tab and visible characters only: CR/LF would let a value inject headers, NUL is rejected by Node anyway.
-const HEADER_VALUE_PATTERN = /^[\t\x20-\x7e\x80-\uffff]*$/;
+// Visible ASCII, space and tab only. CR/LF would let a value inject headers; anything else (accents, emoji,
+// a no-break space, DEL) is refused by the HTTP client at send time, so every delivery would fail: refuse it
+// when the webhook is saved instead, with the header named.
+const HEADER_VALUE_PATTERN = /^[\t\x20-\x7e]*$/;
 
 // Headers a customer may not set: framing and routing (the connection was checked for one host; a custom
 // Host or Content-Length would desynchronise it) and everything we sign or promise in the contract.
@@ -25,8 +27,11 @@ const RESERVED_HEADER_NAMES = new Set([
   'trailer', 'expect', 'proxy-authorization', 'proxy-connection', 'http2-settings',
 ]);
 const RESERVED_HEADER_PREFIXES = ['x-fc-', 'webhook-', 'proxy-', ':'];
-const SENSITIVE_HEADER_NAME = /(auth|token|secret|key|password|passwd|cookie|session|signature|credential)/i;
 const REDACTED = '[redacted]';
+// Headers whose values FusionChatalyst itself sets and that carry no secret: the only values the delivery
+// log shows. X-FC-Signature is not here (in shared-secret mode it is the secret); ':method'/':path' are the
+// Google Sheets sender's request line.
+const LOGGED_HEADER_NAMES = new Set(['content-type', 'x-fc-event', 'x-fc-delivery', 'webhook-id', 'webhook-timestamp', 'webhook-signature', ':method', ':path']);
 
 function isReservedHeader(name: string): boolean {
   const lower = name.toLowerCase();
@@ -58,7 +63,7 @@ export function validateCustomHeaders(input: unknown, field = 'headers'): Record
     } else if (typeof value !== 'string') {
       errors.push({ field: at, message: 'must be a string' });
     } else if (value.length > HEADER_VALUE_MAX_CHARS || !HEADER_VALUE_PATTERN.test(value)) {
-      errors.push({ field: at, message: `must be at most ${HEADER_VALUE_MAX_CHARS} characters with no line breaks` });
+      errors.push({ field: at, message: `must be at most ${HEADER_VALUE_MAX_CHARS} visible ASCII characters (letters, digits, punctuation, spaces) with no line breaks, accents or emoji` });
     } else {
       seen.add(lower);
       result[name] = value.trim();
@@ -68,16 +73,20 @@ export function validateCustomHeaders(input: unknown, field = 'headers'): Record
   return result;
 }
 
-/** True for headers whose values are credentials: store them encrypted and never show them in logs. */
-export function isSensitiveHeader(name: string): boolean {
+function isLoggedInClear(name: string, value: string): boolean {
   const lower = name.toLowerCase();
-  if (lower === 'webhook-signature') return false; // an HMAC, safe to show and useful for debugging
-  return SENSITIVE_HEADER_NAME.test(lower);
+  // A customer's own User-Agent is one of their custom headers; ours is public.
+  if (lower === 'user-agent') return value === USER_AGENT;
+  return LOGGED_HEADER_NAMES.has(lower);
 }
 
-/** Copies request headers for the delivery log with credential values (including X-FC-Signature) replaced. */
+/**
+ * Copies request headers for the delivery log. Only the values FusionChatalyst sets itself are kept; every
+ * custom header value is replaced, whatever its name (an `X-Client-Id` or `X-Hub` is as private to the customer
+ * as an `Authorization`), and so is X-FC-Signature. Idempotent, so it also masks attempts logged before this rule.
+ */
 export function redactHeaders(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, isSensitiveHeader(name) ? REDACTED : value]));
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, isLoggedInClear(name, value) ? value : REDACTED]));
 }
 
 export interface DeliveryWebhook {

@@ -1,7 +1,7 @@
 import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, fetch, type Response } from 'undici';
-import { checkWebhookUrl, createGuardedLookup, parseRetryAfter } from '../delivery/index.js';
+import { checkWebhookUrl, createGuardedLookup, parseRetryAfter, type UrlCheck } from '../delivery/index.js';
 
 /**
  * Google's OAuth 2.0 service-account flow and the three Sheets calls we need, with `fetch` and
@@ -27,12 +27,41 @@ export const RATE_LIMIT_DEFAULT_BACKOFF_MS = 30_000;
 export const SHEETS_CELL_MAX_CHARS = 50_000;
 const ERROR_EXCERPT_CHARS = 300;
 
-export interface ServiceAccount {
+/** What we keep of an uploaded service-account key file. */
+export interface ServiceAccountKey {
   clientEmail: string;
   /** PEM (PKCS#8) as in the key file's `private_key`. */
   privateKey: string;
   privateKeyId: string | null;
   tokenUri: string;
+}
+
+/** A key file as one destination uses it. */
+export interface ServiceAccount extends ServiceAccountKey {
+  /**
+   * Whose quota and back-off a call counts against: one customer's destination (`<customer id>:<destination id>`),
+   * never the bare `client_email`. The e-mail is public (anyone a sheet is shared with sees it), so keying by it
+   * let another tenant's 429s — from a token endpoint of their choosing — quiet this tenant's rows for a day.
+   */
+  throttleKey: string;
+}
+
+/** Hosts of Google's OAuth token endpoint (https only, default port); the key files Google issues name the first. */
+export const GOOGLE_TOKEN_HOSTS: readonly string[] = ['oauth2.googleapis.com', 'accounts.google.com'];
+
+/**
+ * Checks a key file's `token_uri`: guarded like a webhook URL (no private or metadata address unless the
+ * server allows them), then accepted only on Google's token hosts over https, or on the origin of
+ * FC_GOOGLE_SHEETS_BASE_URL (an operator's setting, which tests and local setups point at a fake Google).
+ * Whoever controls the token endpoint controls the answers our quota logic trusts, so a customer may not pick it.
+ */
+export function checkTokenUri(input: string, options: { allowPrivate: boolean; sheetsBaseUrl: string }): UrlCheck {
+  const check = checkWebhookUrl(input, { allowPrivate: options.allowPrivate });
+  if (!check.ok) return check;
+  const { url } = check;
+  const isGoogle = url.protocol === 'https:' && url.port === '' && url.username === '' && url.password === '' && GOOGLE_TOKEN_HOSTS.includes(url.hostname);
+  if (isGoogle || url.origin === new URL(options.sheetsBaseUrl).origin) return check;
+  return { ok: false, reason: 'invalid_url', message: `must be Google's token endpoint, ${DEFAULT_TOKEN_URI}, as in the key file Google gave you` };
 }
 
 export type SheetsErrorKind =
@@ -61,8 +90,9 @@ export function quoteTab(tab: string): string {
 }
 
 /**
- * Per-service-account token buckets (one for reads, one for writes) plus a "quiet until" after a 429.
- * In-process: several worker processes each keep their own, and Google's 429 (with back-off) covers the rest.
+ * Token buckets (one for reads, one for writes) plus a "quiet until" after a 429, per throttle key (one
+ * customer's destination: `ServiceAccount.throttleKey`). In-process: several worker processes each keep their
+ * own, and Google's 429 (with back-off) covers the rest.
  */
 export class ServiceAccountThrottle {
   private readonly buckets = new Map<string, { tokens: number; atMs: number }>();
@@ -75,8 +105,8 @@ export class ServiceAccountThrottle {
     this.now = options.now ?? Date.now;
   }
 
-  private bucket(account: string, kind: 'read' | 'write'): { tokens: number; atMs: number } {
-    const key = `${kind}:${account}`;
+  private bucket(throttleKey: string, kind: 'read' | 'write'): { tokens: number; atMs: number } {
+    const key = `${kind}:${throttleKey}`;
     const now = this.now();
     const intervalMs = 60_000 / this.perMinute[kind];
     const bucket = this.buckets.get(key) ?? { tokens: THROTTLE_BURST, atMs: now };
@@ -86,29 +116,29 @@ export class ServiceAccountThrottle {
     return bucket;
   }
 
-  /** Milliseconds until `account` may make a call of this kind. */
-  delayFor(account: string, kind: 'read' | 'write'): number {
-    const quiet = Math.max(0, (this.quietUntil.get(account) ?? 0) - this.now());
-    const bucket = this.bucket(account, kind);
+  /** Milliseconds until a call of this kind may be made under `throttleKey`. */
+  delayFor(throttleKey: string, kind: 'read' | 'write'): number {
+    const quiet = Math.max(0, (this.quietUntil.get(throttleKey) ?? 0) - this.now());
+    const bucket = this.bucket(throttleKey, kind);
     const forToken = bucket.tokens >= 1 ? 0 : Math.ceil((1 - bucket.tokens) * (60_000 / this.perMinute[kind]));
     return Math.max(quiet, forToken);
   }
 
   /** Waits for a slot, then takes it. */
-  async acquire(account: string, kind: 'read' | 'write', signal?: AbortSignal): Promise<void> {
+  async acquire(throttleKey: string, kind: 'read' | 'write', signal?: AbortSignal): Promise<void> {
     for (;;) {
-      const delay = this.delayFor(account, kind);
+      const delay = this.delayFor(throttleKey, kind);
       if (delay <= 0) {
-        this.bucket(account, kind).tokens -= 1;
+        this.bucket(throttleKey, kind).tokens -= 1;
         return;
       }
       await sleep(delay, undefined, signal ? { signal } : undefined);
     }
   }
 
-  /** Google said 429: the account makes no call for `ms`. */
-  backOff(account: string, ms: number): void {
-    this.quietUntil.set(account, Math.max(this.quietUntil.get(account) ?? 0, this.now() + ms));
+  /** Google said 429: calls under this key wait `ms`. */
+  backOff(throttleKey: string, ms: number): void {
+    this.quietUntil.set(throttleKey, Math.max(this.quietUntil.get(throttleKey) ?? 0, this.now() + ms));
   }
 }
 
@@ -129,6 +159,8 @@ export interface AppendResult {
 
 export interface GoogleSheetsClient {
   readonly throttle: ServiceAccountThrottle;
+  /** `checkTokenUri` against this client's Sheets origin and SSRF setting: what a key file's token_uri may be. */
+  checkTokenUri(input: string): UrlCheck;
   /** An access token for the Sheets scope: cached per key until shortly before it expires. */
   getAccessToken(account: ServiceAccount, signal?: AbortSignal): Promise<string>;
   /** The spreadsheet's title and tab names (a read; appends nothing). */
@@ -200,6 +232,7 @@ export function createGoogleSheetsClient(options: GoogleSheetsClientOptions): Go
   const pendingTokens = new Map<string, Promise<string>>();
   const keys = new Map<string, KeyObject>();
 
+  const checkTokenUriHere = (input: string): UrlCheck => checkTokenUri(input, { allowPrivate: options.allowPrivate, sheetsBaseUrl: baseUrl });
   const cacheKeyOf = (account: ServiceAccount): string =>
     createHash('sha256').update(`${account.clientEmail}\n${account.tokenUri}\n${account.privateKey}`).digest('base64url');
 
@@ -216,8 +249,9 @@ export function createGoogleSheetsClient(options: GoogleSheetsClientOptions): Go
   }
 
   async function exchangeToken(account: ServiceAccount, caller: AbortSignal | undefined): Promise<string> {
-    const check = checkWebhookUrl(account.tokenUri, { allowPrivate: options.allowPrivate });
-    if (!check.ok) throw new SheetsApiError('blocked_token_uri', `The key file's token_uri ${check.message}.`, null);
+    // Checked again here, not only at save time: a row stored before the host rule must not be called either.
+    const check = checkTokenUriHere(account.tokenUri);
+    if (!check.ok) throw new SheetsApiError('blocked_token_uri', `The key file's token_uri ${check.message}. Upload the key file again.`, null);
     const cacheKey = cacheKeyOf(account);
     let key = keys.get(cacheKey);
     if (!key) {
@@ -245,7 +279,7 @@ export function createGoogleSheetsClient(options: GoogleSheetsClientOptions): Go
     const body = await readJson(response);
     if (response.status === 429) {
       const waitMs = parseRetryAfter(response.headers.get('retry-after') ?? undefined) ?? RATE_LIMIT_DEFAULT_BACKOFF_MS;
-      throttle.backOff(account.clientEmail, waitMs);
+      throttle.backOff(account.throttleKey, waitMs);
       throw new SheetsApiError('rate_limited', `Google's token endpoint is rate-limiting this service account (429); trying again in ${Math.ceil(waitMs / 1_000)} s.`, 429, waitMs);
     }
     if (response.status >= 500) throw new SheetsApiError('server', `Google's token endpoint answered ${response.status}; it will be tried again.`, response.status);
@@ -275,7 +309,7 @@ export function createGoogleSheetsClient(options: GoogleSheetsClientOptions): Go
     const message = googleMessage(body);
     if (status === 429) {
       const waitMs = retryAfterMs ?? RATE_LIMIT_DEFAULT_BACKOFF_MS;
-      throttle.backOff(account.clientEmail, waitMs);
+      throttle.backOff(account.throttleKey, waitMs);
       return new SheetsApiError('rate_limited', `Google Sheets is rate-limiting this service account (429, about 60 writes a minute are allowed); trying again in ${Math.ceil(waitMs / 1_000)} s.`, 429, waitMs);
     }
     if (status === 403 && /has not been used|is disabled|SERVICE_DISABLED/i.test(message)) {
@@ -295,7 +329,7 @@ export function createGoogleSheetsClient(options: GoogleSheetsClientOptions): Go
   }
 
   async function call(account: ServiceAccount, kind: 'read' | 'write', spreadsheetId: string, method: 'GET' | 'POST' | 'PUT', path: string, body: unknown, caller?: AbortSignal): Promise<unknown> {
-    await throttle.acquire(account.clientEmail, kind, caller);
+    await throttle.acquire(account.throttleKey, kind, caller);
     for (let attempt = 1; ; attempt += 1) {
       const token = await getAccessToken(account, caller);
       let response: Response;
@@ -327,6 +361,7 @@ export function createGoogleSheetsClient(options: GoogleSheetsClientOptions): Go
 
   return {
     throttle,
+    checkTokenUri: checkTokenUriHere,
     getAccessToken,
     async getSpreadsheet(account, spreadsheetId, caller) {
       const body = await call(account, 'read', spreadsheetId, 'GET', `/v4/spreadsheets/${encodeURIComponent(spreadsheetId)}?fields=${encodeURIComponent('properties.title,sheets.properties.title')}`, undefined, caller) as {

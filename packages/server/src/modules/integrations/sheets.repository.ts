@@ -24,9 +24,10 @@ export function sealPrivateKey(key: Buffer, webhookId: string, privateKeyPem: st
   return sealSecret(key, privateKeyPem, privateKeyContext(webhookId));
 }
 
-/** The service account a destination writes as, with its private key opened. */
+/** The service account a destination writes as, with its private key opened; its quota is the destination's own. */
 export function openServiceAccount(key: Buffer, destination: SheetsDestination): ServiceAccount {
   return {
+    throttleKey: `${destination.sheet.customer_id}:${destination.webhook.id}`,
     clientEmail: destination.sheet.client_email,
     privateKey: openSecret(key, destination.webhook.secret_sealed, privateKeyContext(destination.webhook.id)),
     privateKeyId: destination.sheet.private_key_id,

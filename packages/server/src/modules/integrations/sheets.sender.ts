@@ -13,7 +13,7 @@ import { clearSending, findLedger, loadSheetsRow, markHeaderChecked, openService
 /**
  * Delivers Google Sheets destinations for the worker. Deliveries of one destination (a spreadsheet tab)
  * gather for `batchMs` and go out as ONE `values.append`, one append in flight per tab, throttled per
- * service account (about 60 writes a minute) and quiet after a 429. The row ledger makes retries safe:
+ * destination (about 60 writes a minute) and quiet after a 429. The row ledger makes retries safe:
  * events are marked 'sending' before the append and 'written' after it; an event already marked is looked
  * up in the sheet's event-id column first, so an append whose answer was lost is never written twice.
  */
@@ -102,7 +102,7 @@ export function createSheetsSender(options: SheetsSenderOptions): DestinationSen
     const account = openServiceAccount(options.secretKey, { webhook, sheet });
 
     // Over quota for longer than a lease can wait: hand the deliveries back without an attempt.
-    const waitMs = client.throttle.delayFor(account.clientEmail, 'write');
+    const waitMs = client.throttle.delayFor(account.throttleKey, 'write');
     if (waitMs > options.maxWaitMs) {
       for (const item of live) item.resolve({ sent: false, retryAtMs: Date.now() + waitMs });
       return;

@@ -4,9 +4,9 @@ import { AppError, assertFound, type FieldError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { decodeCursor, encodeCursor } from '../../lib/pagination.js';
 import { nowIso, toWireTime } from '../../lib/time.js';
-import { assertResolvesPublic, checkWebhookUrl, type ResolveAllFn } from '../delivery/index.js';
+import { assertResolvesPublic, type ResolveAllFn, type UrlCheck } from '../delivery/index.js';
 import { countPendingByWebhook } from '../webhooks/webhooks.repository.js';
-import { DEFAULT_TOKEN_URI, parsePrivateKey, quoteTab, SheetsApiError, type GoogleSheetsClient, type ServiceAccount } from './google-sheets.client.js';
+import { DEFAULT_TOKEN_URI, parsePrivateKey, quoteTab, SheetsApiError, type GoogleSheetsClient, type ServiceAccountKey } from './google-sheets.client.js';
 import type { ConnectionReport, CreateSheetsInput, SheetsView, UpdateSheetsInput } from './integrations.schemas.js';
 import { columnsToMappings, DEFAULT_SHEET_COLUMNS, DEFAULT_SHEETS_EVENT_TYPES, headerRow, validateColumns, type SheetColumn } from './sheets-columns.js';
 import {
@@ -32,10 +32,12 @@ const TAB_FORBIDDEN = /[\u0000-\u001f\u007f]/;
 
 /**
  * Checks an uploaded service-account key file and keeps what we use of it: `type`, `client_email`,
- * `private_key` (must parse as an RSA key), `private_key_id` and `token_uri` (guarded like a webhook URL,
- * because we POST to it). Errors name the field and say what to do.
+ * `private_key` (must parse as an RSA key), `private_key_id` and `token_uri` (Google's token endpoint only,
+ * `checkTokenUri`, and guarded like a webhook URL because we POST to it). Errors name the field and say what to do.
  */
-export async function validateServiceAccountKey(input: unknown, options: { allowPrivate: boolean; resolve?: ResolveAllFn }): Promise<ServiceAccount> {
+export async function validateServiceAccountKey(
+  input: unknown, options: { allowPrivate: boolean; resolve?: ResolveAllFn | undefined; checkTokenUri: (input: string) => UrlCheck },
+): Promise<ServiceAccountKey> {
   let key: unknown = input;
   if (typeof input === 'string') {
     try {
@@ -68,7 +70,7 @@ export async function validateServiceAccountKey(input: unknown, options: { allow
   const privateKeyId = typeof file.private_key_id === 'string' && file.private_key_id.trim() !== '' ? file.private_key_id.trim().slice(0, 100) : null;
   const tokenUriRaw = file.token_uri === undefined ? DEFAULT_TOKEN_URI : file.token_uri;
   let tokenUri = DEFAULT_TOKEN_URI;
-  const tokenCheck = typeof tokenUriRaw === 'string' ? checkWebhookUrl(tokenUriRaw, { allowPrivate: options.allowPrivate }) : null;
+  const tokenCheck = typeof tokenUriRaw === 'string' ? options.checkTokenUri(tokenUriRaw) : null;
   if (!tokenCheck?.ok) {
     errors.push({ field: `${KEY_FIELD}.token_uri`, message: tokenCheck ? tokenCheck.message : 'must be a URL such as https://oauth2.googleapis.com/token' });
   } else {
@@ -147,7 +149,7 @@ export async function getSheets(deps: SheetsServiceDeps, customerId: string, id:
 
 /** Creates a Google Sheets destination: a `webhooks` row of kind 'sheets' and its sheet settings, in one transaction. */
 export async function createSheets(deps: SheetsServiceDeps, customerId: string, input: CreateSheetsInput): Promise<SheetsView> {
-  const account = await validateServiceAccountKey(input.serviceAccountKey, deps);
+  const account = await validateServiceAccountKey(input.serviceAccountKey, { ...deps, checkTokenUri: deps.client.checkTokenUri });
   const spreadsheetId = parseSpreadsheetId(input.spreadsheetId);
   const tabName = checkTab(input.tabName);
   const columns: SheetColumn[] = input.columns === undefined ? [...DEFAULT_SHEET_COLUMNS] : validateColumns(input.columns);
@@ -179,7 +181,7 @@ export async function updateSheets(deps: SheetsServiceDeps, customerId: string, 
   const webhook: Record<string, unknown> = { updated_at: now };
   const sheet: Record<string, unknown> = { updated_at: now };
   if (input.serviceAccountKey !== undefined) {
-    const account = await validateServiceAccountKey(input.serviceAccountKey, deps);
+    const account = await validateServiceAccountKey(input.serviceAccountKey, { ...deps, checkTokenUri: deps.client.checkTokenUri });
     webhook.secret_sealed = sealPrivateKey(deps.secretKey, id, account.privateKey);
     Object.assign(sheet, { client_email: account.clientEmail, private_key_id: account.privateKeyId, token_uri: account.tokenUri });
   }

@@ -47,6 +47,7 @@ describe('Google Sheets destinations', () => {
   });
   beforeEach(() => {
     fake.setAppendBehaviour(() => 'ok');
+    fake.setTokenBehaviour(() => 'ok');
   });
   afterEach(async () => {
     await worker?.stop(200);
@@ -70,21 +71,21 @@ describe('Google Sheets destinations', () => {
     return { view: response.json<{ id: string; header: string[]; serviceAccountEmail: string; spreadsheetId: string }>(), sheet, spreadsheetId };
   }
 
-  async function queueLead(name: string, email: string): Promise<string> {
+  async function queueLead(name: string, email: string, owner: { account: TestAccount; chatbot: { id: string; name: string } } = { account, chatbot }): Promise<string> {
     const context: EventContext = {
-      customer: { id: account.customerId, name: 'Acme' }, chatbot,
+      customer: { id: owner.account.customerId, name: 'Acme' }, chatbot: owner.chatbot,
       conversation: { id: 'conv_sheetsTest01', intent: 'request_quote', startedAt: new Date().toISOString(), messageCount: 4, firstMessage: 'Hi', transcript: [] },
       visitor: { id: 'v1', pageUrl: 'https://acme.example.com/quote', referrer: null, locale: 'en-US' },
       lead: { id: 'lead_sheetsTest01', name, email, phone: '+15125550123', intent: 'request_quote' },
     };
     const { eventId } = await ctx.database.db.transaction().execute((trx) => appendEvent(trx, {
-      customerId: account.customerId, chatbotId: chatbot.id, conversationId: 'conv_sheetsTest01', type: 'lead.captured', context,
+      customerId: owner.account.customerId, chatbotId: owner.chatbot.id, conversationId: 'conv_sheetsTest01', type: 'lead.captured', context,
     }));
     return eventId;
   }
 
-  async function deliveriesOf(id: string) {
-    const response = await ctx.app.inject({ method: 'GET', url: `/api/portal/webhooks/${id}/deliveries`, headers: account.headers });
+  async function deliveriesOf(id: string, who: TestAccount = account) {
+    const response = await ctx.app.inject({ method: 'GET', url: `/api/portal/webhooks/${id}/deliveries`, headers: who.headers });
     expect(response.statusCode, response.body).toBe(200);
     return response.json<{ items: { id: string; status: string; attempts: number; eventId: string; lastStatusCode: number | null; lastError: string | null }[] }>().items;
   }
@@ -265,7 +266,7 @@ describe('Google Sheets destinations', () => {
     const before = fake.tokenExchanges();
     // Tokens that live 2 s past the refresh margin: reused at once, replaced after 2 s.
     fake.tokenLifetimeS = TOKEN_REFRESH_MARGIN_MS / 1_000 + 2;
-    const account = { clientEmail: SA_EMAIL, privateKey: keyFile.private_key as string, privateKeyId: 'f00dfeed1234', tokenUri: fake.tokenUri };
+    const account = { clientEmail: SA_EMAIL, privateKey: keyFile.private_key as string, privateKeyId: 'f00dfeed1234', tokenUri: fake.tokenUri, throttleKey: 'cus_test:gs_test' };
     try {
       await client.getSpreadsheet(account, spreadsheetId);
       await client.getSpreadsheet(account, spreadsheetId);
@@ -277,6 +278,79 @@ describe('Google Sheets destinations', () => {
     } finally {
       fake.tokenLifetimeS = 3_600;
       await client.close();
+    }
+  });
+
+  it('keeps another customer who names the same service account from stalling this customer\'s rows', async () => {
+    // Customer B knows A's service-account e-mail (it is shown to anyone the sheet is shared with) and uploads
+    // a key file of their own with it. Their token requests are answered 429 "come back in a day".
+    const intruder = await signUpAccount(ctx.app);
+    const intruderBot = await createChatbotFor(ctx.app, intruder, { name: 'Intruder Bot' });
+    const hostile = { ...makeKeyFile(fake.tokenUri, SA_EMAIL).file, private_key_id: 'intruder-key' };
+    fake.setTokenBehaviour(({ header }) => (header.kid === 'intruder-key' ? { status: 429, headers: { 'retry-after': '86400' } } : 'ok'));
+    const intruderSheetId = `${SPREADSHEET_ID}intruder`;
+    fake.addSpreadsheet(intruderSheetId, { title: 'Intruder', tabs: ['Leads'], sharedWith: [SA_EMAIL] });
+    const created = await ctx.app.inject({
+      method: 'POST', url: '/api/portal/integrations/sheets', headers: intruder.headers,
+      payload: { serviceAccountKey: hostile, spreadsheetId: intruderSheetId, tabName: 'Leads' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const intruderSheet = created.json<{ id: string }>();
+    try {
+      startWorker();
+      await queueLead('Intruder Lead', 'x@example.com', { account: intruder, chatbot: intruderBot });
+      for (let i = 0; i < 200 && ((await deliveriesOf(intruderSheet.id, intruder))[0]?.attempts ?? 0) < 1; i += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+      expect((await deliveriesOf(intruderSheet.id, intruder))[0]).toMatchObject({ attempts: 1, lastStatusCode: 429 });
+
+      // A's rows still go out at once: the back-off belongs to B's destination, not to the e-mail address.
+      const { view, sheet } = await createSheet();
+      const eventId = await queueLead('Owner Lead', 'owner@example.com');
+      await waitForDeliveries(view.id, 1);
+      expect(sheet.tabs.get('Leads')!.map((row) => row[0])).toEqual(['Event ID', eventId]);
+    } finally {
+      await ctx.database.db.deleteFrom('webhooks').where('customer_id', '=', intruder.customerId).execute();
+    }
+  });
+
+  it('accepts a token_uri only on Google\'s token hosts (or the configured Sheets origin) and changes nothing otherwise', async () => {
+    const { view } = await createSheet();
+    const stored = async () => ctx.database.db.selectFrom('sheets_destinations').select(['token_uri', 'client_email']).where('customer_id', '=', account.customerId).execute();
+    const before = await stored();
+    for (const tokenUri of [
+      'https://evil.example.com/token', 'http://oauth2.googleapis.com/token', 'https://oauth2.googleapis.com.evil.example/token',
+      'https://oauth2.googleapis.com:8443/token', 'https://evil@oauth2.googleapis.com/token', 'https://googleapis.com/token',
+    ]) {
+      const create = await ctx.app.inject({
+        method: 'POST', url: '/api/portal/integrations/sheets', headers: account.headers,
+        payload: { serviceAccountKey: { ...keyFile, token_uri: tokenUri }, spreadsheetId: SPREADSHEET_ID, tabName: 'Leads' },
+      });
+      expect(create.statusCode, tokenUri).toBe(400);
+      expect(create.headers['content-type']).toContain('application/problem+json');
+      expect(create.json()).toMatchObject({ code: 'validation_failed', errors: [{ field: 'serviceAccountKey.token_uri' }] });
+      const update = await ctx.app.inject({
+        method: 'PATCH', url: `/api/portal/integrations/sheets/${view.id}`, headers: account.headers,
+        payload: { serviceAccountKey: { ...keyFile, client_email: 'other@evil-project.iam.gserviceaccount.com', token_uri: tokenUri } },
+      });
+      expect(update.statusCode, tokenUri).toBe(400);
+      expect(update.json()).toMatchObject({ code: 'validation_failed', errors: [{ field: 'serviceAccountKey.token_uri' }] });
+    }
+    expect(await stored()).toEqual(before);
+    for (const tokenUri of ['https://oauth2.googleapis.com/token', 'https://accounts.google.com/o/oauth2/token']) {
+      const update = await ctx.app.inject({ method: 'PATCH', url: `/api/portal/integrations/sheets/${view.id}`, headers: account.headers, payload: { serviceAccountKey: { ...keyFile, token_uri: tokenUri } } });
+      expect(update.statusCode, tokenUri).toBe(200);
+    }
+  });
+
+  it('does not call a token_uri outside Google\'s hosts even when one was stored before the rule', async () => {
+    const elsewhere = await startFakeGoogle();
+    const client = createGoogleSheetsClient({ baseUrl: fake.url, allowPrivate: true });
+    try {
+      const stored = { clientEmail: SA_EMAIL, privateKey: keyFile.private_key as string, privateKeyId: null, tokenUri: elsewhere.tokenUri, throttleKey: 'cus_x:gs_x' };
+      await expect(client.getAccessToken(stored)).rejects.toMatchObject({ kind: 'blocked_token_uri' });
+      expect(elsewhere.requests).toHaveLength(0);
+    } finally {
+      await client.close();
+      await elsewhere.close();
     }
   });
 

@@ -230,6 +230,60 @@ describe('webhooks: configuration, delivery, retries, log and replay', () => {
     expect(detail).not.toContain('crm-token-abc123');
   });
 
+  it('masks every custom header value in the delivery log and in the stored attempts, whatever its name', async () => {
+    // None of these names looks like a credential, yet CRMs put account ids and tokens in such headers.
+    const custom = { 'X-Client-Id': 'acme-client-7731', 'X-Hub': 'portal-88231', 'User-Agent': 'AcmeRelay/2.0' };
+    const webhook = await createWebhook({ headers: custom });
+    const sent = await ctx.app.inject({ method: 'POST', url: `/api/portal/webhooks/${webhook.id}/test`, headers: account.headers });
+    expect(sent.json()).toMatchObject({ status: 'succeeded' });
+    const [request] = await receiver.waitFor(1);
+    expect(headerOf(request!, 'x-client-id')).toBe('acme-client-7731');
+
+    const { deliveryId } = sent.json<{ deliveryId: string }>();
+    const detailOf = async () => (await ctx.app.inject({ method: 'GET', url: `/api/portal/deliveries/${deliveryId}`, headers: account.headers }));
+    const detail = await detailOf();
+    const [attempt] = detail.json<{ attempts: { requestHeaders: Record<string, string> }[] }>().attempts;
+    expect(attempt!.requestHeaders).toMatchObject({ 'X-Client-Id': '[redacted]', 'X-Hub': '[redacted]', 'User-Agent': '[redacted]', 'X-FC-Event': 'webhook.test', 'X-FC-Delivery': deliveryId });
+    for (const value of Object.values(custom)) expect(detail.body).not.toContain(value);
+    const stored = await ctx.database.db.selectFrom('delivery_attempts').select('request_headers').where('delivery_id', '=', deliveryId).execute();
+    expect(stored).toHaveLength(1);
+    for (const value of Object.values(custom)) expect(stored[0]!.request_headers).not.toContain(value);
+
+    // An attempt logged before this rule (raw values in the table) is masked when it is read.
+    await ctx.database.db.updateTable('delivery_attempts').set({ request_headers: JSON.stringify({ 'X-Client-Id': 'acme-client-7731', 'X-FC-Event': 'webhook.test' }) })
+      .where('delivery_id', '=', deliveryId).execute();
+    const old = await detailOf();
+    expect(old.json<{ attempts: { requestHeaders: Record<string, string> }[] }>().attempts[0]!.requestHeaders).toEqual({ 'X-Client-Id': '[redacted]', 'X-FC-Event': 'webhook.test' });
+    await ctx.app.inject({ method: 'DELETE', url: `/api/portal/webhooks/${webhook.id}`, headers: account.headers });
+  });
+
+  it('refuses header values outside visible ASCII and names that are not tokens when saved, and changes nothing', async () => {
+    const webhook = await createWebhook({ headers: { 'X-Account': 'acme' } });
+    const countWebhooks = async () => Number((await ctx.database.db.selectFrom('webhooks').select((eb) => eb.fn.countAll().as('n')).where('customer_id', '=', account.customerId).executeTakeFirstOrThrow()).n);
+    const before = await countWebhooks();
+    const refused = [
+      [{ 'X-Name': 'Zoë' }, 'headers["X-Name"]'],
+      [{ 'X-Emoji': 'ok 👍' }, 'headers["X-Emoji"]'],
+      [{ 'X-Nbsp': 'a\u00a0b' }, 'headers["X-Nbsp"]'],
+      [{ 'X-Del': 'a\u007fb' }, 'headers["X-Del"]'],
+      [{ 'X(Bad)': 'x' }, 'headers["X(Bad)"]'],
+      [{ 'X-Ümlaut': 'x' }, 'headers["X-Ümlaut"]'],
+    ] as const;
+    for (const [headers, field] of refused) {
+      const created = await ctx.app.inject({ method: 'POST', url: '/api/portal/webhooks', headers: account.headers, payload: { url: receiver.url, events: ['lead.captured'], headers } });
+      expect(created.statusCode, JSON.stringify(headers)).toBe(400);
+      expect(created.headers['content-type']).toContain('application/problem+json');
+      expect(created.json()).toMatchObject({ code: 'validation_failed', errors: [{ field }] });
+      const patched = await ctx.app.inject({ method: 'PATCH', url: `/api/portal/webhooks/${webhook.id}`, headers: account.headers, payload: { headers } });
+      expect(patched.statusCode, JSON.stringify(headers)).toBe(400);
+      expect(patched.json()).toMatchObject({ code: 'validation_failed', errors: [{ field }] });
+    }
+    const view = (await ctx.app.inject({ method: 'GET', url: `/api/portal/webhooks/${webhook.id}`, headers: account.headers })).json<{ headers: Record<string, string> }>();
+    expect(Object.keys(view.headers)).toEqual(['X-Account']);
+    expect(await countWebhooks()).toBe(before);
+    await ctx.app.inject({ method: 'DELETE', url: `/api/portal/webhooks/${webhook.id}`, headers: account.headers });
+  });
+
   it('hints at a secret with at most its last four characters', async () => {
     const typed = await createWebhook({ secret: 'my-shared-secret-value-1234' });
     const view = (await ctx.app.inject({ method: 'GET', url: `/api/portal/webhooks/${typed.id}`, headers: account.headers })).json<{ secretHint: string }>();

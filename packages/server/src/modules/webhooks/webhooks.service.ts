@@ -7,7 +7,7 @@ import { decodeCursor, toPage } from '../../lib/pagination.js';
 import { addMs, nowIso, toWireTime } from '../../lib/time.js';
 import {
   assertResolvesPublic, buildEnvelope, buildSampleEventContext, DEFAULT_MAPPINGS, encodeBody, EVENT_TYPES, generateWebhookSecret,
-  renderPayload, validateCustomHeaders, validateMappings, validateWebhookSecret, validateWebhookUrl,
+  redactHeaders, renderPayload, validateCustomHeaders, validateMappings, validateWebhookSecret, validateWebhookUrl,
   type BodyFormat, type EventType, type Mappings, type ResolveAllFn, type SigningMode, type WebhookSender,
 } from '../delivery/index.js';
 import { appendEvent } from '../events/events.service.js';
@@ -324,7 +324,9 @@ export async function getDeliveryDetail(db: Kysely<Database>, customerId: string
     ...toDeliveryItem(row),
     attempts: attempts.map((a) => ({
       attemptNumber: a.attempt_number, startedAt: toWireTime(a.started_at), statusCode: a.status_code, latencyMs: a.latency_ms, outcome: a.outcome,
-      error: a.error_message, responseExcerpt: a.response_excerpt, requestHeaders: JSON.parse(a.request_headers) as Record<string, string>,
+      error: a.error_message, responseExcerpt: a.response_excerpt,
+      // Masked again on the way out: attempts logged before every custom header value was masked held some raw.
+      requestHeaders: redactHeaders(JSON.parse(a.request_headers) as Record<string, string>),
     })),
     attemptCount: row.attempts,
     event: { id: event.id, type: event.type, createdAt: toWireTime(event.created_at) },
