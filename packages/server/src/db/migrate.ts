@@ -7,6 +7,7 @@ import * as webhooksAndDeliveries from './migrations/2026-11-28-03-webhooks-and-
 import * as integrations from './migrations/2026-12-01-01-integrations.js';
 import * as handoff from './migrations/2026-12-01-02-handoff.js';
 import * as leadCapturedAt from './migrations/2026-12-03-01-lead-captured-at.js';
+import * as apiKeyScopes from './migrations/2026-12-06-01-api-key-scopes.js';
 
 /**
  * Dated migrations, listed explicitly so the compiled build needs no directory scanning. Names sort by date;
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-01-01-integrations': integrations,
   '2026-12-01-02-handoff': handoff,
   '2026-12-03-01-lead-captured-at': leadCapturedAt,
+  '2026-12-06-01-api-key-scopes': apiKeyScopes,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

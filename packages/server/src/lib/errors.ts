@@ -9,6 +9,10 @@ export const ERROR_STATUS = {
   payment_required: 402,
   forbidden: 403,
   csrf_failed: 403,
+  /** A `read` API key tried to change something. */
+  read_only_key: 403,
+  /** Only a portal session may do this (manage API keys, cancel the account), not an API key. */
+  session_required: 403,
   not_found: 404,
   conflict: 409,
   gone: 410,

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
-import { SESSION_COOKIE, requireAuth } from '../../http/auth.js';
+import { SESSION_COOKIE, requireAuth, requireSession } from '../../http/auth.js';
 import type { App, RouteDeps } from '../../http/types.js';
 import { safeEqual } from '../../lib/crypto.js';
 import { AppError } from '../../lib/errors.js';
@@ -95,13 +95,14 @@ export function registerAccountRoutes(app: App, { database }: RouteDeps): void {
     return { items: await getApiKeys(db, auth.customerId), nextCursor: null };
   });
 
+  // Keys are managed from the portal only: a leaked key must not mint itself a successor or revoke the owner's keys.
   app.post('/api/portal/api-keys', { schema: { body: CreateApiKeyBody, response: { 201: CreatedApiKey } } }, async (request, reply) => {
-    const auth = requireAuth(request);
-    return reply.status(201).send(await createApiKey(db, auth.customerId, request.body.name));
+    const auth = requireSession(request, 'Create API keys in the portal, not with an API key.');
+    return reply.status(201).send(await createApiKey(db, auth.customerId, request.body));
   });
 
   app.delete('/api/portal/api-keys/:id', { schema: { params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {
-    const auth = requireAuth(request);
+    const auth = requireSession(request, 'Revoke API keys in the portal, not with an API key.');
     await revokeApiKey(db, auth.customerId, request.params.id);
     return reply.status(204).send(null);
   });

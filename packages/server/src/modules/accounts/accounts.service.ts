@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema.js';
+import type { ApiKeyScope, Database } from '../../db/schema.js';
 import { AppError, assertFound } from '../../lib/errors.js';
 import { hashPassword, hashToken, newToken, verifyPassword } from '../../lib/crypto.js';
 import { newId } from '../../lib/ids.js';
@@ -143,21 +143,21 @@ export async function activateAccount(db: Kysely<Database>, customerIdOrEmail: s
   return assertFound(await findCustomer(db, customerId), 'Customer');
 }
 
-export interface ApiKeyView { id: string; name: string; prefix: string; createdAt: string; lastUsedAt: string | null; revokedAt: string | null }
+export interface ApiKeyView { id: string; name: string; prefix: string; scope: ApiKeyScope; createdAt: string; lastUsedAt: string | null; revokedAt: string | null }
 
 function toApiKeyView(row: Omit<ApiKeyRow, 'key_hash'>): ApiKeyView {
   return {
-    id: row.id, name: row.name, prefix: row.key_prefix, createdAt: toWireTime(row.created_at),
+    id: row.id, name: row.name, prefix: row.key_prefix, scope: row.scope, createdAt: toWireTime(row.created_at),
     lastUsedAt: toWireTime(row.last_used_at), revokedAt: toWireTime(row.revoked_at),
   };
 }
 
-/** Creates an API key; the key itself is returned this once and only its hash is stored. */
-export async function createApiKey(db: Kysely<Database>, customerId: string, name: string): Promise<ApiKeyView & { key: string }> {
+/** Creates an API key (`write` unless asked for `read`); the key itself is returned this once and only its hash is stored. */
+export async function createApiKey(db: Kysely<Database>, customerId: string, input: { name: string; scope?: ApiKeyScope | undefined }): Promise<ApiKeyView & { key: string }> {
   const key = API_KEY_PREFIX + newToken();
-  const row = {
-    id: newId('key'), customer_id: customerId, name: name.trim(), key_hash: hashToken(key),
-    key_prefix: key.slice(0, API_KEY_PREFIX.length + 6), created_at: nowIso(), last_used_at: null, revoked_at: null,
+  const row: ApiKeyRow = {
+    id: newId('key'), customer_id: customerId, name: input.name.trim(), key_hash: hashToken(key),
+    key_prefix: key.slice(0, API_KEY_PREFIX.length + 6), scope: input.scope ?? 'write', created_at: nowIso(), last_used_at: null, revoked_at: null,
   };
   await db.insertInto('api_keys').values(row).execute();
   return { ...toApiKeyView(row), key };
