@@ -193,3 +193,23 @@ describe('accounts', () => {
     expect(blocked.headers['content-type']).toContain('application/problem+json');
   });
 });
+
+describe('the session cookie behind https', () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestApp({ FC_PUBLIC_URL: 'https://chat.example.com' });
+  });
+  afterAll(async () => {
+    await ctx.close();
+  });
+
+  it('is Secure on signup, login and logout when FC_PUBLIC_URL is https', async () => {
+    const account = await signUpAccount(ctx.app);
+    const login = await ctx.app.inject({ method: 'POST', url: '/api/portal/login', payload: { email: account.email, password: account.password } });
+    expect(login.cookies.find((c) => c.name === 'fc_session')).toMatchObject({ secure: true, httpOnly: true, sameSite: 'Lax' });
+    const signup = await ctx.app.inject({ method: 'POST', url: '/api/portal/signup', payload: { email: 'secure-cookie@example.com', password: 'a long password', company: 'Secure Co' } });
+    expect(signup.cookies.find((c) => c.name === 'fc_session')).toMatchObject({ secure: true });
+    const logout = await ctx.app.inject({ method: 'POST', url: '/api/portal/logout', headers: account.headers });
+    expect(logout.cookies.find((c) => c.name === 'fc_session')).toMatchObject({ secure: true, value: '' });
+  });
+});

@@ -67,7 +67,7 @@ export function registerAuthRoutes(app: App, { config, database }: RouteDeps): v
       if (session && (typeof sent !== 'string' || !safeEqual(sent, session.csrf_token))) throw new AppError('csrf_failed', 'Missing or wrong X-CSRF-Token header.');
       await logOut(db, token);
     }
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.cookieSecure });
     return reply.status(204).send(null);
   });
 }
