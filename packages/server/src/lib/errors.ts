@@ -20,6 +20,8 @@ export const ERROR_STATUS = {
   knowledge_limit: 413,
   unsupported_media_type: 415,
   unprocessable: 422,
+  /** A signup that cannot go ahead; deliberately says no more (it must not reveal that an e-mail is registered). */
+  signup_not_completed: 422,
   rate_limited: 429,
   internal: 500,
   unavailable: 503,

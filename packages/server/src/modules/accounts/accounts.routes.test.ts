@@ -26,11 +26,20 @@ describe('accounts', () => {
     expect(JSON.stringify(body)).not.toContain('password');
   });
 
-  it('refuses a second signup with the same email', async () => {
+  it('refuses a second signup with the same email without saying that the email is registered', async () => {
     const account = await signUpAccount(ctx.app);
+    const customersBefore = await ctx.database.db.selectFrom('customers').select('id').execute();
     const response = await ctx.app.inject({ method: 'POST', url: '/api/portal/signup', payload: { email: account.email.toUpperCase(), password: 'another password', company: 'X' } });
-    expect(response.statusCode).toBe(409);
+    expect(response.statusCode).toBe(422);
     expect(response.headers['content-type']).toContain('application/problem+json');
+    const problem = response.json();
+    expect(problem).toMatchObject({ code: 'signup_not_completed', status: 422 });
+    expect(problem.errors).toBeUndefined();
+    expect(response.body).not.toMatch(/exist|registered|taken|in use/i);
+    expect(response.cookies.find((c) => c.name === 'fc_session')).toBeUndefined();
+    expect(await ctx.database.db.selectFrom('customers').select('id').execute()).toHaveLength(customersBefore.length);
+    const login = await ctx.app.inject({ method: 'POST', url: '/api/portal/login', payload: { email: account.email, password: account.password } });
+    expect(login.statusCode).toBe(200);
   });
 
   it('logs in with the right password only, and rotates the session', async () => {
@@ -176,6 +185,21 @@ describe('accounts', () => {
     expect(statuses.slice(50)).toEqual([429, 429]);
     const other = await ctx.app.inject({ method: 'POST', url: '/api/portal/login', remoteAddress: '203.0.113.10', payload: { email: 'sprayed-0@example.com', password: 'Summer2026!' } });
     expect(other.statusCode).toBe(401);
+  });
+
+  it('locks an account per address: someone else’s failures elsewhere do not lock the owner out', async () => {
+    const account = await signUpAccount(ctx.app);
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 12; attempt += 1) {
+      const response = await ctx.app.inject({ method: 'POST', url: '/api/portal/login', remoteAddress: '203.0.113.20', payload: { email: account.email, password: `guess ${attempt}` } });
+      statuses.push(response.statusCode);
+    }
+    expect(statuses.slice(10)).toEqual([429, 429]);
+    const attacker = await ctx.app.inject({ method: 'POST', url: '/api/portal/login', remoteAddress: '203.0.113.20', payload: { email: account.email, password: account.password } });
+    expect(attacker.statusCode).toBe(429);
+    const ownerOnNewDevice = await ctx.app.inject({ method: 'POST', url: '/api/portal/login', remoteAddress: '198.51.100.7', payload: { email: account.email.toUpperCase(), password: account.password } });
+    expect(ownerOnNewDevice.statusCode).toBe(200);
+    expect(ownerOnNewDevice.json().user.email).toBe(account.email);
   });
 
   it('throttles repeated login attempts for one account', async () => {
