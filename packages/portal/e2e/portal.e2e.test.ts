@@ -189,6 +189,23 @@ describe.skipIf(skipReason !== null)('portal in a browser', () => {
     await page.screenshot({ path: screenshotPath('09-dashboard'), fullPage: true });
   }, FLOW_TIMEOUT_MS);
 
+  it('creates a read-only API key on the Account page, lists its access, and the key can read but not write', async () => {
+    await page.goto('/settings/account');
+    await page.getByLabel('Key name').fill('Reporting');
+    await page.getByLabel('Access').selectOption('read');
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    const key = (await page.locator('.secret-once code').textContent()) ?? '';
+    expect(key).toMatch(/^fck_/);
+    const row = page.getByRole('row').filter({ hasText: 'Reporting' });
+    await row.getByRole('cell', { name: 'Read only' }).waitFor();
+    await page.screenshot({ path: screenshotPath('11-api-keys') });
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    expect((await fetch(`${baseUrl}/api/portal/chatbots`, { headers })).status).toBe(200);
+    const write = await fetch(`${baseUrl}/api/portal/chatbots`, { method: 'POST', headers, body: JSON.stringify({ name: 'Not allowed' }) });
+    expect(write.status).toBe(403);
+    expect(((await write.json()) as { code: string }).code).toBe('read_only_key');
+  }, FLOW_TIMEOUT_MS);
+
   it('has no serious or critical accessibility problems on the main pages', async () => {
     const pages = ['/', '/chatbots', `/chatbots/${chatbotId}/knowledge`, `/chatbots/${chatbotId}/settings`, '/conversations', '/leads', '/escalations', '/training', '/settings/webhooks', '/settings/integrations', '/settings/account', '/developers'];
     const problems: string[] = [];

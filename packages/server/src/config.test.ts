@@ -17,6 +17,17 @@ describe('config', () => {
     expect(readFileSync(keyFile, 'utf8').trim()).toBe(config.secretKey.toString('base64'));
   });
 
+  it('marks the session cookie Secure when the public URL is https, unless FC_COOKIE_SECURE says otherwise', () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'fc-config-'));
+    const secure = (env: Record<string, string>) => loadConfig({ FC_DATA_DIR: dataDir, ...env }).cookieSecure;
+    expect(secure({})).toBe(false);
+    expect(secure({ FC_PUBLIC_URL: 'http://localhost:3000' })).toBe(false);
+    expect(secure({ FC_PUBLIC_URL: 'https://chat.example.com' })).toBe(true);
+    expect(secure({ FC_PUBLIC_URL: 'HTTPS://Chat.Example.com/portal' })).toBe(true);
+    expect(secure({ FC_PUBLIC_URL: 'https://chat.example.com', FC_COOKIE_SECURE: 'false' })).toBe(false);
+    expect(secure({ FC_PUBLIC_URL: 'http://localhost:3000', FC_COOKIE_SECURE: 'true' })).toBe(true);
+  });
+
   it('refuses to start listing every bad setting at once', () => {
     let error: unknown;
     try {

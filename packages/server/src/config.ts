@@ -37,6 +37,7 @@ export interface AppConfig {
   seedDemo: boolean | null;
   logLevel: LogLevel;
   trustProxy: boolean;
+  /** Mark the session cookie `Secure`: FC_COOKIE_SECURE, else true when FC_PUBLIC_URL is https. */
   cookieSecure: boolean;
   publicUrl: string | null;
   scryptLogN: number;
@@ -179,8 +180,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
   else problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")`);
 
   const trustProxy = parseBoolean('FC_TRUST_PROXY', env.FC_TRUST_PROXY, problems) ?? false;
-  const cookieSecure = parseBoolean('FC_COOKIE_SECURE', env.FC_COOKIE_SECURE, problems) ?? false;
-
   let publicUrl: string | null = null;
   if (env.FC_PUBLIC_URL && env.FC_PUBLIC_URL.trim() !== '') {
     try {
@@ -189,6 +188,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       problems.push(`FC_PUBLIC_URL must be an absolute URL (got "${env.FC_PUBLIC_URL}")`);
     }
   }
+  // A site served over https gets a Secure session cookie without a second setting to remember; FC_COOKIE_SECURE
+  // still decides when set (e.g. true behind a TLS proxy with no public URL configured).
+  const cookieSecure = parseBoolean('FC_COOKIE_SECURE', env.FC_COOKIE_SECURE, problems) ?? (publicUrl?.startsWith('https:') ?? false);
 
   let smtp: SmtpConfig | null = null;
   const smtpHost = env.FC_SMTP_HOST?.trim();

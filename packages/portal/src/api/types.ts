@@ -30,10 +30,14 @@ export interface Session {
   csrfToken: string | null;
 }
 
+/** `read`: GET requests only; `write`: changes too (everything but managing keys and the account). */
+export type ApiKeyScope = 'read' | 'write';
+
 export interface ApiKey {
   id: string;
   name: string;
   prefix: string;
+  scope: ApiKeyScope;
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;

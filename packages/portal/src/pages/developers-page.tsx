@@ -100,7 +100,8 @@ export function DevelopersPage() {
         <h2>Portal API</h2>
         <p>
           Everything in this portal is a JSON API under <code>/api/portal/*</code>. Scripts authenticate with
-          {' '}<code>Authorization: Bearer &lt;API key&gt;</code> (<Link to="/settings/account">create a key</Link>); lists answer
+          {' '}<code>Authorization: Bearer &lt;API key&gt;</code> (<Link to="/settings/account">create a key</Link>; a read-only key may only make <code>GET</code> requests, and keys
+          are created and revoked in the portal only); lists answer
           {' '}<code>{'{items, nextCursor}'}</code> and take <code>?limit=&amp;cursor=</code>.
         </p>
       </section>

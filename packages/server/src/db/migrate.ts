@@ -8,6 +8,7 @@ import * as integrations from './migrations/2026-12-01-01-integrations.js';
 import * as handoff from './migrations/2026-12-01-02-handoff.js';
 import * as leadCapturedAt from './migrations/2026-12-03-01-lead-captured-at.js';
 import * as paraphraseApproval from './migrations/2026-12-03-03-paraphrase-approval.js';
+import * as apiKeyScopes from './migrations/2026-12-03-04-api-key-scopes.js';
 
 /**
  * Dated migrations, listed explicitly so the compiled build needs no directory scanning. Names sort by date;
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-01-02-handoff': handoff,
   '2026-12-03-01-lead-captured-at': leadCapturedAt,
   '2026-12-03-03-paraphrase-approval': paraphraseApproval,
+  '2026-12-03-04-api-key-scopes': apiKeyScopes,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

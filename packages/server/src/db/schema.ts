@@ -39,10 +39,14 @@ export interface ApiKeysTable {
   name: string;
   key_hash: string;
   key_prefix: string;
+  /** `read`: GET and HEAD only; `write`: everything a portal user can do except managing keys and the account. */
+  scope: ApiKeyScope;
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
 }
+
+export type ApiKeyScope = 'read' | 'write';
 
 export interface ChatbotsTable {
   id: string;

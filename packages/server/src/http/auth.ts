@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { ApiKeyScope, Database } from '../db/schema.js';
 import { AppError } from '../lib/errors.js';
 import { safeEqual } from '../lib/crypto.js';
-import { findApiKeyByToken, findSessionByToken, touchApiKey } from '../modules/accounts/accounts.repository.js';
+import { findApiKeyByToken, findSessionByToken, touchApiKey, type ApiKeyRow } from '../modules/accounts/accounts.repository.js';
 
 export const SESSION_COOKIE = 'fc_session';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -15,6 +15,8 @@ export interface AuthContext {
   sessionId: string | null;
   csrfToken: string | null;
   apiKeyId: string | null;
+  /** The API key's scope; null for a session. */
+  apiKeyScope: ApiKeyScope | null;
 }
 
 declare module 'fastify' {
@@ -27,6 +29,21 @@ declare module 'fastify' {
 export function requireAuth(request: FastifyRequest): AuthContext {
   if (!request.auth) throw new AppError('unauthorized', 'Log in or send an API key.');
   return request.auth;
+}
+
+/** Refuses anything but a portal session (managing API keys, cancelling the account): a leaked key cannot mint or revoke keys. */
+export function requireSession(request: FastifyRequest, detail: string): AuthContext {
+  const auth = requireAuth(request);
+  if (auth.via !== 'session') throw new AppError('session_required', detail);
+  return auth;
+}
+
+/** Authenticates an API key row for this request; a `read` key may only read (GET, HEAD, OPTIONS). */
+export function authenticateApiKey(request: FastifyRequest, key: ApiKeyRow): AuthContext {
+  if (key.scope !== 'write' && !SAFE_METHODS.has(request.method)) {
+    throw new AppError('read_only_key', 'This API key is read-only: it may only make GET requests. Create a key with the "write" scope to make changes.');
+  }
+  return { customerId: key.customer_id, userId: null, via: 'api_key', sessionId: null, csrfToken: null, apiKeyId: key.id, apiKeyScope: key.scope };
 }
 
 function readBearer(request: FastifyRequest): string | null {
@@ -48,7 +65,7 @@ export async function authenticatePortalRequest(db: Kysely<Database>, request: F
     const key = await findApiKeyByToken(db, bearer);
     if (!key) throw new AppError('unauthorized', 'The API key is invalid or has been revoked.');
     await touchApiKey(db, key.id);
-    request.auth = { customerId: key.customer_id, userId: null, via: 'api_key', sessionId: null, csrfToken: null, apiKeyId: key.id };
+    request.auth = authenticateApiKey(request, key);
     return;
   }
   const token = request.cookies[SESSION_COOKIE];
@@ -63,6 +80,6 @@ export async function authenticatePortalRequest(db: Kysely<Database>, request: F
   }
   request.auth = {
     customerId: session.customer_id, userId: session.user_id, via: 'session', sessionId: session.id,
-    csrfToken: session.csrf_token, apiKeyId: null,
+    csrfToken: session.csrf_token, apiKeyId: null, apiKeyScope: null,
   };
 }

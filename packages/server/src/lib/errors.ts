@@ -9,6 +9,10 @@ export const ERROR_STATUS = {
   payment_required: 402,
   forbidden: 403,
   csrf_failed: 403,
+  /** A `read` API key tried to change something. */
+  read_only_key: 403,
+  /** Only a portal session may do this (manage API keys, cancel the account), not an API key. */
+  session_required: 403,
   not_found: 404,
   conflict: 409,
   gone: 410,
@@ -16,6 +20,8 @@ export const ERROR_STATUS = {
   knowledge_limit: 413,
   unsupported_media_type: 415,
   unprocessable: 422,
+  /** A signup that cannot go ahead; deliberately says no more (it must not reveal that an e-mail is registered). */
+  signup_not_completed: 422,
   rate_limited: 429,
   internal: 500,
   unavailable: 503,

@@ -3,28 +3,39 @@ import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { api } from '../../api/client';
 import { SESSION_KEY, useSession } from '../../api/session';
-import type { ApiKey, Customer, Page, Session } from '../../api/types';
+import type { ApiKey, ApiKeyScope, Customer, Page, Session } from '../../api/types';
 import { CopyButton, EmptyState, ErrorNotice, Field, Loading, Notice, PageHeader, StatusBadge } from '../../components/ui';
 import { formatDate, formatDateTime, formatRelative } from '../../lib/format';
 
 export const API_KEYS_KEY = ['/api/portal/api-keys'] as const;
 
+const SCOPE_LABELS: Record<ApiKeyScope, string> = { write: 'Read and write', read: 'Read only' };
+
+interface NewApiKeyValues { name: string; scope: ApiKeyScope }
+
 /** Creates an API key and shows it once. */
 export function CreateApiKeyForm({ defaultName = '' }: { defaultName?: string }) {
   const queryClient = useQueryClient();
-  const { register, handleSubmit, reset, formState: { errors } } = useForm<{ name: string }>({ defaultValues: { name: defaultName } });
+  const defaults: NewApiKeyValues = { name: defaultName, scope: 'write' };
+  const { register, handleSubmit, reset, formState: { errors } } = useForm<NewApiKeyValues>({ defaultValues: defaults });
   const create = useMutation({
-    mutationFn: (name: string) => api.post<ApiKey & { key: string }>('/api/portal/api-keys', { name }),
+    mutationFn: (values: NewApiKeyValues) => api.post<ApiKey & { key: string }>('/api/portal/api-keys', values),
     onSuccess: () => {
-      reset({ name: defaultName });
+      reset(defaults);
       void queryClient.invalidateQueries({ queryKey: API_KEYS_KEY });
     },
   });
   return (
     <>
-      <form className="inline-form" onSubmit={handleSubmit((v) => create.mutate(v.name.trim()))} noValidate>
+      <form className="inline-form" onSubmit={handleSubmit((v) => create.mutate({ name: v.name.trim(), scope: v.scope }))} noValidate>
         <Field id="key-name" label="Key name" hint="Where you will use it, e.g. “Zapier”." error={errors.name?.message}>
           <input id="key-name" {...register('name', { required: 'Name the key.', maxLength: { value: 80, message: 'At most 80 characters.' } })} />
+        </Field>
+        <Field id="key-scope" label="Access" hint="Zapier needs read and write. A read-only key can only fetch data.">
+          <select id="key-scope" aria-describedby="key-scope-hint" {...register('scope')}>
+            <option value="write">{SCOPE_LABELS.write}</option>
+            <option value="read">{SCOPE_LABELS.read}</option>
+          </select>
         </Field>
         <button type="submit" className="button button-primary" disabled={create.isPending}>{create.isPending ? 'Creating…' : 'Create API key'}</button>
       </form>
@@ -53,12 +64,13 @@ export function ApiKeysTable() {
     <div className="table-wrap">
       <ErrorNotice error={revoke.error} />
       <table>
-        <thead><tr><th scope="col">Name</th><th scope="col">Key</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Status</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
+        <thead><tr><th scope="col">Name</th><th scope="col">Key</th><th scope="col">Access</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Status</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
         <tbody>
           {keys.data.items.map((key) => (
             <tr key={key.id}>
               <td>{key.name}</td>
               <td><code>{key.prefix}…</code></td>
+              <td>{SCOPE_LABELS[key.scope]}</td>
               <td>{formatDate(key.createdAt)}</td>
               <td>{key.lastUsedAt ? formatRelative(key.lastUsedAt) : 'never'}</td>
               <td>{key.revokedAt ? <StatusBadge status="disabled" label={`Revoked ${formatDate(key.revokedAt)}`} /> : <StatusBadge status="active" label="Active" />}</td>
@@ -119,7 +131,7 @@ export function AccountPage() {
       </section>
       <section className="card">
         <h2>API keys</h2>
-        <p className="muted small">For Zapier and your own scripts: send <code>Authorization: Bearer &lt;key&gt;</code> to <code>/api/portal/…</code>. A key can do everything you can, except cancel the account.</p>
+        <p className="muted small">For Zapier and your own scripts: send <code>Authorization: Bearer &lt;key&gt;</code> to <code>/api/portal/…</code>. A read-and-write key can do everything you can except manage API keys and cancel the account; a read-only key can only make <code>GET</code> requests.</p>
         <CreateApiKeyForm />
         <ApiKeysTable />
       </section>

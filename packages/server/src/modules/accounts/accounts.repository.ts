@@ -60,7 +60,7 @@ export async function findUserByEmail(db: Kysely<Database>, email: string): Prom
 export async function listApiKeys(db: Kysely<Database>, customerId: string): Promise<Omit<ApiKeyRow, 'key_hash'>[]> {
   return db
     .selectFrom('api_keys')
-    .select(['id', 'customer_id', 'name', 'key_prefix', 'created_at', 'last_used_at', 'revoked_at'])
+    .select(['id', 'customer_id', 'name', 'key_prefix', 'scope', 'created_at', 'last_used_at', 'revoked_at'])
     .where('customer_id', '=', customerId)
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')

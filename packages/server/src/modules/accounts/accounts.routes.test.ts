@@ -26,11 +26,20 @@ describe('accounts', () => {
     expect(JSON.stringify(body)).not.toContain('password');
   });
 
-  it('refuses a second signup with the same email', async () => {
+  it('refuses a second signup with the same email without saying that the email is registered', async () => {
     const account = await signUpAccount(ctx.app);
+    const customersBefore = await ctx.database.db.selectFrom('customers').select('id').execute();
     const response = await ctx.app.inject({ method: 'POST', url: '/api/portal/signup', payload: { email: account.email.toUpperCase(), password: 'another password', company: 'X' } });
-    expect(response.statusCode).toBe(409);
+    expect(response.statusCode).toBe(422);
     expect(response.headers['content-type']).toContain('application/problem+json');
+    const problem = response.json();
+    expect(problem).toMatchObject({ code: 'signup_not_completed', status: 422 });
+    expect(problem.errors).toBeUndefined();
+    expect(response.body).not.toMatch(/exist|registered|taken|in use/i);
+    expect(response.cookies.find((c) => c.name === 'fc_session')).toBeUndefined();
+    expect(await ctx.database.db.selectFrom('customers').select('id').execute()).toHaveLength(customersBefore.length);
+    const login = await ctx.app.inject({ method: 'POST', url: '/api/portal/login', payload: { email: account.email, password: account.password } });
+    expect(login.statusCode).toBe(200);
   });
 
   it('logs in with the right password only, and rotates the session', async () => {
@@ -96,6 +105,67 @@ describe('accounts', () => {
     expect(after.statusCode).toBe(401);
   });
 
+  it('gives a key the write scope unless asked for read, and shows the scope in the list', async () => {
+    const account = await signUpAccount(ctx.app);
+    const plain = await ctx.app.inject({ method: 'POST', url: '/api/portal/api-keys', headers: account.headers, payload: { name: 'Zapier' } });
+    expect(plain.statusCode).toBe(201);
+    expect(plain.json()).toMatchObject({ name: 'Zapier', scope: 'write' });
+    expect(plain.json().key).toMatch(/^fck_/);
+    const reader = await ctx.app.inject({ method: 'POST', url: '/api/portal/api-keys', headers: account.headers, payload: { name: 'Dashboard', scope: 'read' } });
+    expect(reader.statusCode).toBe(201);
+    expect(reader.json()).toMatchObject({ name: 'Dashboard', scope: 'read' });
+    const list = await ctx.app.inject({ method: 'GET', url: '/api/portal/api-keys', headers: account.headers });
+    expect(list.json().items.map((k: { name: string; scope: string }) => [k.name, k.scope]).sort()).toEqual([['Dashboard', 'read'], ['Zapier', 'write']]);
+    const bad = await ctx.app.inject({ method: 'POST', url: '/api/portal/api-keys', headers: account.headers, payload: { name: 'Root', scope: 'admin' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-type']).toContain('application/problem+json');
+    const after = await ctx.app.inject({ method: 'GET', url: '/api/portal/api-keys', headers: account.headers });
+    expect(after.json().items).toHaveLength(2);
+  });
+
+  it('lets a read key read but not change anything, on the portal API and the Zapier API', async () => {
+    const account = await signUpAccount(ctx.app);
+    const chatbot = await ctx.app.inject({ method: 'POST', url: '/api/portal/chatbots', headers: account.headers, payload: { name: 'Kept' } });
+    const { key } = (await ctx.app.inject({ method: 'POST', url: '/api/portal/api-keys', headers: account.headers, payload: { name: 'Reporting', scope: 'read' } })).json<{ key: string }>();
+    const bearer = { authorization: `Bearer ${key}` };
+    expect((await ctx.app.inject({ method: 'GET', url: '/api/portal/chatbots', headers: bearer })).statusCode).toBe(200);
+    expect((await ctx.app.inject({ method: 'GET', url: '/api/portal/leads', headers: bearer })).statusCode).toBe(200);
+    expect((await ctx.app.inject({ method: 'GET', url: '/api/zapier/me', headers: { 'x-api-key': key } })).statusCode).toBe(200);
+    const writes = [
+      { method: 'POST' as const, url: '/api/portal/chatbots', headers: bearer, payload: { name: 'Sneaky' } },
+      { method: 'PATCH' as const, url: `/api/portal/chatbots/${chatbot.json().id}`, headers: bearer, payload: { name: 'Renamed' } },
+      { method: 'DELETE' as const, url: `/api/portal/chatbots/${chatbot.json().id}`, headers: bearer },
+      { method: 'POST' as const, url: '/api/zapier/hooks', headers: { 'x-api-key': key }, payload: { event: 'lead.captured', targetUrl: 'http://127.0.0.1:9/zap' } },
+    ];
+    for (const write of writes) {
+      const response = await ctx.app.inject(write);
+      expect(response.statusCode, `${write.method} ${write.url}`).toBe(403);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(response.json()).toMatchObject({ code: 'read_only_key', status: 403 });
+      expect(response.json().detail).toContain('read-only');
+    }
+    const bots = await ctx.app.inject({ method: 'GET', url: '/api/portal/chatbots', headers: account.headers });
+    expect(bots.json().items.map((b: { name: string }) => b.name)).toEqual(['Kept']);
+    const hooks = await ctx.app.inject({ method: 'GET', url: '/api/portal/integrations/zapier/hooks', headers: account.headers });
+    expect(hooks.json().items).toHaveLength(0);
+  });
+
+  it('lets only a session create or revoke API keys, not a key of any scope', async () => {
+    const account = await signUpAccount(ctx.app);
+    const writer = (await ctx.app.inject({ method: 'POST', url: '/api/portal/api-keys', headers: account.headers, payload: { name: 'Writer' } })).json<{ id: string; key: string }>();
+    const other = (await ctx.app.inject({ method: 'POST', url: '/api/portal/api-keys', headers: account.headers, payload: { name: 'Other' } })).json<{ id: string; key: string }>();
+    const bearer = { authorization: `Bearer ${writer.key}` };
+    const mint = await ctx.app.inject({ method: 'POST', url: '/api/portal/api-keys', headers: bearer, payload: { name: 'Successor' } });
+    expect(mint.statusCode).toBe(403);
+    expect(mint.json()).toMatchObject({ code: 'session_required' });
+    const revoke = await ctx.app.inject({ method: 'DELETE', url: `/api/portal/api-keys/${other.id}`, headers: bearer });
+    expect(revoke.statusCode).toBe(403);
+    expect(revoke.json()).toMatchObject({ code: 'session_required' });
+    const list = await ctx.app.inject({ method: 'GET', url: '/api/portal/api-keys', headers: bearer });
+    expect(list.statusCode).toBe(200);
+    expect(list.json().items.map((k: { name: string; revokedAt: string | null }) => [k.name, k.revokedAt]).sort()).toEqual([['Other', null], ['Writer', null]]);
+  });
+
   it('cancels the account from the portal', async () => {
     const account = await signUpAccount(ctx.app);
     const response = await ctx.app.inject({ method: 'POST', url: '/api/portal/account/cancel', headers: account.headers });
@@ -117,6 +187,21 @@ describe('accounts', () => {
     expect(other.statusCode).toBe(401);
   });
 
+  it('locks an account per address: someone else’s failures elsewhere do not lock the owner out', async () => {
+    const account = await signUpAccount(ctx.app);
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 12; attempt += 1) {
+      const response = await ctx.app.inject({ method: 'POST', url: '/api/portal/login', remoteAddress: '203.0.113.20', payload: { email: account.email, password: `guess ${attempt}` } });
+      statuses.push(response.statusCode);
+    }
+    expect(statuses.slice(10)).toEqual([429, 429]);
+    const attacker = await ctx.app.inject({ method: 'POST', url: '/api/portal/login', remoteAddress: '203.0.113.20', payload: { email: account.email, password: account.password } });
+    expect(attacker.statusCode).toBe(429);
+    const ownerOnNewDevice = await ctx.app.inject({ method: 'POST', url: '/api/portal/login', remoteAddress: '198.51.100.7', payload: { email: account.email.toUpperCase(), password: account.password } });
+    expect(ownerOnNewDevice.statusCode).toBe(200);
+    expect(ownerOnNewDevice.json().user.email).toBe(account.email);
+  });
+
   it('throttles repeated login attempts for one account', async () => {
     const account = await signUpAccount(ctx.app);
     const statuses: number[] = [];
@@ -130,5 +215,25 @@ describe('accounts', () => {
     expect(blocked.statusCode).toBe(429);
     expect(blocked.headers['retry-after']).toBeDefined();
     expect(blocked.headers['content-type']).toContain('application/problem+json');
+  });
+});
+
+describe('the session cookie behind https', () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestApp({ FC_PUBLIC_URL: 'https://chat.example.com' });
+  });
+  afterAll(async () => {
+    await ctx.close();
+  });
+
+  it('is Secure on signup, login and logout when FC_PUBLIC_URL is https', async () => {
+    const account = await signUpAccount(ctx.app);
+    const login = await ctx.app.inject({ method: 'POST', url: '/api/portal/login', payload: { email: account.email, password: account.password } });
+    expect(login.cookies.find((c) => c.name === 'fc_session')).toMatchObject({ secure: true, httpOnly: true, sameSite: 'Lax' });
+    const signup = await ctx.app.inject({ method: 'POST', url: '/api/portal/signup', payload: { email: 'secure-cookie@example.com', password: 'a long password', company: 'Secure Co' } });
+    expect(signup.cookies.find((c) => c.name === 'fc_session')).toMatchObject({ secure: true });
+    const logout = await ctx.app.inject({ method: 'POST', url: '/api/portal/logout', headers: account.headers });
+    expect(logout.cookies.find((c) => c.name === 'fc_session')).toMatchObject({ secure: true, value: '' });
   });
 });

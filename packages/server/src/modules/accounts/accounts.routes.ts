@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
-import { SESSION_COOKIE, requireAuth } from '../../http/auth.js';
+import { SESSION_COOKIE, requireAuth, requireSession } from '../../http/auth.js';
 import type { App, RouteDeps } from '../../http/types.js';
 import { safeEqual } from '../../lib/crypto.js';
 import { AppError } from '../../lib/errors.js';
@@ -13,6 +13,7 @@ import {
 } from './accounts.service.js';
 import { findSessionByToken } from './accounts.repository.js';
 import { createRateLimits } from '../../http/rate-limits.js';
+import { createAccountMailer } from './account-email.js';
 
 const LOGIN_ATTEMPTS_PER_WINDOW = 10;
 const LOGIN_WINDOW = '15 minutes';
@@ -28,24 +29,30 @@ function setSessionCookie(reply: FastifyReply, session: NewSession, secure: bool
 /** Sign-up, login, logout: the routes reachable without a session. */
 export function registerAuthRoutes(app: App, { config, database }: RouteDeps): void {
   const { db } = database;
+  const mailer = config.smtp ? createAccountMailer({ smtp: config.smtp, publicUrl: config.publicUrl, log: app.log }) : null;
+  if (mailer) app.addHook('onClose', async () => mailer.close());
 
   app.post('/api/portal/signup', {
     schema: { body: SignupBody, response: { 201: SessionReply } },
     config: { rateLimit: { max: SIGNUPS_PER_WINDOW, timeWindow: '1 hour' } },
   }, async (request, reply) => {
-    const { user, customer, session } = await signUp(db, request.body, config.scryptLogN);
+    const onExistingAccount = mailer ? (email: string) => mailer.sendExistingAccountNotice(email) : undefined;
+    const { user, customer, session } = await signUp(db, request.body, { scryptLogN: config.scryptLogN, onExistingAccount });
     setSessionCookie(reply, session, config.cookieSecure);
     return reply.status(201).send({ user: toUserView(user), customer: toCustomerView(customer), csrfToken: session.csrfToken });
   });
 
-  // Two limits: per account (many addresses guessing one password) and per address (one address guessing
-  // many accounts); the account limit is checked first so a locked account does not cost the address.
+  // Two limits: per account *and* address (one address guessing one password) and per address (one address
+  // guessing many accounts); the first is checked first so a locked account does not cost the address. The
+  // account lock is keyed on the address too: keyed on the account alone, anyone could lock the owner out from
+  // anywhere by failing ten times. Many addresses guessing one account are each held to these limits, and each
+  // guess costs them a full scrypt verification (SECURITY.md).
   const loginLimits = createRateLimits(app, [{
     max: LOGIN_ATTEMPTS_PER_WINDOW,
     timeWindow: LOGIN_WINDOW,
     keyGenerator: (request) => {
       const body = request.body as { email?: unknown } | undefined;
-      return `login-account:${typeof body?.email === 'string' ? body.email.trim().toLowerCase() : ''}`;
+      return `login-account:${request.ip}:${typeof body?.email === 'string' ? body.email.trim().toLowerCase() : ''}`;
     },
   }, { max: LOGIN_ATTEMPTS_PER_ADDRESS, timeWindow: LOGIN_WINDOW, keyGenerator: (request) => `login-ip:${request.ip}` }]);
 
@@ -53,7 +60,7 @@ export function registerAuthRoutes(app: App, { config, database }: RouteDeps): v
     schema: { body: LoginBody, response: { 200: SessionReply } },
     preHandler: loginLimits,
   }, async (request, reply) => {
-    const { user, customer, session } = await logIn(db, request.body, request.cookies[SESSION_COOKIE]);
+    const { user, customer, session } = await logIn(db, request.body, request.cookies[SESSION_COOKIE], config.scryptLogN);
     setSessionCookie(reply, session, config.cookieSecure);
     return { user: toUserView(user), customer: toCustomerView(customer), csrfToken: session.csrfToken };
   });
@@ -67,7 +74,7 @@ export function registerAuthRoutes(app: App, { config, database }: RouteDeps): v
       if (session && (typeof sent !== 'string' || !safeEqual(sent, session.csrf_token))) throw new AppError('csrf_failed', 'Missing or wrong X-CSRF-Token header.');
       await logOut(db, token);
     }
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.cookieSecure });
     return reply.status(204).send(null);
   });
 }
@@ -95,13 +102,14 @@ export function registerAccountRoutes(app: App, { database }: RouteDeps): void {
     return { items: await getApiKeys(db, auth.customerId), nextCursor: null };
   });
 
+  // Keys are managed from the portal only: a leaked key must not mint itself a successor or revoke the owner's keys.
   app.post('/api/portal/api-keys', { schema: { body: CreateApiKeyBody, response: { 201: CreatedApiKey } } }, async (request, reply) => {
-    const auth = requireAuth(request);
-    return reply.status(201).send(await createApiKey(db, auth.customerId, request.body.name));
+    const auth = requireSession(request, 'Create API keys in the portal, not with an API key.');
+    return reply.status(201).send(await createApiKey(db, auth.customerId, request.body));
   });
 
   app.delete('/api/portal/api-keys/:id', { schema: { params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {
-    const auth = requireAuth(request);
+    const auth = requireSession(request, 'Revoke API keys in the portal, not with an API key.');
     await revokeApiKey(db, auth.customerId, request.params.id);
     return reply.status(204).send(null);
   });

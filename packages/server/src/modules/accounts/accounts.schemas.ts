@@ -48,8 +48,11 @@ export const SessionReply = Type.Object({
   csrfToken: Type.Union([Type.String(), Type.Null()]),
 });
 
+/** `read`: GET requests only; `write` (the default, what every key could do before scopes): changes too. */
+export const ApiKeyScope = Type.Union([Type.Literal('read'), Type.Literal('write')]);
+
 export const CreateApiKeyBody = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 80 }) },
+  { name: Type.String({ minLength: 1, maxLength: 80 }), scope: Type.Optional(ApiKeyScope) },
   { additionalProperties: false },
 );
 
@@ -57,6 +60,7 @@ export const ApiKeyView = Type.Object({
   id: Type.String(),
   name: Type.String(),
   prefix: Type.String(),
+  scope: ApiKeyScope,
   createdAt: Type.String(),
   lastUsedAt: Type.Union([Type.String(), Type.Null()]),
   revokedAt: Type.Union([Type.String(), Type.Null()]),

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema.js';
+import type { ApiKeyScope, Database } from '../../db/schema.js';
 import { AppError, assertFound } from '../../lib/errors.js';
 import { hashPassword, hashToken, newToken, verifyPassword } from '../../lib/crypto.js';
 import { newId } from '../../lib/ids.js';
@@ -14,8 +14,26 @@ const DAY_MS = 86_400_000;
 export const SESSION_TTL_MS = 14 * DAY_MS;
 const API_KEY_PREFIX = 'fck_';
 
-// Verifying against a real hash when the email is unknown keeps login timing the same either way.
-let dummyHash: Promise<string> | null = null;
+// Verifying against a real hash when the email is unknown keeps login timing the same either way. The dummy is
+// hashed at the configured cost: a cheaper one (it was fixed at 2^12 while accounts use 2^17) made unknown
+// e-mails answer about 30 times faster, which told an attacker which addresses have accounts.
+const dummyHashes = new Map<number, Promise<string>>();
+
+function dummyPasswordHash(scryptLogN: number): Promise<string> {
+  let hash = dummyHashes.get(scryptLogN);
+  if (!hash) {
+    hash = hashPassword('not-a-real-password', scryptLogN);
+    dummyHashes.set(scryptLogN, hash);
+  }
+  return hash;
+}
+
+/**
+ * What a signup with an e-mail that already has an account answers. It neither logs in nor says that the address
+ * is registered; it costs the same password hashing as a real signup, and the address's owner is told by e-mail
+ * when SMTP is configured (see SECURITY.md: a signup that logs in at once cannot look identical for both cases).
+ */
+export const SIGNUP_NOT_COMPLETED_DETAIL = 'We could not create an account with these details. If you already have an account, log in instead.';
 
 export interface CustomerView {
   id: string; name: string; status: string; trialEndsAt: string; isActive: boolean;
@@ -64,17 +82,28 @@ async function createSession(db: Kysely<Database>, user: UserRow): Promise<NewSe
   return { token, csrfToken, expiresAt };
 }
 
-/** Creates a customer on a 7-day trial with its owner user, and logs that user in. */
+export interface SignUpOptions {
+  scryptLogN: number;
+  /** Called (not awaited) when the e-mail already has an account, e.g. to e-mail its owner. */
+  onExistingAccount?: ((email: string) => void) | undefined;
+}
+
+function refuseExistingAccount(email: string, options: SignUpOptions): never {
+  options.onExistingAccount?.(email);
+  throw new AppError('signup_not_completed', SIGNUP_NOT_COMPLETED_DETAIL);
+}
+
+/** Creates a customer on a 7-day trial with its owner user, and logs that user in; an e-mail already registered gets a 422 that does not say so. */
 export async function signUp(
   db: Kysely<Database>,
   input: { email: string; password: string; company: string; name?: string | undefined },
-  scryptLogN: number,
+  options: SignUpOptions,
 ): Promise<{ user: UserRow; customer: CustomerRow; session: NewSession }> {
   const email = input.email.trim().toLowerCase();
-  if (await findUserByEmail(db, email)) {
-    throw new AppError('conflict', 'An account with this email already exists. Log in instead.', [{ field: 'body.email', message: 'is already registered' }]);
-  }
-  const passwordHash = await hashPassword(input.password, scryptLogN);
+  const existing = await findUserByEmail(db, email);
+  // Hashed either way, so a registered address does not answer faster than a new one.
+  const passwordHash = await hashPassword(input.password, options.scryptLogN);
+  if (existing) refuseExistingAccount(email, options);
   const now = nowIso();
   const customer: CustomerRow = {
     id: newId('cus'), name: input.company.trim(), status: 'trial', trial_ends_at: addMs(now, TRIAL_DAYS * DAY_MS),
@@ -89,8 +118,8 @@ export async function signUp(
       await trx.insertInto('users').values(user).execute();
     });
   } catch (error) {
-    // Two signups racing for one email: the unique index decides, the loser gets the same 409.
-    if (await findUserByEmail(db, email)) throw new AppError('conflict', 'An account with this email already exists. Log in instead.');
+    // Two signups racing for one email: the unique index decides, the loser gets the same answer as above.
+    if (await findUserByEmail(db, email)) refuseExistingAccount(email, options);
     throw error;
   }
   return { user, customer, session: await createSession(db, user) };
@@ -101,10 +130,10 @@ export async function logIn(
   db: Kysely<Database>,
   input: { email: string; password: string },
   previousSessionToken: string | undefined,
+  scryptLogN: number,
 ): Promise<{ user: UserRow; customer: CustomerRow; session: NewSession }> {
   const user = await findUserByEmail(db, input.email.trim());
-  dummyHash ??= hashPassword('not-a-real-password', 12);
-  const valid = await verifyPassword(input.password, user?.password_hash ?? (await dummyHash));
+  const valid = await verifyPassword(input.password, user?.password_hash ?? (await dummyPasswordHash(scryptLogN)));
   if (!user || !valid) throw new AppError('unauthorized', 'Email or password is wrong.');
   if (previousSessionToken) await logOut(db, previousSessionToken);
   const customer = assertFound(await findCustomer(db, user.customer_id), 'Customer');
@@ -143,21 +172,21 @@ export async function activateAccount(db: Kysely<Database>, customerIdOrEmail: s
   return assertFound(await findCustomer(db, customerId), 'Customer');
 }
 
-export interface ApiKeyView { id: string; name: string; prefix: string; createdAt: string; lastUsedAt: string | null; revokedAt: string | null }
+export interface ApiKeyView { id: string; name: string; prefix: string; scope: ApiKeyScope; createdAt: string; lastUsedAt: string | null; revokedAt: string | null }
 
 function toApiKeyView(row: Omit<ApiKeyRow, 'key_hash'>): ApiKeyView {
   return {
-    id: row.id, name: row.name, prefix: row.key_prefix, createdAt: toWireTime(row.created_at),
+    id: row.id, name: row.name, prefix: row.key_prefix, scope: row.scope, createdAt: toWireTime(row.created_at),
     lastUsedAt: toWireTime(row.last_used_at), revokedAt: toWireTime(row.revoked_at),
   };
 }
 
-/** Creates an API key; the key itself is returned this once and only its hash is stored. */
-export async function createApiKey(db: Kysely<Database>, customerId: string, name: string): Promise<ApiKeyView & { key: string }> {
+/** Creates an API key (`write` unless asked for `read`); the key itself is returned this once and only its hash is stored. */
+export async function createApiKey(db: Kysely<Database>, customerId: string, input: { name: string; scope?: ApiKeyScope | undefined }): Promise<ApiKeyView & { key: string }> {
   const key = API_KEY_PREFIX + newToken();
-  const row = {
-    id: newId('key'), customer_id: customerId, name: name.trim(), key_hash: hashToken(key),
-    key_prefix: key.slice(0, API_KEY_PREFIX.length + 6), created_at: nowIso(), last_used_at: null, revoked_at: null,
+  const row: ApiKeyRow = {
+    id: newId('key'), customer_id: customerId, name: input.name.trim(), key_hash: hashToken(key),
+    key_prefix: key.slice(0, API_KEY_PREFIX.length + 6), scope: input.scope ?? 'write', created_at: nowIso(), last_used_at: null, revoked_at: null,
   };
   await db.insertInto('api_keys').values(row).execute();
   return { ...toApiKeyView(row), key };

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { requireAuth } from '../../http/auth.js';
+import { authenticateApiKey, requireAuth } from '../../http/auth.js';
 import type { App } from '../../http/types.js';
 import { AppError } from '../../lib/errors.js';
 import { DEFAULT_PAGE_SIZE } from '../../lib/pagination.js';
@@ -29,7 +29,7 @@ async function authenticateApiKeyHeader(db: Kysely<Database>, request: FastifyRe
   const row = await findApiKeyByToken(db, key);
   if (!row) throw new AppError('unauthorized', 'The API key is invalid or has been revoked.');
   await touchApiKey(db, row.id);
-  request.auth = { customerId: row.customer_id, userId: null, via: 'api_key', sessionId: null, csrfToken: null, apiKeyId: row.id };
+  request.auth = authenticateApiKey(request, row);
 }
 
 /** The Zapier add-on's REST-hook API under /api/zapier, authenticated by `X-API-Key` (contract section 5). */

@@ -1,0 +1,67 @@
+import nodemailer from 'nodemailer';
+import type { SmtpConfig } from '../../config.js';
+import type { MailerLog } from '../handoff/escalation-email.js';
+
+/**
+ * "You already have an account" e-mails: a signup with a registered address answers a generic problem (it must not
+ * reveal that the address is registered), and the address's owner learns of it here instead. Sent from the API
+ * process without waiting (the answer must not take longer when the address is known, nor fail when SMTP does);
+ * a lost notice is logged and not retried. At most one per address an hour, so the signup form cannot be used to
+ * flood someone's inbox.
+ */
+const NOTICE_INTERVAL_MS = 3_600_000;
+const MAX_REMEMBERED_ADDRESSES = 10_000;
+const SMTP_TIMEOUT_MS = 15_000;
+
+export interface AccountMailer {
+  /** Queues the notice for `email` unless one went out within the hour; never throws. */
+  sendExistingAccountNotice(email: string): void;
+  close(): void;
+}
+
+/** Builds the mailer the signup route uses when SMTP is configured. */
+export function createAccountMailer(options: { smtp: SmtpConfig; publicUrl: string | null; log: MailerLog; now?: () => number }): AccountMailer {
+  const { smtp, publicUrl, log } = options;
+  const now = options.now ?? Date.now;
+  const lastSentAt = new Map<string, number>();
+  const transport = nodemailer.createTransport({
+    host: smtp.host, port: smtp.port, secure: smtp.secure,
+    ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
+    connectionTimeout: SMTP_TIMEOUT_MS, greetingTimeout: SMTP_TIMEOUT_MS, socketTimeout: SMTP_TIMEOUT_MS,
+  });
+
+  function isDue(email: string, at: number): boolean {
+    const last = lastSentAt.get(email);
+    if (last !== undefined && at - last < NOTICE_INTERVAL_MS) return false;
+    if (lastSentAt.size >= MAX_REMEMBERED_ADDRESSES) {
+      for (const [address, sentAt] of lastSentAt) if (at - sentAt >= NOTICE_INTERVAL_MS) lastSentAt.delete(address);
+      // Still full of fresh entries: an abuser is cycling addresses; forget the oldest rather than grow.
+      if (lastSentAt.size >= MAX_REMEMBERED_ADDRESSES) lastSentAt.delete(lastSentAt.keys().next().value ?? '');
+    }
+    lastSentAt.delete(email);
+    lastSentAt.set(email, at);
+    return true;
+  }
+
+  return {
+    sendExistingAccountNotice(email) {
+      if (!isDue(email, now())) return;
+      const login = publicUrl ? `${publicUrl}/login` : 'the FusionChatalyst portal';
+      const text = [
+        'Someone, perhaps you, tried to sign up for FusionChatalyst with this e-mail address. It already has an account,',
+        'so no new account was created and nothing was changed.',
+        '',
+        `If it was you, log in at ${login} instead.`,
+        'If it was not you, you can ignore this e-mail.',
+        '',
+      ].join('\n');
+      transport.sendMail({ from: smtp.from, to: email, subject: 'You already have a FusionChatalyst account', text }).then(
+        () => log.info({}, 'existing-account notice sent'),
+        (error: unknown) => log.warn({ err: error }, 'existing-account notice not sent'),
+      );
+    },
+    close() {
+      transport.close();
+    },
+  };
+}
