@@ -8,7 +8,8 @@ import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from './config.js';
 import type { Db } from './db/database.js';
-import { authenticatePortalRequest } from './http/auth.js';
+import { assertAccountWritable, authenticatePortalRequest } from './http/auth.js';
+import { preventCaching } from './http/no-store.js';
 import { createResilientRateLimitStore } from './http/rate-limit-store.js';
 import { buildProblem, mapErrorToProblem, sendProblem } from './http/problem.js';
 import type { App, RouteDeps } from './http/types.js';
@@ -165,11 +166,19 @@ export async function buildApp({ config, database, redis = null, liveBus }: AppO
   registerChatRoutes(app, deps, chatDeps);
   registerLiveRoutes(app, deps, bus);
   registerSiteRoutes(app, deps);
-  registerAuthRoutes(app, deps);
-  await app.register(async (zapier: App) => registerZapierRoutes(zapier, integrationDeps));
+  await app.register(async (auth: App) => {
+    auth.addHook('onRequest', preventCaching);
+    registerAuthRoutes(auth, deps);
+  });
+  await app.register(async (zapier: App) => {
+    zapier.addHook('onRequest', preventCaching);
+    registerZapierRoutes(zapier, integrationDeps);
+  });
 
   await app.register(async (portal: App) => {
+    portal.addHook('onRequest', preventCaching);
     portal.addHook('onRequest', async (request, reply) => authenticatePortalRequest(database.db, request, reply));
+    portal.addHook('onRequest', async (request) => assertAccountWritable(database.db, request));
     registerAccountRoutes(portal, deps);
     registerChatbotRoutes(portal, deps);
     registerKnowledgeRoutes(portal, deps);
