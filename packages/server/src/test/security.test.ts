@@ -1,5 +1,7 @@
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createChatbotFor, createTestApp, signUpAccount, type TestAccount, type TestContext } from './harness.js';
+import { buildApp } from '../app.js';
+import { createChatbotFor, createTestApp, createTestConfig, openTestDatabase, signUpAccount, type TestAccount, type TestContext } from './harness.js';
 
 /**
  * Security properties that hold for the whole app, checked route by route from Fastify's route table so a
@@ -128,5 +130,38 @@ describe('security', () => {
     const conversation = await ctx.app.inject({ method: 'GET', url: `/api/portal/conversations/${reply.conversationId}`, headers: { cookie: account.cookie } });
     expect(conversation.headers['content-type']).toContain('application/json');
     expect(conversation.json<{ messages: { text: string }[] }>().messages[0]?.text).toBe(attack);
+  });
+});
+
+describe('request logs', () => {
+  it('never hold a conversation token, whether it came in the URL, a header or the body', async () => {
+    const { database, databaseUrl, dataDir, dispose } = await openTestDatabase();
+    const lines: string[] = [];
+    const logStream = new Writable({ write(chunk: Buffer, _encoding, done) { lines.push(chunk.toString()); done(); } });
+    const app = await buildApp({ config: createTestConfig({ DATABASE_URL: databaseUrl, FC_DATA_DIR: dataDir, LOG_LEVEL: 'info' }), database, logStream });
+    try {
+      const owner = await signUpAccount(app);
+      const botId = (await createChatbotFor(app, owner, { name: 'Logged bot' })).id;
+      const reply = (await app.inject({ method: 'POST', url: '/api/public/system-chat', payload: { chatbotId: botId, visitorId: 'v', message: 'hi' } })).json<{ conversationId: string; conversationToken: string }>();
+      const { conversationId, conversationToken: token } = reply;
+      const base = `/api/public/conversations/${conversationId}`;
+      const requests = [
+        { url: `${base}/messages?token=${token}` },
+        { url: `${base}/messages?after=msg_notthere0001&%74oken=${encodeURIComponent(token)}` },
+        { url: `${base}/events?token=${token}x` },
+        { url: `${base}/messages`, headers: { 'x-fc-conversation-token': token } },
+      ];
+      const statuses = [];
+      for (const request of requests) statuses.push((await app.inject({ method: 'GET', ...request })).statusCode);
+      expect(statuses).toEqual([200, 404, 404, 200]);
+      const log = lines.join('');
+      expect(log).toContain(`${base}/messages?token=[redacted]`);
+      expect(log).toContain(`${base}/messages?after=msg_notthere0001&%74oken=[redacted]`);
+      expect(log).not.toContain(token);
+      expect(log).not.toContain(encodeURIComponent(token));
+    } finally {
+      await app.close();
+      await dispose();
+    }
   });
 });
