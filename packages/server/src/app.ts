@@ -6,9 +6,12 @@ import { Ajv } from 'ajv';
 import Fastify from 'fastify';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
+import type { DestinationStream } from 'pino';
 import type { AppConfig } from './config.js';
 import type { Db } from './db/database.js';
-import { authenticatePortalRequest } from './http/auth.js';
+import { assertAccountWritable, authenticatePortalRequest } from './http/auth.js';
+import { serializeRequestForLog } from './http/log-redaction.js';
+import { preventCaching } from './http/no-store.js';
 import { createResilientRateLimitStore } from './http/rate-limit-store.js';
 import { buildProblem, mapErrorToProblem, sendProblem } from './http/problem.js';
 import type { App, RouteDeps } from './http/types.js';
@@ -68,14 +71,21 @@ export interface AppOptions {
   redis?: Redis | null;
   /** Live-update bus for `/events` streams; by default Redis pub/sub when `redis` is set, else in memory. */
   liveBus?: LiveBus;
+  /** Where request logs go (stdout by default); tests read them to prove what is never logged. */
+  logStream?: DestinationStream;
 }
 
 /** Builds the Fastify app with every route; never listens (main.ts and tests do that). */
-export async function buildApp({ config, database, redis = null, liveBus }: AppOptions): Promise<App> {
+export async function buildApp({ config, database, redis = null, liveBus, logStream }: AppOptions): Promise<App> {
   const app = Fastify({
     logger: {
       level: config.logLevel,
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'req.headers["x-api-key"]'], censor: '[redacted]' },
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'req.headers["x-api-key"]', 'req.headers["x-fc-conversation-token"]'],
+        censor: '[redacted]',
+      },
+      serializers: { req: serializeRequestForLog },
+      ...(logStream ? { stream: logStream } : {}),
     },
     genReqId: () => randomUUID(),
     requestIdHeader: 'x-request-id',
@@ -165,11 +175,19 @@ export async function buildApp({ config, database, redis = null, liveBus }: AppO
   registerChatRoutes(app, deps, chatDeps);
   registerLiveRoutes(app, deps, bus);
   registerSiteRoutes(app, deps);
-  registerAuthRoutes(app, deps);
-  await app.register(async (zapier: App) => registerZapierRoutes(zapier, integrationDeps));
+  await app.register(async (auth: App) => {
+    auth.addHook('onRequest', preventCaching);
+    registerAuthRoutes(auth, deps);
+  });
+  await app.register(async (zapier: App) => {
+    zapier.addHook('onRequest', preventCaching);
+    registerZapierRoutes(zapier, integrationDeps);
+  });
 
   await app.register(async (portal: App) => {
+    portal.addHook('onRequest', preventCaching);
     portal.addHook('onRequest', async (request, reply) => authenticatePortalRequest(database.db, request, reply));
+    portal.addHook('onRequest', async (request) => assertAccountWritable(database.db, request));
     registerAccountRoutes(portal, deps);
     registerChatbotRoutes(portal, deps);
     registerKnowledgeRoutes(portal, deps);

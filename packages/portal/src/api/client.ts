@@ -113,6 +113,8 @@ export async function request<T>(method: string, path: string, body?: unknown, o
         setCsrfToken(((await session.json()) as { csrfToken: string | null }).csrfToken);
         return request<T>(method, path, body, { ...options, isRetry: true });
       }
+      // An unread body keeps the request open in the browser (no-store answers are not drained into the cache).
+      await session?.body?.cancel();
     }
     if (response.status === 401 && !options.quietUnauthorized) for (const listener of unauthorizedListeners) listener();
     throw error;

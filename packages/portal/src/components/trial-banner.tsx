@@ -7,7 +7,7 @@ export function TrialBanner({ customer }: { customer: Customer }) {
   if (customer.status === 'cancelled') {
     return (
       <div className="banner banner-bad" role="status">
-        Your account is cancelled: your chatbots no longer answer visitors. Your data is kept if you come back.
+        Your account is cancelled: your chatbots no longer answer visitors and the portal is read-only (you can still view and export your data). Your data is kept if you come back.
       </div>
     );
   }
@@ -15,7 +15,7 @@ export function TrialBanner({ customer }: { customer: Customer }) {
   if (!customer.isActive) {
     return (
       <div className="banner banner-bad" role="status">
-        Your free trial ended on {formatDate(customer.trialEndsAt)}. Your chatbots no longer answer visitors; everything you set up is kept.
+        Your free trial ended on {formatDate(customer.trialEndsAt)}. Your chatbots no longer answer visitors and the portal is read-only (you can still view and export your data); everything you set up is kept.
         {' '}<Link to="/settings/account">Account</Link>
       </div>
     );

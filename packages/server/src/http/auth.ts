@@ -3,7 +3,8 @@ import type { Kysely } from 'kysely';
 import type { ApiKeyScope, Database } from '../db/schema.js';
 import { AppError } from '../lib/errors.js';
 import { safeEqual } from '../lib/crypto.js';
-import { findApiKeyByToken, findSessionByToken, touchApiKey, type ApiKeyRow } from '../modules/accounts/accounts.repository.js';
+import { findApiKeyByToken, findCustomer, findSessionByToken, touchApiKey, type ApiKeyRow } from '../modules/accounts/accounts.repository.js';
+import { isCustomerActive } from '../modules/accounts/accounts.service.js';
 
 export const SESSION_COOKIE = 'fc_session';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -22,6 +23,10 @@ export interface AuthContext {
 declare module 'fastify' {
   interface FastifyRequest {
     auth: AuthContext | null;
+  }
+  interface FastifyContextConfig {
+    /** A write an expired or cancelled account may still make (cancelling, revoking an API key). */
+    allowsInactiveAccount?: boolean;
   }
 }
 
@@ -82,4 +87,17 @@ export async function authenticatePortalRequest(db: Kysely<Database>, request: F
     customerId: session.customer_id, userId: session.user_id, via: 'session', sessionId: session.id,
     csrfToken: session.csrf_token, apiKeyId: null, apiKeyScope: null,
   };
+}
+
+/**
+ * An expired trial or a cancelled account keeps a read-only portal: reading and exporting work, writes answer the
+ * same 402 problem chat answers, except on routes marked `allowsInactiveAccount` (cancelling the account and
+ * revoking an API key: shrinking access must always be possible). Logout lives outside the portal hooks.
+ */
+export async function assertAccountWritable(db: Kysely<Database>, request: FastifyRequest): Promise<void> {
+  if (SAFE_METHODS.has(request.method) || request.routeOptions.config.allowsInactiveAccount === true) return;
+  const customer = await findCustomer(db, requireAuth(request).customerId);
+  if (customer && !isCustomerActive(customer)) {
+    throw new AppError('payment_required', 'The trial has ended or the account is cancelled, so the portal is read-only: you can still view and export your data.');
+  }
 }

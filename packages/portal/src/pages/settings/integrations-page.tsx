@@ -9,6 +9,9 @@ function useZapierApiAvailable() {
     queryKey: ['zapier-api'],
     queryFn: async () => {
       const response = await fetch('/api/zapier/me', { headers: { accept: 'application/json' } });
+      // Read the (no-store) answer to its end: Chromium leaves a request whose body nobody reads open, which
+      // kept the page from ever going network-idle once API answers stopped being cacheable.
+      await response.text();
       return response.status !== 404;
     },
     staleTime: 5 * 60_000,

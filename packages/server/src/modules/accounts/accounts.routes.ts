@@ -91,7 +91,7 @@ export function registerAccountRoutes(app: App, { database }: RouteDeps): void {
     return { user: user ? toUserView(user) : null, customer: toCustomerView(customer), csrfToken: auth.csrfToken };
   });
 
-  app.post('/api/portal/account/cancel', { schema: { response: { 200: CustomerView } } }, async (request) => {
+  app.post('/api/portal/account/cancel', { config: { allowsInactiveAccount: true }, schema: { response: { 200: CustomerView } } }, async (request) => {
     const auth = requireAuth(request);
     if (auth.via !== 'session') throw new AppError('forbidden', 'Cancel the account from the portal, not with an API key.');
     return toCustomerView(await cancelAccount(db, auth.customerId));
@@ -108,7 +108,7 @@ export function registerAccountRoutes(app: App, { database }: RouteDeps): void {
     return reply.status(201).send(await createApiKey(db, auth.customerId, request.body));
   });
 
-  app.delete('/api/portal/api-keys/:id', { schema: { params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {
+  app.delete('/api/portal/api-keys/:id', { config: { allowsInactiveAccount: true }, schema: { params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {
     const auth = requireSession(request, 'Revoke API keys in the portal, not with an API key.');
     await revokeApiKey(db, auth.customerId, request.params.id);
     return reply.status(204).send(null);

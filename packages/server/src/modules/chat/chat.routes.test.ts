@@ -262,6 +262,81 @@ describe('public chat', () => {
     expect(widget.json().active).toBe(false);
   });
 
+  /** Starts a conversation with a bot and returns what a widget keeps of it. */
+  async function startConversation(botId: string, headers: Record<string, string> = {}) {
+    const response = await ctx.app.inject({ method: 'POST', url: '/api/public/system-chat', headers, payload: { chatbotId: botId, visitorId: 'v', message: 'hi' } });
+    expect(response.statusCode).toBe(200);
+    return response.json<{ conversationId: string; conversationToken: string; message: { id: string } }>();
+  }
+
+  /** The public conversation routes (rating, messages, live events) a widget calls with the token it holds. */
+  function conversationRequests(started: { conversationId: string; conversationToken: string; message: { id: string } }, headers: Record<string, string> = {}) {
+    const token = { 'x-fc-conversation-token': started.conversationToken };
+    return {
+      rate: () => ctx.app.inject({ method: 'POST', url: `/api/public/conversations/${started.conversationId}/rate`, headers, payload: { messageId: started.message.id, rating: 'down', conversationToken: started.conversationToken } }),
+      messages: () => ctx.app.inject({ method: 'GET', url: `/api/public/conversations/${started.conversationId}/messages`, headers: { ...headers, ...token } }),
+      events: () => ctx.app.inject({ method: 'GET', url: `/api/public/conversations/${started.conversationId}/events`, headers: { ...headers, ...token } }),
+    };
+  }
+
+  async function ratingsOf(conversationId: string) {
+    return ctx.database.db.selectFrom('ratings').select('id').where('conversation_id', '=', conversationId).execute();
+  }
+
+  it('stops rating, reading and following a conversation with the same 402 as chat once the trial ends or the account is cancelled', async () => {
+    for (const change of [{ trial_ends_at: '2020-01-01T00:00:00.000Z' }, { status: 'cancelled' as const }]) {
+      const other = await signUpAccount(ctx.app);
+      const bot = await createChatbotFor(ctx.app, other, { name: 'Lapsing' });
+      const started = await startConversation(bot.id);
+      await ctx.database.db.updateTable('customers').set(change).where('id', '=', other.customerId).execute();
+      const requests = conversationRequests(started);
+      for (const [name, send] of Object.entries(requests)) {
+        const response = await send();
+        expect(response.statusCode, `${name} ${JSON.stringify(change)}`).toBe(402);
+        expect(response.headers['content-type'], name).toContain('application/problem+json');
+        expect(response.json(), name).toMatchObject({ status: 402, code: 'payment_required' });
+      }
+      expect(await ratingsOf(started.conversationId)).toHaveLength(0);
+      // A wrong token still answers 404, not 402: a stranger learns nothing about the account behind an id.
+      const stranger = await ctx.app.inject({ method: 'GET', url: `/api/public/conversations/${started.conversationId}/messages`, headers: { 'x-fc-conversation-token': 'x'.repeat(43) } });
+      expect(stranger.statusCode).toBe(404);
+    }
+  });
+
+  it('applies the chatbot’s allowed origins to rating and reading a conversation, like chat', async () => {
+    const bot = await createChatbotFor(ctx.app, account, { name: 'Origins', settings: { allowedOrigins: ['https://shop.example.com'] } });
+    const started = await startConversation(bot.id, { origin: 'https://shop.example.com' });
+    const foreign = conversationRequests(started, { origin: 'https://evil.example.net' });
+    for (const [name, send] of Object.entries(foreign)) {
+      const response = await send();
+      expect(response.statusCode, name).toBe(403);
+      expect(response.json(), name).toMatchObject({ status: 403, code: 'forbidden' });
+    }
+    expect(await ratingsOf(started.conversationId)).toHaveLength(0);
+    const own = conversationRequests(started, { origin: 'https://shop.example.com' });
+    expect((await own.rate()).statusCode).toBe(200);
+    const messages = await own.messages();
+    expect(messages.statusCode).toBe(200);
+    expect(messages.headers['access-control-allow-origin']).toBe('https://shop.example.com');
+    expect(await ratingsOf(started.conversationId)).toHaveLength(1);
+  });
+
+  it('lets no browser or proxy keep answers that carry conversation tokens or messages', async () => {
+    const started = await startConversation(chatbotId);
+    const replies = {
+      chat: await chat({ message: 'hello again', conversationId: started.conversationId, conversationToken: started.conversationToken }),
+      ...Object.fromEntries(await Promise.all(Object.entries(conversationRequests(started)).filter(([name]) => name !== 'events').map(async ([name, send]) => [name, await send()] as const))),
+      refused: await ctx.app.inject({ method: 'GET', url: `/api/public/conversations/${started.conversationId}/messages` }),
+    };
+    for (const [name, response] of Object.entries(replies)) {
+      expect(response.statusCode, name).toBeLessThan(500);
+      expect(response.headers['cache-control'], name).toBe('no-store');
+    }
+    // The widget's look holds nothing personal: it stays cacheable for a minute.
+    const widget = await ctx.app.inject({ method: 'GET', url: `/api/public/chatbots/${chatbotId}/widget` });
+    expect(widget.headers['cache-control']).toBe('public, max-age=60');
+  });
+
   it('rejects bad chat input with problems and writes nothing', async () => {
     const before = (await ctx.database.db.selectFrom('messages').select('id').execute()).length;
     const cases: Record<string, unknown>[] = [

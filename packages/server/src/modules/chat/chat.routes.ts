@@ -11,8 +11,8 @@ import { toWireTime } from '../../lib/time.js';
 import { isCustomerActive } from '../accounts/accounts.service.js';
 import { readCachedSettings } from '../chatbots/chatbots.service.js';
 import { rateMessage } from '../training/training.service.js';
-import { findChatTarget, findConversationById, listMessages, type ChatTarget } from './chat.repository.js';
-import { isTokenValid, runChatTurn, type ChatDeps } from './chat.service.js';
+import { findChatTarget, findConversationById, listMessages, type ChatTarget, type ConversationRow } from './chat.repository.js';
+import { assertChatAllowed, isTokenValid, runChatTurn, type ChatDeps } from './chat.service.js';
 import { createRateLimits } from '../../http/rate-limits.js';
 
 const RATE_WINDOW = '1 minute';
@@ -64,6 +64,25 @@ export function readConversationToken(request: FastifyRequest): string | undefin
   return query?.token;
 }
 
+/**
+ * Loads the conversation a public conversation route names and applies what `system-chat` applies to it: the
+ * token (404 for a wrong one, like an unknown id, so nobody can probe for ids), then the chatbot's allowed
+ * origins (403) and its account's standing (402) — so `/rate`, `/messages` and `/events` stop where chat stops.
+ */
+export async function loadVisitorConversation(
+  db: ChatDeps['db'], request: FastifyRequest, conversationId: string, token: string | undefined,
+): Promise<{ conversation: ConversationRow; target: ChatTarget }> {
+  const conversation = await findConversationById(db, conversationId);
+  if (!conversation || !isTokenValid(conversation, token)) {
+    throw new AppError('not_found', 'Conversation not found, or the conversation token does not match.');
+  }
+  const target = await findChatTarget(db, conversation.chatbot_id);
+  if (!target) throw new AppError('not_found', 'Conversation not found, or the conversation token does not match.');
+  assertOrigin(request, target);
+  assertChatAllowed(target);
+  return { conversation, target };
+}
+
 function writeSse(reply: FastifyReply, event: string, data: unknown): void {
   reply.raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }
@@ -87,6 +106,9 @@ export function registerChatRoutes(app: App, { database }: RouteDeps, deps: Chat
       void reply.header('access-control-max-age', String(PREFLIGHT_MAX_AGE_S));
       return reply.status(204).send();
     }
+    // Public answers carry conversation tokens and visitors' messages: no browser or proxy may keep them.
+    // The widget's look (`/chatbots/:id/widget`) holds nothing personal and sets its own public caching.
+    void reply.header('cache-control', 'no-store');
     return undefined;
   });
   // Preflights are answered by the hook above; these routes exist so the router does not 404 them first.
@@ -149,7 +171,10 @@ export function registerChatRoutes(app: App, { database }: RouteDeps, deps: Chat
     bodyLimit: CHAT_BODY_LIMIT_BYTES,
     config: { rateLimit: { max: DEFAULT_PER_IP_PER_MINUTE, timeWindow: RATE_WINDOW } },
     schema: { params: Type.Object({ id: Type.String({ pattern: '^conv_[A-Za-z0-9_-]{8,40}$' }) }), body: RateRequest, response: { 200: RateReply } },
-  }, async (request) => rateMessage(db, request.params.id, request.body));
+  }, async (request) => {
+    await loadVisitorConversation(db, request, request.params.id, request.body.conversationToken);
+    return rateMessage(db, request.params.id, request.body);
+  });
 
   app.get('/api/public/chatbots/:id/widget', {
     config: { rateLimit: { max: DEFAULT_PER_IP_PER_MINUTE * 2, timeWindow: RATE_WINDOW } },
@@ -175,10 +200,7 @@ export function registerChatRoutes(app: App, { database }: RouteDeps, deps: Chat
       response: { 200: Type.Object({ items: Type.Array(ChatMessage), nextCursor: Type.Null() }) },
     },
   }, async (request) => {
-    const conversation = await findConversationById(db, request.params.id);
-    if (!conversation || !isTokenValid(conversation, readConversationToken(request))) {
-      throw new AppError('not_found', 'Conversation not found, or the conversation token does not match.');
-    }
+    const { conversation } = await loadVisitorConversation(db, request, request.params.id, readConversationToken(request));
     let afterSeq = 0;
     if (request.query.after) {
       const after = await db.selectFrom('messages').select('seq').where('conversation_id', '=', conversation.id).where('id', '=', request.query.after).executeTakeFirst();

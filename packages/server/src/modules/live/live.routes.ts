@@ -3,9 +3,8 @@ import { createEventStreamRegistry } from '../../http/event-stream.js';
 import type { App, RouteDeps } from '../../http/types.js';
 import { AppError } from '../../lib/errors.js';
 import { toWireTime } from '../../lib/time.js';
-import { findChatTarget, findConversationById, listMessages, type MessageRow } from '../chat/chat.repository.js';
-import { assertOrigin, readConversationToken } from '../chat/chat.routes.js';
-import { isTokenValid } from '../chat/chat.service.js';
+import { listMessages, type MessageRow } from '../chat/chat.repository.js';
+import { loadVisitorConversation, readConversationToken } from '../chat/chat.routes.js';
 import type { LiveBus, LiveMessage } from './live-bus.js';
 
 /** A visitor with many tabs is fine; thousands of streams on one conversation is abuse. */
@@ -41,12 +40,7 @@ export function registerLiveRoutes(app: App, { database }: RouteDeps, bus: LiveB
     },
   }, async (request, reply) => {
     const conversationId = request.params.id;
-    const conversation = await findConversationById(db, conversationId);
-    if (!conversation || !isTokenValid(conversation, readConversationToken(request))) {
-      throw new AppError('not_found', 'Conversation not found, or the conversation token does not match.');
-    }
-    const target = await findChatTarget(db, conversation.chatbot_id);
-    if (target) assertOrigin(request, target);
+    await loadVisitorConversation(db, request, conversationId, readConversationToken(request));
 
     const lastEventId = request.headers['last-event-id'];
     const afterId = request.query.after ?? (typeof lastEventId === 'string' && new RegExp(MESSAGE_ID_PATTERN).test(lastEventId) ? lastEventId : undefined);
