@@ -18,9 +18,9 @@ function bakery(name: string, cases: EvalCase[]): EvalDataset {
 /** Questions the knowledge answers word for word: a sensible threshold answers them (most, whatever the engine's other rules). */
 const EXPECTED = ['7am', 'Friday', 'three days', 'behind the shop', 'on a lead'];
 const ANSWERABLE = bakery('answerable', FAQS.map((faq, i): EvalCase => ({ id: `a${i}`, type: 'answer', message: faq.question, expectContains: [EXPECTED[i] ?? faq.answer] })));
-/** The same questions labelled out of scope: only a threshold no confidence reaches (confidence ≤ 1) passes them. */
+/** The same questions labelled out of scope: only a threshold no confidence reaches passes them (confidence ≤ 1, and a clear winner answers at most 0.2 below the threshold). */
 const REFUSE_ALL = bakery('refuse-all', FAQS.map((faq, i): EvalCase => ({ id: `o${i}`, type: 'out_of_scope', message: faq.question })));
-const NEVER_ANSWERS = { answerThreshold: 1.01 };
+const NEVER_ANSWERS = { answerThreshold: 1.25 };
 
 function report(byType: Record<string, [passed: number, total: number]>): EvalReport {
   const result = createEvalReport();

@@ -19,11 +19,11 @@ function passRates(dataset: EvalDataset): Record<string, number> {
  * when the engine improves; `npx tsx packages/server/src/scripts/eval-engine.ts` prints the figures.
  */
 const DEV_FLOORS: Record<string, Record<'answer' | 'lead' | 'escalate' | 'no_escalate' | 'out_of_scope', number>> = {
-  'dev-acme-plumbing.json': { answer: 74, lead: 75, escalate: 85, no_escalate: 90, out_of_scope: 90 },
-  'dev-glenmore-auto-toronto.json': { answer: 46, lead: 85, escalate: 85, no_escalate: 90, out_of_scope: 85 },
-  'dev-peak-forge-denver.json': { answer: 43, lead: 85, escalate: 85, no_escalate: 90, out_of_scope: 90 },
-  'dev-saltwater-physio-perth.json': { answer: 46, lead: 75, escalate: 65, no_escalate: 80, out_of_scope: 85 },
-  'dev-thistle-vets-edinburgh.json': { answer: 31, lead: 90, escalate: 85, no_escalate: 80, out_of_scope: 75 },
+  'dev-acme-plumbing.json': { answer: 79, lead: 75, escalate: 85, no_escalate: 90, out_of_scope: 90 },
+  'dev-glenmore-auto-toronto.json': { answer: 51, lead: 85, escalate: 85, no_escalate: 90, out_of_scope: 85 },
+  'dev-peak-forge-denver.json': { answer: 52, lead: 85, escalate: 85, no_escalate: 90, out_of_scope: 90 },
+  'dev-saltwater-physio-perth.json': { answer: 54, lead: 75, escalate: 65, no_escalate: 80, out_of_scope: 85 },
+  'dev-thistle-vets-edinburgh.json': { answer: 40, lead: 90, escalate: 85, no_escalate: 80, out_of_scope: 75 },
 };
 
 describe('the engine on the eval datasets', () => {
@@ -43,7 +43,7 @@ describe('the engine on the eval datasets', () => {
 
   it('keeps leads, escalations and refusals right and answers most questions on a business it was not tuned on (dental clinic)', () => {
     const rates = passRates(readDataset('holdout-dental.json'));
-    expect(rates.answer).toBeGreaterThanOrEqual(0.5);
+    expect(rates.answer).toBeGreaterThanOrEqual(0.8);
     expect(rates.lead).toBeGreaterThanOrEqual(0.75);
     expect(rates.out_of_scope).toBeGreaterThanOrEqual(0.8);
     expect(rates).toMatchObject({ escalate: 1, no_escalate: 1 });

@@ -63,7 +63,7 @@ function matchCustomIntent(message: string, intents: CustomIntent[]): string | n
 }
 
 /** A message the scope classifier (training/scope.txt) puts outside any business at least this surely gets no knowledge-base answer. */
-const OFF_TOPIC_MIN_PROBABILITY = 0.6;
+const OFF_TOPIC_MIN_PROBABILITY = 0.7;
 
 /** Whether a message is about something other than the business (general knowledge, a neighbour, a joke, …). */
 export function isOffTopic(message: string): boolean {

@@ -36,7 +36,7 @@ const SEMANTIC_CANDIDATES = 12;
 const SENTENCE_CANDIDATES = 6;
 
 type DocKind = 'faq' | 'passage' | 'curated' | 'learned';
-type AnswerType = 'money' | 'duration' | 'clock' | 'phone' | 'date';
+type AnswerType = 'money' | 'duration' | 'clock' | 'phone' | 'date' | 'address';
 
 interface IndexedDoc {
   id: number;
@@ -111,6 +111,11 @@ export function splitIntoPassages(text: string): string[] {
   return passages;
 }
 
+/** A street address as businesses write one: a number, a capitalised name, a kind of street ("41 Brighton Road"). */
+const STREET_ADDRESS = /\b\d{1,5}[A-Za-z]?,?\s+(?:[A-Z][\w'’.-]*\s+){1,4}(?:Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane|Ln|Drive|Dr|Way|Terrace|Tce|Place|Pl|Court|Ct|Highway|Hwy|Parkway|Pkwy|Crescent|Cres|Square|Sq|Close|Parade|Pde|Row|Walk|Circle|Trail|Broadway)\b/;
+/** Postal codes that only appear in addresses: UK ("EH6 5LA"), Canadian ("M4M 1A1"), a state or province plus digits ("CO 80205", "WA 6019"). */
+const POSTAL_CODE = /\b(?:[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}|[A-Z]\d[A-Z]\s\d[A-Z]\d|[A-Z]{2,3}\s\d{4,5}(?:-\d{4})?)\b/;
+
 function detectAnswerTypes(text: string): Set<AnswerType> {
   const types = new Set<AnswerType>();
   if (/[$€£]\s?\d|\bfree\b|\d+\s?(?:%|percent|dollars)/i.test(text)) types.add('money');
@@ -118,6 +123,7 @@ function detectAnswerTypes(text: string): Set<AnswerType> {
   if (/\b\d{1,2}(?::\d\d)?\s?(?:am|pm|a\.m\.|p\.m\.)(?=\W|$)/i.test(text)) types.add('clock');
   if (/\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}/.test(text)) types.add('phone');
   if (/\b(?:in|since|of|from)\s+(?:19|20)\d\d\b/i.test(text)) types.add('date');
+  if (STREET_ADDRESS.test(text) || POSTAL_CODE.test(text)) types.add('address');
   return types;
 }
 
@@ -128,6 +134,7 @@ function wantedAnswerTypes(terms: Set<string>): AnswerType[] {
   if (['hour', 'weekend', 'weekday', 'timeofday'].some((c) => terms.has(`${CONCEPT_PREFIX}${c}`))) wanted.push('clock');
   if (terms.has(`${CONCEPT_PREFIX}phone`)) wanted.push('phone');
   if (terms.has(`${CONCEPT_PREFIX}found`)) wanted.push('date');
+  if (terms.has(`${CONCEPT_PREFIX}locat`)) wanted.push('address');
   return wanted;
 }
 

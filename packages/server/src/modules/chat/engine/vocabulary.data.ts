@@ -48,7 +48,7 @@ export const SYNONYM_GROUPS: readonly string[] = [
   'contact|get in touch|get back to me|call back|call me back|callback|reply|respond|reach out',
   'website|online|web site|site|internet|app',
   'chat|this chat|live chat|messenger',
-  'location|located|address|where are you|directions|headquarters|office location|find you|situated|storefront|store location',
+  'location|located|address|where are you|where is the|where is your|what street|which street|cross street|cross streets|how do i get to|get to you|directions|headquarters|office location|find you|situated|storefront|store location',
   'area|areas|serve|service area|cover|coverage area|travel|towns|town|cities|city|nearby|neighborhood|neighbourhoods|drive out|come out to|radius|how far|distance|far|outside of|miles',
   'parking|park|parking lot|garage parking|leave my car|leave the car|park my car',
   // booking
