@@ -27,6 +27,15 @@ describe('escalation rules', () => {
     }
   });
 
+  it('reads a bad experience with another business, asked with a question for this one, as a question', () => {
+    for (const message of [
+      'my old dentist never explained a thing and overcharged me, do you talk patients through the cost first?',
+      'The previous garage I used was awful with my car, are your mechanics certified?',
+    ]) expect(detectEscalation(message, rules), message).toBeNull();
+    // About this business, it is still a complaint.
+    expect(detectEscalation('Your receptionist was so rude to me on the phone yesterday, I want to make a complaint.', rules)).toBe('complaint');
+  });
+
   it('respects the chatbot settings', () => {
     expect(detectEscalation('Can I talk to a real person?', { ...rules, onRequest: false })).toBeNull();
     expect(detectEscalation('I need help with a refund', { ...rules, keywords: ['refund'] })).toBe('keyword');

@@ -68,6 +68,17 @@ function classifyEscalationUncached(message: string): EscalationSignal {
   return strongest;
 }
 
+/**
+ * A complaint about another business the visitor used before ("the last vet I went to was so rough…", "my old
+ * garage overcharged me") that comes with a question for this one is a question, not a complaint to hand over.
+ */
+const PREVIOUS_PROVIDER = /\b(?:last|previous|old|former)\s+(?:[a-z]+\s+)?(?:clinic|vet|vets|practice|surgery|dentist|doctor|gp|physio|physios|chiro|mechanic|garage|shop|gym|studio|plumber|company|provider|trainer|salon|place|one)\b/i;
+const ASKS_US = /\?|\b(?:do|does|can|will|are|is)\s+(?:you|your|yous|ya|u)\b/i;
+
+function isAboutAnotherProvider(message: string): boolean {
+  return PREVIOUS_PROVIDER.test(message) && ASKS_US.test(message);
+}
+
 /** Decides whether this message escalates to a person; returns the reason, or null. Pure: the caller tracks "once per conversation". */
 export function detectEscalation(
   message: string,
@@ -80,6 +91,7 @@ export function detectEscalation(
   const signal = classifyEscalation(message);
   if (!signal.label || signal.probability < (options.minProbability ?? ESCALATION_MIN_PROBABILITY)) return null;
   if (options.ignoreFrustration && signal.label === 'frustration') return null;
+  if ((signal.label === 'complaint' || signal.label === 'frustration') && isAboutAnotherProvider(message)) return null;
   const mapped = LABEL_REASONS[signal.label];
   return mapped?.isEnabled(rules) ? mapped.reason : null;
 }

@@ -22,8 +22,8 @@ const DEV_FLOORS: Record<string, Record<'answer' | 'lead' | 'escalate' | 'no_esc
   'dev-acme-plumbing.json': { answer: 79, lead: 75, escalate: 85, no_escalate: 90, out_of_scope: 90 },
   'dev-glenmore-auto-toronto.json': { answer: 51, lead: 85, escalate: 85, no_escalate: 90, out_of_scope: 85 },
   'dev-peak-forge-denver.json': { answer: 52, lead: 85, escalate: 85, no_escalate: 90, out_of_scope: 90 },
-  'dev-saltwater-physio-perth.json': { answer: 54, lead: 75, escalate: 65, no_escalate: 80, out_of_scope: 85 },
-  'dev-thistle-vets-edinburgh.json': { answer: 40, lead: 90, escalate: 85, no_escalate: 80, out_of_scope: 75 },
+  'dev-saltwater-physio-perth.json': { answer: 54, lead: 75, escalate: 65, no_escalate: 90, out_of_scope: 85 },
+  'dev-thistle-vets-edinburgh.json': { answer: 40, lead: 90, escalate: 85, no_escalate: 90, out_of_scope: 75 },
 };
 
 describe('the engine on the eval datasets', () => {
