@@ -31,6 +31,13 @@ describe('knowledge retrieval', () => {
     const index = buildKnowledgeIndex(SALON);
     expect(index.search('Parking near my work is a nightmare, I circle for ages to find a free parking spot. Are you open Saturday?')[0]?.entryId).toBe('hours');
     expect(index.search('What is the fee for a haircut, not the cancellation fee?')[0]?.entryId).toBe('price-cut');
+    // Without a question mark, the clause that opens like a question is the question.
+    expect(index.search('parking round here is a total nightmare, i circle for ages looking for a free parking spot, are you open saturday')[0]?.entryId).toBe('hours');
+  });
+
+  it('finds a street address for "where" questions that share no word with the entry', () => {
+    const index = buildKnowledgeIndex([...SALON, faq('where', 'Where is the salon?', 'Find us at 212 Harbour Road, Bayview, next to the library.')]);
+    expect(index.search('whats the address')[0]?.entryId).toBe('where');
   });
 
   it('copes with a typo', () => {

@@ -163,13 +163,27 @@ const CONTEXT_WEIGHT = 0.5;
 /** A clause that rules something out ("…, not the emergency one", "besides cash") runs to the next punctuation. */
 const CONTRAST_PATTERN = /(?:,\s*(?:but\s+)?not\b|\bbut not\b|\bother than\b|\bbesides\b|\bexcept(?:\s+for)?\b|\brather than\b|\binstead of\b)([^,;.!?]*)/gi;
 
+/** A clause that asks something, question mark or not ("…, can he take one of your loaners"). */
+const INTERROGATIVE_CLAUSE = /^\s*(?:(?:so|and|also|just|ok|okay|but|or|plus|btw|then)\s+)*(?:can|could|do|does|did|is|are|was|will|would|should|shall|may|might|have|has|what|whats|what's|how|hows|how's|when|whens|where|wheres|where's|who|whos|who's|which|why|any chance|is there|are there)\b/i;
+
+/**
+ * Visitors often leave out the question mark: in a message without one, a clause that opens like a question
+ * stands for it (marked with "?" here), so the story around it counts less.
+ */
+function splitQuestionClauses(sentences: string[]): string[] {
+  if (sentences.some((s) => s.includes('?'))) return sentences;
+  const clauses = sentences.flatMap((sentence) => sentence.split(/[,;]\s+|\s+-\s+/));
+  if (clauses.length < 2 || !clauses.some((c) => INTERROGATIVE_CLAUSE.test(c))) return sentences;
+  return clauses.map((c) => (INTERROGATIVE_CLAUSE.test(c) ? `${c} ?` : c));
+}
+
 /**
  * Analyses a visitor's message for retrieval. Visitors wrap the question in chit-chat and background, so when
  * some sentences are questions, the other sentences count less; words in a contrast clause ("not the X")
  * name what the visitor does not want and are dropped.
  */
 export function analyzeQuery(text: string): AnalyzedQuery {
-  const sentences = text.split(/(?<=[.!?])\s+|\n+/).filter((s) => s.trim().length > 0);
+  const sentences = splitQuestionClauses(text.split(/(?<=[.!?])\s+|\n+/).filter((s) => s.trim().length > 0));
   const hasQuestion = sentences.some((s) => s.includes('?'));
   const query: AnalyzedQuery = { units: [], phraseConcepts: [] };
   const add = (part: string, weight: number): void => {
