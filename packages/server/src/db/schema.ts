@@ -33,6 +33,15 @@ export interface SessionsTable {
   expires_at: string;
 }
 
+/** One e-mailed password-reset link: single use, short-lived, stored as the sha256 of its token. */
+export interface PasswordResetsTable {
+  id: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
 export interface ApiKeysTable {
   id: string;
   customer_id: string;
@@ -330,6 +339,7 @@ export interface Database {
   customers: CustomersTable;
   users: UsersTable;
   sessions: SessionsTable;
+  password_resets: PasswordResetsTable;
   api_keys: ApiKeysTable;
   chatbots: ChatbotsTable;
   knowledge_entries: KnowledgeEntriesTable;
