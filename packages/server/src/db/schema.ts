@@ -88,6 +88,8 @@ export interface ConversationsTable {
   chatbot_id: string;
   visitor_id: string;
   token_hash: string;
+  /** When the conversation token stops working; every visitor message moves it on. Null: from `last_message_at` (older rows). */
+  token_expires_at: string | null;
   status: ConversationStatus;
   intent: string | null;
   /** The engine's conversation state (JSON). */

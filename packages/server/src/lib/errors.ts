@@ -6,6 +6,8 @@ export const ERROR_STATUS = {
   bad_request: 400,
   validation_failed: 400,
   unauthorized: 401,
+  /** A conversation token that was right but has expired: the widget starts a new conversation. */
+  conversation_expired: 401,
   payment_required: 402,
   forbidden: 403,
   csrf_failed: 403,
