@@ -60,6 +60,8 @@ export type HandoffInfo = Static<typeof HandoffInfo>;
 export const SystemChatReply = Type.Object({
   conversationId: Type.String(),
   conversationToken: Type.String(),
+  /** When the token stops working unless the visitor writes again (each message moves it on; 401 `conversation_expired` after). */
+  conversationTokenExpiresAt: Type.Optional(Type.String()),
   message: ChatMessage,
   intent: Type.Union([Type.String(), Type.Null()]),
   lead: Type.Optional(Type.Object({ captured: Type.Boolean(), missing: Type.Array(Type.String()) })),

@@ -3,6 +3,7 @@ import { Navigate, type RouteObject } from 'react-router';
 import { AppLayout } from './components/layout';
 import { Loading } from './components/ui';
 import { LoginPage, SignupPage } from './pages/auth/auth-pages';
+import { ForgotPasswordPage, ResetPasswordPage } from './pages/auth/password-pages';
 import { AppearanceTab } from './pages/chatbots/appearance-tab';
 import { ChatbotLayout } from './pages/chatbots/chatbot-layout';
 import { ChatbotsPage } from './pages/chatbots/chatbots-page';
@@ -29,6 +30,8 @@ const DevelopersPage = lazy(() => import('./pages/developers-page').then((m) => 
 export const ROUTES: RouteObject[] = [
   { path: '/login', element: <LoginPage /> },
   { path: '/signup', element: <SignupPage /> },
+  { path: '/forgot-password', element: <ForgotPasswordPage /> },
+  { path: '/reset-password', element: <ResetPasswordPage /> },
   {
     element: <AppLayout />,
     children: [

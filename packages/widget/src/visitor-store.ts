@@ -3,6 +3,8 @@ export interface VisitorState {
   visitorId: string;
   conversationId?: string;
   conversationToken?: string;
+  /** When the server stops accepting the token unless the visitor writes again (each reply moves it on). */
+  conversationExpiresAt?: string;
   isEscalated?: boolean;
   isOpen?: boolean;
 }
@@ -34,6 +36,15 @@ export function openVisitorStore(chatbotId: string): { state: VisitorState; save
       // See above: no storage means no persistence, never a broken widget.
     }
   };
+  // A conversation whose token has expired cannot be continued or read: start the next one fresh, without asking.
+  const expiresAt = Date.parse(current.conversationExpiresAt ?? '');
+  if (current.conversationId && !Number.isNaN(expiresAt) && expiresAt <= Date.now()) {
+    delete current.conversationId;
+    delete current.conversationToken;
+    delete current.conversationExpiresAt;
+    delete current.isEscalated;
+    save();
+  }
   if (!state) save();
   return { state: current, save };
 }

@@ -25,6 +25,7 @@ const MAX_MESSAGE_CHARS = 2000;
 const MAX_CONTEXT_CHARS = 2048;
 const LIVE_RETRY_MAX_MS = 30_000;
 const DEFAULT_COLOR = '#2563eb';
+const EXPIRED_NOTE = 'Your earlier conversation has expired, so this is a new one.';
 const ICONS = {
   chat: 'M20 2H4a2 2 0 0 0-2 2v18l4-4h14a2 2 0 0 0 2-2V4a2 2 0 0 0-2-2z',
   close: 'M19 6.41 17.59 5 12 10.59 6.41 5 5 6.41 10.59 12 5 17.59 6.41 19 12 13.41 17.59 19 19 17.59 13.41 12z',
@@ -108,6 +109,11 @@ function readableOn(hex: string): string {
   const full = hex.length === 4 ? hex.replace(/[0-9a-f]/gi, '$&$&') : hex;
   const [r, g, b] = [1, 3, 5].map((i) => parseInt(full.slice(i, i + 2), 16) / 255) as [number, number, number];
   return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.6 ? '#111827' : '#fff';
+}
+
+/** A right conversation token past its expiry (the server keeps it 30 days after the visitor's last message). */
+function isConversationExpired(error: unknown): boolean {
+  return error instanceof ApiError && error.code === 'conversation_expired';
 }
 
 function clip(value: string): string {
@@ -487,6 +493,8 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
   function handleReply(reply: SystemChatReply, details: Record<string, string> | null = null): void {
     state.conversationId = reply.conversationId;
     state.conversationToken = reply.conversationToken;
+    if (reply.conversationTokenExpiresAt) state.conversationExpiresAt = reply.conversationTokenExpiresAt;
+    else delete state.conversationExpiresAt;
     store.save();
     if (reply.escalated) markEscalated();
     showWhoAnswers(reply.handoff?.state, reply.handoff?.agentName);
@@ -563,8 +571,13 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
       streamedRow()?.remove();
       isBusy = false;
       sentTexts.splice(sentTexts.lastIndexOf(message), 1);
-      if (error instanceof ApiError && error.status === 404 && state.conversationId) {
-        // The stored conversation is gone (or its token no longer matches): continue in a new one.
+      if (isConversationGone(error) && state.conversationId) {
+        // The stored conversation is gone, its token no longer matches or has expired: continue in a new one.
+        if (isConversationExpired(error)) {
+          // Above the message that starts the new conversation, so the transcript reads in order.
+          visitorRow.before(el('div', 'row note', EXPIRED_NOTE));
+          announce(EXPIRED_NOTE);
+        }
         resetConversation();
         return send(message, visitorRow);
       }
@@ -575,11 +588,17 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
     flushHeldLive();
   }
 
+  /** The server no longer knows this conversation for us (404), or its token expired (401 `conversation_expired`). */
+  function isConversationGone(error: unknown): boolean {
+    return error instanceof ApiError && (error.status === 404 || isConversationExpired(error));
+  }
+
   function resetConversation(): void {
     live?.abort();
     live = null;
     delete state.conversationId;
     delete state.conversationToken;
+    delete state.conversationExpiresAt;
     delete state.isEscalated;
     store.save();
   }
@@ -666,11 +685,12 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
       } catch (error) {
         isLoadingTranscript = false;
         flushHeldLive();
-        if (!(error instanceof ApiError && error.status === 404)) {
+        if (!isConversationGone(error)) {
           hasTranscript = false;
           showAlert('We could not load your earlier messages.', { label: 'Retry', run: () => void loadTranscript() });
           return;
         }
+        if (isConversationExpired(error)) addNote(EXPIRED_NOTE);
         resetConversation();
       }
     }

@@ -9,6 +9,8 @@ import * as handoff from './migrations/2026-12-01-02-handoff.js';
 import * as leadCapturedAt from './migrations/2026-12-03-01-lead-captured-at.js';
 import * as paraphraseApproval from './migrations/2026-12-03-03-paraphrase-approval.js';
 import * as apiKeyScopes from './migrations/2026-12-03-04-api-key-scopes.js';
+import * as passwordResets from './migrations/2026-12-03-10-password-resets.js';
+import * as conversationTokenExpiry from './migrations/2026-12-03-11-conversation-token-expiry.js';
 
 /**
  * Dated migrations, listed explicitly so the compiled build needs no directory scanning. Names sort by date;
@@ -23,6 +25,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03-01-lead-captured-at': leadCapturedAt,
   '2026-12-03-03-paraphrase-approval': paraphraseApproval,
   '2026-12-03-04-api-key-scopes': apiKeyScopes,
+  '2026-12-03-10-password-resets': passwordResets,
+  '2026-12-03-11-conversation-token-expiry': conversationTokenExpiry,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

@@ -33,6 +33,15 @@ export interface SessionsTable {
   expires_at: string;
 }
 
+/** One e-mailed password-reset link: single use, short-lived, stored as the sha256 of its token. */
+export interface PasswordResetsTable {
+  id: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
 export interface ApiKeysTable {
   id: string;
   customer_id: string;
@@ -79,6 +88,8 @@ export interface ConversationsTable {
   chatbot_id: string;
   visitor_id: string;
   token_hash: string;
+  /** When the conversation token stops working; every visitor message moves it on. Null: from `last_message_at` (older rows). */
+  token_expires_at: string | null;
   status: ConversationStatus;
   intent: string | null;
   /** The engine's conversation state (JSON). */
@@ -330,6 +341,7 @@ export interface Database {
   customers: CustomersTable;
   users: UsersTable;
   sessions: SessionsTable;
+  password_resets: PasswordResetsTable;
   api_keys: ApiKeysTable;
   chatbots: ChatbotsTable;
   knowledge_entries: KnowledgeEntriesTable;

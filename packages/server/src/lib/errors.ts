@@ -6,6 +6,8 @@ export const ERROR_STATUS = {
   bad_request: 400,
   validation_failed: 400,
   unauthorized: 401,
+  /** A conversation token that was right but has expired: the widget starts a new conversation. */
+  conversation_expired: 401,
   payment_required: 402,
   forbidden: 403,
   csrf_failed: 403,
@@ -22,6 +24,10 @@ export const ERROR_STATUS = {
   unprocessable: 422,
   /** A signup that cannot go ahead; deliberately says no more (it must not reveal that an e-mail is registered). */
   signup_not_completed: 422,
+  /** A password-reset link that is unknown, used or expired (one answer for all three). */
+  reset_link_invalid: 400,
+  /** Password reset by e-mail needs SMTP and FC_PUBLIC_URL; the detail says what to do instead. */
+  password_reset_unavailable: 403,
   rate_limited: 429,
   internal: 500,
   unavailable: 503,

@@ -34,6 +34,9 @@ interface BodyRoute {
 const BODY_ROUTES: BodyRoute[] = [
   { method: 'POST', url: '/api/portal/signup', path: () => '/api/portal/signup', wrongTypes: { email: 42, password: true, company: [] } },
   { method: 'POST', url: '/api/portal/login', path: () => '/api/portal/login', wrongTypes: { email: {}, password: 1 } },
+  { method: 'POST', url: '/api/portal/account/password', path: () => '/api/portal/account/password', wrongTypes: { currentPassword: 1, newPassword: ['x'] } },
+  { method: 'POST', url: '/api/portal/password-reset', path: () => '/api/portal/password-reset', wrongTypes: { email: 42 } },
+  { method: 'POST', url: '/api/portal/password-reset/confirm', path: () => '/api/portal/password-reset/confirm', wrongTypes: { token: 5, newPassword: false } },
   { method: 'POST', url: '/api/portal/api-keys', path: () => '/api/portal/api-keys', wrongTypes: { name: 7 } },
   { method: 'POST', url: '/api/portal/chatbots', path: () => '/api/portal/chatbots', wrongTypes: { name: 1, settings: 'x' } },
   { method: 'PATCH', url: '/api/portal/chatbots/:id', path: (i) => `/api/portal/chatbots/${i.chatbotId}`, wrongTypes: { name: false, settings: { greeting: 5 } } },
@@ -58,13 +61,13 @@ const BODY_ROUTES: BodyRoute[] = [
 
 /** Routes whose body is ignored (no fields), with the reason. */
 const BODYLESS_WRITES = new Set([
-  'POST /api/portal/logout', 'POST /api/portal/account/cancel', 'POST /api/portal/reviews/:id/dismiss', 'POST /api/portal/paraphrases/:id/dismiss',
+  'POST /api/portal/logout', 'POST /api/portal/account/cancel', 'POST /api/portal/account/sign-out-everywhere', 'POST /api/portal/reviews/:id/dismiss', 'POST /api/portal/paraphrases/:id/dismiss',
   'POST /api/portal/webhooks/:id/test', 'POST /api/portal/deliveries/:id/resend', 'POST /api/portal/integrations/sheets/:id/test-connection',
   'POST /api/portal/inbox/:id/claim', 'POST /api/portal/inbox/:id/hand-back', 'POST /api/portal/inbox/:id/resolve', 'POST /api/portal/inbox/:id/read',
 ]);
 
 const TABLES = [
-  'customers', 'users', 'sessions', 'api_keys', 'chatbots', 'knowledge_entries', 'conversations', 'messages', 'ratings', 'leads',
+  'customers', 'users', 'sessions', 'password_resets', 'api_keys', 'chatbots', 'knowledge_entries', 'conversations', 'messages', 'ratings', 'leads',
   'escalations', 'reviews', 'learned_examples', 'events', 'webhooks', 'deliveries', 'delivery_attempts', 'sheets_destinations',
   'sheets_appended_events', 'escalation_emails',
 ] as const;

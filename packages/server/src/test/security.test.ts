@@ -7,7 +7,8 @@ import { createChatbotFor, createTestApp, createTestConfig, openTestDatabase, si
  * Security properties that hold for the whole app, checked route by route from Fastify's route table so a
  * new route cannot slip past: headers, cookie flags and CSRF on every cookie-authenticated write.
  */
-const NO_CSRF_NEEDED = new Set(['POST /api/portal/signup', 'POST /api/portal/login']);
+// Routes used before logging in (no session, so no CSRF token to send); none of them acts on a session.
+const NO_CSRF_NEEDED = new Set(['POST /api/portal/signup', 'POST /api/portal/login', 'POST /api/portal/password-reset', 'POST /api/portal/password-reset/confirm']);
 
 describe('security', () => {
   let ctx: TestContext;
@@ -93,7 +94,11 @@ describe('security', () => {
     ]);
     const before = await snapshot();
 
-    const allowed = new Set(['POST /api/portal/signup', 'POST /api/portal/login', 'POST /api/portal/logout', 'POST /api/portal/account/cancel', 'DELETE /api/portal/api-keys/:id']);
+    const allowed = new Set([
+      'POST /api/portal/signup', 'POST /api/portal/login', 'POST /api/portal/logout', 'POST /api/portal/account/cancel', 'DELETE /api/portal/api-keys/:id',
+      // Securing the account always works: a lapsed account can still change its password, reset it, sign out everywhere.
+      'POST /api/portal/account/password', 'POST /api/portal/account/sign-out-everywhere', 'POST /api/portal/password-reset', 'POST /api/portal/password-reset/confirm',
+    ]);
     const writes = ctx.app.routeTable.filter((r) => !['GET', 'HEAD', 'OPTIONS'].includes(r.method) && r.url.startsWith('/api/portal/') && !allowed.has(`${r.method} ${r.url}`));
     expect(writes.length).toBeGreaterThan(20);
     for (const route of writes) {

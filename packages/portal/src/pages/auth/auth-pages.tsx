@@ -4,9 +4,9 @@ import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { api, fieldErrorsFor } from '../../api/client';
 import { useAcceptSession, useSession } from '../../api/session';
 import type { Session } from '../../api/types';
-import { ErrorNotice, Field, describedBy } from '../../components/ui';
+import { ErrorNotice, Field, Notice, describedBy } from '../../components/ui';
 
-const PASSWORD_MIN_CHARS = 10;
+export const PASSWORD_MIN_CHARS = 10;
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Where to go after logging in: only paths inside the portal (never another site). */
@@ -17,7 +17,7 @@ function safeNext(next: string | null): string {
 interface SignupValues { company: string; name: string; email: string; password: string }
 interface LoginValues { email: string; password: string }
 
-function AuthFrame({ title, children }: { title: string; children: React.ReactNode }) {
+export function AuthFrame({ title, children }: { title: string; children: React.ReactNode }) {
   return (
     <main className="auth-page" id="main">
       <div className="auth-card">
@@ -87,6 +87,8 @@ export function LoginPage() {
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const next = safeNext(params.get('next'));
+  const notice = params.get('reset') === '1' ? 'Your password has been changed and you were signed out everywhere. Log in with the new password.'
+    : params.get('signedOut') === 'everywhere' ? 'You were signed out on every device and browser.' : null;
   const { register, handleSubmit, formState: { errors } } = useForm<LoginValues>({ defaultValues: { email: '', password: '' } });
   const login = useMutation({
     mutationFn: (values: LoginValues) => api.post<Session>('/api/portal/login', { email: values.email.trim(), password: values.password }, { quietUnauthorized: true }),
@@ -99,6 +101,7 @@ export function LoginPage() {
 
   return (
     <AuthFrame title="Log in">
+      {notice ? <Notice kind="success">{notice}</Notice> : null}
       <form onSubmit={handleSubmit((values) => login.mutate(values))} noValidate>
         <Field id="email" label="Email" error={errors.email?.message}>
           <input id="email" type="email" autoComplete="email" {...describedBy('email', { error: errors.email?.message })}
@@ -113,6 +116,7 @@ export function LoginPage() {
           {login.isPending ? 'Logging in…' : 'Log in'}
         </button>
       </form>
+      <p className="auth-switch"><Link to="/forgot-password">Forgot password?</Link></p>
       <p className="auth-switch">New here? <Link to="/signup">Start a free trial</Link></p>
     </AuthFrame>
   );

@@ -1,10 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
-import { api } from '../../api/client';
+import { useNavigate } from 'react-router';
+import { api, fieldErrorsFor, setCsrfToken } from '../../api/client';
 import { SESSION_KEY, useSession } from '../../api/session';
+import { PASSWORD_MIN_CHARS } from '../auth/auth-pages';
 import type { ApiKey, ApiKeyScope, Customer, Page, Session } from '../../api/types';
-import { CopyButton, EmptyState, ErrorNotice, Field, Loading, Notice, PageHeader, StatusBadge } from '../../components/ui';
+import { CopyButton, EmptyState, ErrorNotice, Field, Loading, Notice, PageHeader, StatusBadge, describedBy } from '../../components/ui';
 import { formatDate, formatDateTime, formatRelative } from '../../lib/format';
 
 export const API_KEYS_KEY = ['/api/portal/api-keys'] as const;
@@ -90,6 +92,67 @@ export function ApiKeysTable() {
   );
 }
 
+interface ChangePasswordValues { currentPassword: string; newPassword: string; repeat: string }
+
+/** Change password: needs the current one; every other session of the user ends, this one stays. */
+function ChangePassword() {
+  const empty: ChangePasswordValues = { currentPassword: '', newPassword: '', repeat: '' };
+  const { register, handleSubmit, reset, getValues, setError, formState: { errors } } = useForm<ChangePasswordValues>({ defaultValues: empty });
+  const change = useMutation({
+    mutationFn: (values: ChangePasswordValues) => api.post('/api/portal/account/password', { currentPassword: values.currentPassword, newPassword: values.newPassword }),
+    onSuccess: () => reset(empty),
+    onError: (error) => {
+      for (const [field, message] of Object.entries(fieldErrorsFor(error))) {
+        if (field === 'currentPassword' || field === 'newPassword') setError(field, { message });
+      }
+    },
+  });
+  return (
+    <form onSubmit={handleSubmit((values) => change.mutate(values))} noValidate>
+      <Field id="current-password" label="Current password" error={errors.currentPassword?.message}>
+        <input id="current-password" type="password" autoComplete="current-password" {...describedBy('current-password', { error: errors.currentPassword?.message })}
+          {...register('currentPassword', { required: 'Enter your current password.' })} />
+      </Field>
+      <Field id="new-password" label="New password" hint={`At least ${PASSWORD_MIN_CHARS} characters. Every other browser signed in as you is signed out.`} error={errors.newPassword?.message}>
+        <input id="new-password" type="password" autoComplete="new-password" {...describedBy('new-password', { hint: true, error: errors.newPassword?.message })}
+          {...register('newPassword', { required: 'Choose a new password.', minLength: { value: PASSWORD_MIN_CHARS, message: `Use at least ${PASSWORD_MIN_CHARS} characters.` } })} />
+      </Field>
+      <Field id="repeat-password" label="Repeat the new password" error={errors.repeat?.message}>
+        <input id="repeat-password" type="password" autoComplete="new-password" {...describedBy('repeat-password', { error: errors.repeat?.message })}
+          {...register('repeat', { validate: (value) => value === getValues('newPassword') || 'The two passwords differ.' })} />
+      </Field>
+      {change.isError && Object.keys(fieldErrorsFor(change.error)).length === 0 ? <ErrorNotice error={change.error} /> : null}
+      {change.isSuccess ? <Notice kind="success">Password changed. You are still signed in here; every other session has ended.</Notice> : null}
+      <button type="submit" className="button button-primary" disabled={change.isPending}>{change.isPending ? 'Changing…' : 'Change password'}</button>
+    </form>
+  );
+}
+
+/** Ends every session of the user, this one included (a lost laptop, a shared computer). */
+function SignOutEverywhere() {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const signOut = useMutation({
+    mutationFn: () => api.post('/api/portal/account/sign-out-everywhere'),
+    onSuccess: () => {
+      setCsrfToken(null);
+      queryClient.clear();
+      queryClient.setQueryData(SESSION_KEY, null);
+      void navigate('/login?signedOut=everywhere', { replace: true });
+    },
+  });
+  return (
+    <>
+      <p className="muted small">Ends every session of your login on every device and browser, this one included. API keys keep working: revoke them above.</p>
+      <ErrorNotice error={signOut.error} />
+      <button type="button" className="button" disabled={signOut.isPending}
+        onClick={() => { if (window.confirm('Sign out on every device and browser, this one included?')) signOut.mutate(); }}>
+        Sign out everywhere
+      </button>
+    </>
+  );
+}
+
 function CancelAccount({ customer }: { customer: Customer }) {
   const queryClient = useQueryClient();
   const [confirmText, setConfirmText] = useState('');
@@ -135,6 +198,15 @@ export function AccountPage() {
         <CreateApiKeyForm />
         <ApiKeysTable />
       </section>
+      {user ? (
+        <section className="card">
+          <h2>Password and sessions</h2>
+          <h3>Change password</h3>
+          <ChangePassword />
+          <h3>Sign out everywhere</h3>
+          <SignOutEverywhere />
+        </section>
+      ) : null}
       <section className="card danger-zone">
         <h2>Cancel account</h2>
         <CancelAccount customer={customer} />

@@ -16,6 +16,8 @@ const SMTP_TIMEOUT_MS = 15_000;
 export interface AccountMailer {
   /** Queues the notice for `email` unless one went out within the hour; never throws. */
   sendExistingAccountNotice(email: string): void;
+  /** Sends a password-reset link; resolves when handed to the relay or the failure is logged, never rejects. */
+  sendPasswordReset(email: string, link: string): Promise<void>;
   close(): void;
 }
 
@@ -59,6 +61,23 @@ export function createAccountMailer(options: { smtp: SmtpConfig; publicUrl: stri
         () => log.info({}, 'existing-account notice sent'),
         (error: unknown) => log.warn({ err: error }, 'existing-account notice not sent'),
       );
+    },
+    async sendPasswordReset(email, link) {
+      const text = [
+        'Someone, perhaps you, asked to reset the password of your FusionChatalyst account.',
+        '',
+        `Choose a new password here (the link works once, within the hour): ${link}`,
+        '',
+        'Setting a new password signs you out everywhere. If you did not ask for this, ignore this e-mail: your password',
+        'stays as it is.',
+        '',
+      ].join('\n');
+      try {
+        await transport.sendMail({ from: smtp.from, to: email, subject: 'Reset your FusionChatalyst password', text });
+        log.info({}, 'password-reset e-mail sent');
+      } catch (error) {
+        log.warn({ err: error }, 'password-reset e-mail not sent');
+      }
     },
     close() {
       transport.close();

@@ -237,3 +237,84 @@ describe('the session cookie behind https', () => {
     expect(logout.cookies.find((c) => c.name === 'fc_session')).toMatchObject({ secure: true, value: '' });
   });
 });
+
+describe('changing the password and signing out everywhere', () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestApp();
+  });
+  afterAll(async () => {
+    await ctx.close();
+  });
+
+  const logIn = async (email: string, password: string) => {
+    const response = await ctx.app.inject({ method: 'POST', url: '/api/portal/login', payload: { email, password } });
+    if (response.statusCode !== 200) return { statusCode: response.statusCode, headers: {} as Record<string, string> };
+    const cookie = readSessionCookie(response);
+    return { statusCode: 200, headers: { cookie, 'x-csrf-token': response.json<{ csrfToken: string }>().csrfToken } };
+  };
+  const me = async (headers: Record<string, string>) => (await ctx.app.inject({ method: 'GET', url: '/api/portal/me', headers })).statusCode;
+
+  it('changes the password only with the current one, ends the user’s other sessions and keeps this one', async () => {
+    const account = await signUpAccount(ctx.app);
+    const laptop = await logIn(account.email, account.password);
+    const phone = await logIn(account.email, account.password);
+    const change = (body: Record<string, string>, headers = laptop.headers) => ctx.app.inject({ method: 'POST', url: '/api/portal/account/password', headers, payload: body });
+
+    const wrong = await change({ currentPassword: 'not my password', newPassword: 'a brand new password' });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json()).toMatchObject({ code: 'validation_failed', errors: [{ field: 'currentPassword' }] });
+    // The new password follows signup's rules.
+    const short = await change({ currentPassword: account.password, newPassword: 'short' });
+    expect(short.statusCode).toBe(400);
+    expect(short.json().errors[0].field).toMatch(/newPassword/);
+    expect(await me(phone.headers)).toBe(200);
+
+    expect((await change({ currentPassword: account.password, newPassword: 'a brand new password' })).statusCode).toBe(204);
+    expect(await me(laptop.headers)).toBe(200);
+    expect(await me(phone.headers)).toBe(401);
+    expect(await me(account.headers)).toBe(401);
+    expect((await logIn(account.email, account.password)).statusCode).toBe(401);
+    expect((await logIn(account.email, 'a brand new password')).statusCode).toBe(200);
+
+    // Not with an API key: a leaked key must not take the account over.
+    const key = (await ctx.app.inject({ method: 'POST', url: '/api/portal/api-keys', headers: laptop.headers, payload: { name: 'script' } })).json<{ key: string }>().key;
+    const byKey = await change({ currentPassword: 'a brand new password', newPassword: 'taken over by a key' }, { authorization: `Bearer ${key}` });
+    expect(byKey.statusCode).toBe(403);
+    expect(byKey.json()).toMatchObject({ code: 'session_required' });
+  });
+
+  it('throttles guessing the current password from a session', async () => {
+    const account = await signUpAccount(ctx.app);
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i += 1) {
+      statuses.push((await ctx.app.inject({ method: 'POST', url: '/api/portal/account/password', headers: account.headers, payload: { currentPassword: `guess ${i}`, newPassword: 'a brand new password' } })).statusCode);
+    }
+    expect(statuses.slice(0, 10).every((s) => s === 400)).toBe(true);
+    expect(statuses[10]).toBe(429);
+  });
+
+  it('signs out everywhere: every session of the user ends, other users’ sessions do not', async () => {
+    const account = await signUpAccount(ctx.app);
+    const other = await signUpAccount(ctx.app);
+    const phone = await logIn(account.email, account.password);
+    const response = await ctx.app.inject({ method: 'POST', url: '/api/portal/account/sign-out-everywhere', headers: account.headers });
+    expect(response.statusCode).toBe(204);
+    expect(response.cookies.find((c) => c.name === 'fc_session')).toMatchObject({ value: '' });
+    expect(await me(account.headers)).toBe(401);
+    expect(await me(phone.headers)).toBe(401);
+    expect(await me(other.headers)).toBe(200);
+    // Without the CSRF token a cross-site form cannot do it.
+    const forged = await ctx.app.inject({ method: 'POST', url: '/api/portal/account/sign-out-everywhere', headers: { cookie: other.cookie } });
+    expect(forged.statusCode).toBe(403);
+    expect(await me(other.headers)).toBe(200);
+  });
+
+  it('says plainly that reset by e-mail is off without SMTP, and what to do instead', async () => {
+    const status = await ctx.app.inject({ method: 'GET', url: '/api/portal/password-reset' });
+    expect(status.json()).toMatchObject({ available: false, detail: expect.stringContaining('npm run admin -- reset-password') });
+    const request = await ctx.app.inject({ method: 'POST', url: '/api/portal/password-reset', payload: { email: 'someone@example.com' } });
+    expect(request.statusCode).toBe(403);
+    expect(request.json()).toMatchObject({ code: 'password_reset_unavailable', detail: expect.stringContaining('not set up') });
+  });
+});

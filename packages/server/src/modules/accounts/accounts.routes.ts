@@ -1,15 +1,16 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SESSION_COOKIE, requireAuth, requireSession } from '../../http/auth.js';
 import type { App, RouteDeps } from '../../http/types.js';
 import { safeEqual } from '../../lib/crypto.js';
 import { AppError } from '../../lib/errors.js';
 import {
-  ApiKeyView, CreateApiKeyBody, CreatedApiKey, CustomerView, IdParams, LoginBody, SessionReply, SignupBody,
+  ApiKeyView, ChangePasswordBody, CreateApiKeyBody, CreatedApiKey, CustomerView, IdParams, LoginBody, PasswordResetBody,
+  PasswordResetRequestBody, PasswordResetStatus, SessionReply, SignupBody,
 } from './accounts.schemas.js';
 import {
-  SESSION_TTL_MS, cancelAccount, createApiKey, getAccount, getApiKeys, logIn, logOut, revokeApiKey, signUp,
-  toCustomerView, toUserView, type NewSession,
+  SESSION_TTL_MS, cancelAccount, changePassword, createApiKey, createPasswordReset, endAllSessions, getAccount, getApiKeys, logIn,
+  logOut, resetPassword, revokeApiKey, signUp, toCustomerView, toUserView, type NewSession,
 } from './accounts.service.js';
 import { findSessionByToken } from './accounts.repository.js';
 import { createRateLimits } from '../../http/rate-limits.js';
@@ -19,6 +20,22 @@ const LOGIN_ATTEMPTS_PER_WINDOW = 10;
 const LOGIN_WINDOW = '15 minutes';
 const LOGIN_ATTEMPTS_PER_ADDRESS = 50;
 const SIGNUPS_PER_WINDOW = 20;
+const RESET_WINDOW = '1 hour';
+const RESET_REQUESTS_PER_EMAIL = 3;
+const RESET_REQUESTS_PER_ADDRESS = 10;
+const RESETS_PER_ADDRESS = 20;
+const PASSWORD_CHANGES_PER_WINDOW = 10;
+
+/** The same answer whether or not an account uses the address, so the form cannot tell which e-mails are registered. */
+const RESET_REQUESTED_DETAIL = 'If an account uses this e-mail address, we have sent it a link to choose a new password. The link works once, within the hour.';
+const RESET_AVAILABLE_DETAIL = 'Enter your e-mail address and we will send you a link to choose a new password.';
+const RESET_NO_SMTP_DETAIL = 'Password reset by e-mail is not set up on this server (no SMTP). Ask whoever runs it to set a new password with "npm run admin -- reset-password <your e-mail>".';
+const RESET_NO_PUBLIC_URL_DETAIL = 'Password reset by e-mail needs FC_PUBLIC_URL (the portal\'s public address, used in the link). Ask whoever runs this server to set it, or to set a new password with "npm run admin -- reset-password <your e-mail>".';
+
+const emailOf = (request: FastifyRequest): string => {
+  const body = request.body as { email?: unknown } | undefined;
+  return typeof body?.email === 'string' ? body.email.trim().toLowerCase() : '';
+};
 
 function setSessionCookie(reply: FastifyReply, session: NewSession, secure: boolean): void {
   reply.setCookie(SESSION_COOKIE, session.token, {
@@ -51,8 +68,7 @@ export function registerAuthRoutes(app: App, { config, database }: RouteDeps): v
     max: LOGIN_ATTEMPTS_PER_WINDOW,
     timeWindow: LOGIN_WINDOW,
     keyGenerator: (request) => {
-      const body = request.body as { email?: unknown } | undefined;
-      return `login-account:${request.ip}:${typeof body?.email === 'string' ? body.email.trim().toLowerCase() : ''}`;
+      return `login-account:${request.ip}:${emailOf(request)}`;
     },
   }, { max: LOGIN_ATTEMPTS_PER_ADDRESS, timeWindow: LOGIN_WINDOW, keyGenerator: (request) => `login-ip:${request.ip}` }]);
 
@@ -77,10 +93,59 @@ export function registerAuthRoutes(app: App, { config, database }: RouteDeps): v
     reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.cookieSecure });
     return reply.status(204).send(null);
   });
+
+  // Reset by e-mail needs SMTP and FC_PUBLIC_URL: the link is built from the configured origin, never from the
+  // request's Host header, which an attacker asking for someone else's reset could point at their own server.
+  const resetUnavailable = !mailer ? RESET_NO_SMTP_DETAIL : !config.publicUrl ? RESET_NO_PUBLIC_URL_DETAIL : null;
+  // Links are looked up and e-mailed after the answer has gone, so a known address answers no slower than an
+  // unknown one; app.close() waits for the ones in flight.
+  const pendingResets = new Set<Promise<void>>();
+  app.addHook('onClose', async () => {
+    await Promise.allSettled([...pendingResets]);
+  });
+
+  app.get('/api/portal/password-reset', { schema: { response: { 200: PasswordResetStatus } } }, async () => (
+    { available: resetUnavailable === null, detail: resetUnavailable ?? RESET_AVAILABLE_DETAIL }
+  ));
+
+  // Per e-mail (nobody floods one inbox) and per address (nobody walks a list of e-mails); 429 says nothing either way.
+  const resetRequestLimits = createRateLimits(app, [
+    { max: RESET_REQUESTS_PER_EMAIL, timeWindow: RESET_WINDOW, keyGenerator: (request) => `reset-email:${emailOf(request)}` },
+    { max: RESET_REQUESTS_PER_ADDRESS, timeWindow: RESET_WINDOW, keyGenerator: (request) => `reset-ip:${request.ip}` },
+  ]);
+
+  app.post('/api/portal/password-reset', {
+    schema: { body: PasswordResetRequestBody, response: { 202: PasswordResetStatus } },
+    preHandler: resetRequestLimits,
+  }, async (request, reply) => {
+    if (resetUnavailable !== null || !mailer || !config.publicUrl) throw new AppError('password_reset_unavailable', resetUnavailable ?? RESET_NO_SMTP_DETAIL);
+    const email = request.body.email.trim().toLowerCase();
+    const resetPage = `${config.publicUrl}/reset-password`;
+    const work = (async () => {
+      const reset = await createPasswordReset(db, email);
+      // The token travels in the fragment: browsers never send it to a server, in a request line or a Referer.
+      if (reset) await mailer.sendPasswordReset(email, `${resetPage}#token=${reset.token}`);
+    })().catch((error: unknown) => request.log.error({ err: error }, 'password-reset request failed'));
+    pendingResets.add(work);
+    void work.finally(() => pendingResets.delete(work));
+    return reply.status(202).send({ available: true, detail: RESET_REQUESTED_DETAIL });
+  });
+
+  const resetLimits = createRateLimits(app, [{ max: RESETS_PER_ADDRESS, timeWindow: RESET_WINDOW, keyGenerator: (request) => `reset-use-ip:${request.ip}` }]);
+
+  app.post('/api/portal/password-reset/confirm', {
+    schema: { body: PasswordResetBody, response: { 204: Type.Null() } },
+    preHandler: resetLimits,
+  }, async (request, reply) => {
+    await resetPassword(db, request.body, config.scryptLogN);
+    // Every session of the user has ended, this browser's (if any) included.
+    reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.cookieSecure });
+    return reply.status(204).send(null);
+  });
 }
 
 /** The account routes behind authentication: me, cancel, API keys. */
-export function registerAccountRoutes(app: App, { database }: RouteDeps): void {
+export function registerAccountRoutes(app: App, { config, database }: RouteDeps): void {
   const { db } = database;
 
   app.get('/api/portal/me', {
@@ -95,6 +160,30 @@ export function registerAccountRoutes(app: App, { database }: RouteDeps): void {
     const auth = requireAuth(request);
     if (auth.via !== 'session') throw new AppError('forbidden', 'Cancel the account from the portal, not with an API key.');
     return toCustomerView(await cancelAccount(db, auth.customerId));
+  });
+
+  // Guessing the current password from a borrowed session costs a full scrypt check each, at most ten per 15 minutes.
+  const passwordChangeLimits = createRateLimits(app, [{
+    max: PASSWORD_CHANGES_PER_WINDOW, timeWindow: LOGIN_WINDOW, keyGenerator: (request) => `password-change:${request.auth?.userId ?? request.ip}`,
+  }]);
+
+  // Allowed on a lapsed account too: securing the account must always be possible.
+  app.post('/api/portal/account/password', {
+    config: { allowsInactiveAccount: true },
+    schema: { body: ChangePasswordBody, response: { 204: Type.Null() } },
+    preHandler: passwordChangeLimits,
+  }, async (request, reply) => {
+    const auth = requireSession(request, 'Change the password in the portal, not with an API key.');
+    if (!auth.userId || !auth.sessionId) throw new AppError('session_required', 'Change the password in the portal.');
+    await changePassword(db, { customerId: auth.customerId, userId: auth.userId, sessionId: auth.sessionId }, request.body, config.scryptLogN);
+    return reply.status(204).send(null);
+  });
+
+  app.post('/api/portal/account/sign-out-everywhere', { config: { allowsInactiveAccount: true }, schema: { response: { 204: Type.Null() } } }, async (request, reply) => {
+    const auth = requireSession(request, 'Sign out everywhere from the portal, not with an API key.');
+    if (auth.userId) await endAllSessions(db, auth.userId);
+    reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.cookieSecure });
+    return reply.status(204).send(null);
   });
 
   app.get('/api/portal/api-keys', { schema: { response: { 200: Type.Object({ items: Type.Array(ApiKeyView), nextCursor: Type.Null() }) } } }, async (request) => {

@@ -3,10 +3,13 @@ import { Type, type Static } from '@sinclair/typebox';
 export const EMAIL_PATTERN = "^[^\\s@<>()\\[\\],;:\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$";
 export const PASSWORD_MIN_CHARS = 10;
 
+/** A password someone chooses (signup, change, reset): the same rules everywhere. */
+const NewPassword = Type.String({ minLength: PASSWORD_MIN_CHARS, maxLength: 200 });
+
 export const SignupBody = Type.Object(
   {
     email: Type.String({ maxLength: 254, pattern: EMAIL_PATTERN }),
-    password: Type.String({ minLength: PASSWORD_MIN_CHARS, maxLength: 200 }),
+    password: NewPassword,
     company: Type.String({ minLength: 1, maxLength: 120 }),
     name: Type.Optional(Type.String({ maxLength: 120 })),
   },
@@ -69,3 +72,24 @@ export const ApiKeyView = Type.Object({
 export const CreatedApiKey = Type.Intersect([ApiKeyView, Type.Object({ key: Type.String() })]);
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+export const ChangePasswordBody = Type.Object(
+  { currentPassword: Type.String({ minLength: 1, maxLength: 200 }), newPassword: NewPassword },
+  { additionalProperties: false },
+);
+
+export const PasswordResetRequestBody = Type.Object(
+  { email: Type.String({ maxLength: 254, pattern: EMAIL_PATTERN }) },
+  { additionalProperties: false },
+);
+
+export const PasswordResetBody = Type.Object(
+  { token: Type.String({ minLength: 16, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }), newPassword: NewPassword },
+  { additionalProperties: false },
+);
+
+export const PasswordResetStatus = Type.Object({
+  /** False when the server has no SMTP or no FC_PUBLIC_URL: `detail` then says what to do instead. */
+  available: Type.Boolean(),
+  detail: Type.String(),
+});

@@ -12,6 +12,8 @@ import {
 export const TRIAL_DAYS = 7;
 const DAY_MS = 86_400_000;
 export const SESSION_TTL_MS = 14 * DAY_MS;
+/** How long an e-mailed password-reset link works (once). */
+export const PASSWORD_RESET_TTL_MS = 3_600_000;
 const API_KEY_PREFIX = 'fck_';
 
 // Verifying against a real hash when the email is unknown keeps login timing the same either way. The dummy is
@@ -143,6 +145,81 @@ export async function logIn(
 /** Ends a session for good: the token stops working everywhere at once. */
 export async function logOut(db: Kysely<Database>, sessionToken: string): Promise<void> {
   await db.deleteFrom('sessions').where('id', '=', hashToken(sessionToken)).execute();
+}
+
+/** Ends every session of a user ("sign out everywhere"), the caller's own included. */
+export async function endAllSessions(db: Kysely<Database>, userId: string): Promise<void> {
+  await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+}
+
+/**
+ * Changes a signed-in user's password after checking the current one (a borrowed, unlocked browser is not enough),
+ * ends the user's other sessions and pending reset links, and keeps the session that made the change.
+ */
+export async function changePassword(
+  db: Kysely<Database>,
+  caller: { customerId: string; userId: string; sessionId: string },
+  input: { currentPassword: string; newPassword: string },
+  scryptLogN: number,
+): Promise<void> {
+  const user = assertFound(await findUser(db, caller.customerId, caller.userId), 'User');
+  if (!(await verifyPassword(input.currentPassword, user.password_hash))) {
+    throw new AppError('validation_failed', 'The current password is not right.', [{ field: 'currentPassword', message: 'This is not your current password.' }]);
+  }
+  const passwordHash = await hashPassword(input.newPassword, scryptLogN);
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', user.id).execute();
+    await trx.deleteFrom('sessions').where('user_id', '=', user.id).where('id', '!=', caller.sessionId).execute();
+    await trx.deleteFrom('password_resets').where('user_id', '=', user.id).execute();
+  });
+}
+
+/**
+ * Creates a password-reset link token for the account of `email`, or returns null when no account uses it. Only the
+ * newest link of a user works (earlier ones are deleted); the token is returned this once and stored as its hash.
+ */
+export async function createPasswordReset(db: Kysely<Database>, email: string): Promise<{ token: string; expiresAt: string } | null> {
+  const now = nowIso();
+  await db.deleteFrom('password_resets').where('expires_at', '<', now).execute();
+  const user = await findUserByEmail(db, email.trim());
+  if (!user) return null;
+  const token = newToken();
+  const expiresAt = addMs(now, PASSWORD_RESET_TTL_MS);
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('password_resets').where('user_id', '=', user.id).execute();
+    await trx.insertInto('password_resets').values({ id: hashToken(token), user_id: user.id, created_at: now, expires_at: expiresAt, used_at: null }).execute();
+  });
+  return { token, expiresAt };
+}
+
+const RESET_LINK_INVALID_DETAIL = 'This password-reset link is not valid any more: it was used already, has expired, or a newer one was sent. Ask for a new link.';
+
+/** Sets a new password from an e-mailed link: the link works once, within its hour, and every session of the user ends. */
+export async function resetPassword(db: Kysely<Database>, input: { token: string; newPassword: string }, scryptLogN: number): Promise<void> {
+  const id = hashToken(input.token);
+  const now = nowIso();
+  const reset = await db.selectFrom('password_resets').selectAll().where('id', '=', id).where('used_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
+  if (!reset) throw new AppError('reset_link_invalid', RESET_LINK_INVALID_DETAIL);
+  const passwordHash = await hashPassword(input.newPassword, scryptLogN);
+  await db.transaction().execute(async (trx) => {
+    // Claimed with a conditional update, so two requests racing with one link cannot both use it.
+    const claimed = await trx.updateTable('password_resets').set({ used_at: now }).where('id', '=', id).where('used_at', 'is', null).executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) !== 1) throw new AppError('reset_link_invalid', RESET_LINK_INVALID_DETAIL);
+    await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', reset.user_id).execute();
+    await trx.deleteFrom('sessions').where('user_id', '=', reset.user_id).execute();
+  });
+}
+
+/** Sets a user's password from the operator's command line (`npm run admin -- reset-password`) and ends their sessions. */
+export async function setPasswordByAdmin(db: Kysely<Database>, email: string, newPassword: string, scryptLogN: number): Promise<UserRow> {
+  const user = assertFound(await findUserByEmail(db, email.trim()), 'User');
+  const passwordHash = await hashPassword(newPassword, scryptLogN);
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', user.id).execute();
+    await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
+    await trx.deleteFrom('password_resets').where('user_id', '=', user.id).execute();
+  });
+  return user;
 }
 
 /** The signed-in user (null for API-key callers) and their customer. */

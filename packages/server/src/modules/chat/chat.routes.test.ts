@@ -321,6 +321,51 @@ describe('public chat', () => {
     expect(await ratingsOf(started.conversationId)).toHaveLength(1);
   });
 
+  it('gives a conversation token an expiry 30 days after the visitor’s last message, renewed by every message', async () => {
+    const started = await startConversation(chatbotId);
+    const DAY = 86_400_000;
+    const expiresAt = Date.parse((started as unknown as { conversationTokenExpiresAt: string }).conversationTokenExpiresAt);
+    expect(expiresAt - Date.now()).toBeGreaterThan(29.9 * DAY);
+    expect(expiresAt - Date.now()).toBeLessThanOrEqual(30 * DAY);
+    // A day before it would expire, the visitor writes again: the token lives another 30 days.
+    await ctx.database.db.updateTable('conversations').set({ token_expires_at: new Date(Date.now() + DAY).toISOString() }).where('id', '=', started.conversationId).execute();
+    const next = await chat({ message: 'where are you located?', conversationId: started.conversationId, conversationToken: started.conversationToken });
+    expect(next.statusCode).toBe(200);
+    expect(next.json().conversationToken).toBe(started.conversationToken);
+    expect(Date.parse(next.json().conversationTokenExpiresAt) - Date.now()).toBeGreaterThan(29.9 * DAY);
+    const stored = await ctx.database.db.selectFrom('conversations').select('token_expires_at').where('id', '=', started.conversationId).executeTakeFirstOrThrow();
+    // On the wire with second precision, like every time.
+    expect(Math.floor(Date.parse(stored.token_expires_at ?? '') / 1000) * 1000).toBe(Date.parse(next.json().conversationTokenExpiresAt));
+  });
+
+  it('answers 401 conversation_expired to an expired token on every conversation route; a wrong token still gets 404', async () => {
+    const started = await startConversation(chatbotId);
+    const legacy = await startConversation(chatbotId);
+    const past = new Date(Date.now() - 1000).toISOString();
+    await ctx.database.db.updateTable('conversations').set({ token_expires_at: past }).where('id', '=', started.conversationId).execute();
+    // A conversation from before expiry existed counts from its last message.
+    await ctx.database.db.updateTable('conversations').set({ token_expires_at: null, last_message_at: new Date(Date.now() - 31 * 86_400_000).toISOString() }).where('id', '=', legacy.conversationId).execute();
+    const messagesBefore = await ctx.database.db.selectFrom('messages').select('id').where('conversation_id', '=', started.conversationId).execute();
+    for (const conversation of [started, legacy]) {
+      const requests = { ...conversationRequests(conversation), chat: () => chat({ message: 'still there?', conversationId: conversation.conversationId, conversationToken: conversation.conversationToken }) };
+      for (const [name, send] of Object.entries(requests)) {
+        const response = await send();
+        expect(response.statusCode, name).toBe(401);
+        expect(response.headers['content-type'], name).toContain('application/problem+json');
+        expect(response.json(), name).toMatchObject({ status: 401, code: 'conversation_expired' });
+      }
+    }
+    expect(await ratingsOf(started.conversationId)).toHaveLength(0);
+    expect(await ctx.database.db.selectFrom('messages').select('id').where('conversation_id', '=', started.conversationId).execute()).toEqual(messagesBefore);
+    const stranger = await ctx.app.inject({ method: 'GET', url: `/api/public/conversations/${started.conversationId}/messages`, headers: { 'x-fc-conversation-token': 'x'.repeat(43) } });
+    expect(stranger.statusCode).toBe(404);
+    // The streamed reply says the same in its error event, which is what the widget reads.
+    const streamed = await chat({ message: 'still there?', conversationId: started.conversationId, conversationToken: started.conversationToken }, { accept: 'text/event-stream' });
+    expect(streamed.body).toMatch(/event: error\ndata: .*"code":"conversation_expired"/);
+    // A new conversation starts as usual.
+    expect((await chat({ message: 'hello again' })).statusCode).toBe(200);
+  });
+
   it('lets no browser or proxy keep answers that carry conversation tokens or messages', async () => {
     const started = await startConversation(chatbotId);
     const replies = {

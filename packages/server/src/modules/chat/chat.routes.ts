@@ -12,7 +12,7 @@ import { isCustomerActive } from '../accounts/accounts.service.js';
 import { readCachedSettings } from '../chatbots/chatbots.service.js';
 import { rateMessage } from '../training/training.service.js';
 import { findChatTarget, findConversationById, listMessages, type ChatTarget, type ConversationRow } from './chat.repository.js';
-import { assertChatAllowed, isTokenValid, runChatTurn, type ChatDeps } from './chat.service.js';
+import { assertChatAllowed, assertTokenLive, isTokenValid, runChatTurn, type ChatDeps } from './chat.service.js';
 import { createRateLimits } from '../../http/rate-limits.js';
 
 const RATE_WINDOW = '1 minute';
@@ -66,7 +66,8 @@ export function readConversationToken(request: FastifyRequest): string | undefin
 
 /**
  * Loads the conversation a public conversation route names and applies what `system-chat` applies to it: the
- * token (404 for a wrong one, like an unknown id, so nobody can probe for ids), then the chatbot's allowed
+ * token (404 for a wrong one, like an unknown id, so nobody can probe for ids; 401 `conversation_expired` for a right
+ * one past its expiry), then the chatbot's allowed
  * origins (403) and its account's standing (402) — so `/rate`, `/messages` and `/events` stop where chat stops.
  */
 export async function loadVisitorConversation(
@@ -76,6 +77,7 @@ export async function loadVisitorConversation(
   if (!conversation || !isTokenValid(conversation, token)) {
     throw new AppError('not_found', 'Conversation not found, or the conversation token does not match.');
   }
+  assertTokenLive(conversation);
   const target = await findChatTarget(db, conversation.chatbot_id);
   if (!target) throw new AppError('not_found', 'Conversation not found, or the conversation token does not match.');
   assertOrigin(request, target);

@@ -17,6 +17,13 @@ import { describeWaitingNotice, isBotSilent, toHandoffInfo, withClosedLine, type
 import { findConversation, listMessages, type ChatTarget, type ConversationRow } from './chat.repository.js';
 
 const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+/**
+ * A conversation token stops working this long after the visitor's last message; each message renews it (sliding),
+ * so a visitor who keeps chatting keeps their conversation, and a token left in a browser's storage dies on its own.
+ */
+export const CONVERSATION_TOKEN_TTL_MS = 30 * DAY_MS;
+const CONVERSATION_EXPIRED_DETAIL = 'This conversation has expired: start a new one (send the message without conversationId).';
 const MAX_TURN_ATTEMPTS = 3;
 
 export interface ChatDeps {
@@ -78,6 +85,16 @@ export function isTokenValid(conversation: Pick<ConversationRow, 'token_hash'>, 
   return token !== undefined && safeEqual(hashToken(token), conversation.token_hash);
 }
 
+/** When the conversation's token expires; conversations from before expiry existed count from their last message. */
+export function conversationTokenExpiresAt(conversation: Pick<ConversationRow, 'token_expires_at' | 'last_message_at'>): string {
+  return conversation.token_expires_at ?? addMs(conversation.last_message_at, CONVERSATION_TOKEN_TTL_MS);
+}
+
+/** Refuses a right token that has expired with 401 `conversation_expired` (a wrong one answers 404 before this). */
+export function assertTokenLive(conversation: Pick<ConversationRow, 'token_expires_at' | 'last_message_at'>, now = nowIso()): void {
+  if (conversationTokenExpiresAt(conversation) <= now) throw new AppError('conversation_expired', CONVERSATION_EXPIRED_DETAIL);
+}
+
 function parseState(raw: string): ConversationState {
   return restoreState(JSON.parse(raw));
 }
@@ -110,6 +127,7 @@ async function prepareTurn(deps: ChatDeps, target: ChatTarget, settings: StoredS
     const found = await findConversation(deps.db, target.chatbot_id, input.conversationId);
     // Same answer for "no such conversation" and "wrong token": nobody can probe for ids.
     if (!found || !isTokenValid(found, input.conversationToken)) throw new AppError('not_found', 'Conversation not found, or the conversation token does not match.');
+    assertTokenLive(found, now);
     conversation = found;
     token = input.conversationToken as string;
   } else {
@@ -117,7 +135,7 @@ async function prepareTurn(deps: ChatDeps, target: ChatTarget, settings: StoredS
     token = newToken();
     conversation = {
       id: newId('conv'), customer_id: target.customer_id, chatbot_id: target.chatbot_id, visitor_id: input.visitorId,
-      token_hash: hashToken(token), status: 'open', intent: null, state: JSON.stringify(createInitialState()), message_count: 0,
+      token_hash: hashToken(token), token_expires_at: addMs(now, CONVERSATION_TOKEN_TTL_MS), status: 'open', intent: null, state: JSON.stringify(createInitialState()), message_count: 0,
       first_message: input.message, lead_id: null, escalated: 0, page_url: input.context?.pageUrl ?? null,
       referrer: input.context?.referrer ?? null, locale: input.context?.locale ?? null, started_at: now, last_message_at: now,
       idle_deadline_at: null, ended_at: null, handoff_state: 'bot', handoff_agent_id: null, handoff_agent_name: null,
@@ -147,6 +165,7 @@ interface SavedTurn {
   leadId: string | null;
   handoffState: HandoffState;
   escalationCreated: boolean;
+  tokenExpiresAt: string;
 }
 
 async function persistTurn(
@@ -171,6 +190,8 @@ async function persistTurn(
     message_count: noticeSeq ?? botSeq ?? visitorSeq,
     escalated: turn.conversation.escalated || (escalates ? 1 : 0),
     last_message_at: now,
+    // Every visitor message renews the token (proof of possession of a live token: the turn was accepted with it).
+    token_expires_at: addMs(now, CONVERSATION_TOKEN_TTL_MS),
     // A conversation that ended by idling reopens when the visitor writes again.
     status: 'open',
     ended_at: null,
@@ -195,7 +216,7 @@ async function persistTurn(
     const updated = await trx.updateTable('conversations')
       .set({
         intent: conversation.intent, state: conversation.state, message_count: conversation.message_count, escalated: conversation.escalated,
-        last_message_at: now, status: 'open', ended_at: null, idle_deadline_at: conversation.idle_deadline_at, lead_id: leadId,
+        last_message_at: now, token_expires_at: conversation.token_expires_at, status: 'open', ended_at: null, idle_deadline_at: conversation.idle_deadline_at, lead_id: leadId,
         handoff_state: conversation.handoff_state, handoff_agent_id: conversation.handoff_agent_id, handoff_agent_name: conversation.handoff_agent_name,
         handoff_notice_id: conversation.handoff_notice_id, handoff_changed_at: conversation.handoff_changed_at, unread_count: conversation.unread_count,
       })
@@ -260,7 +281,7 @@ async function persistTurn(
   }
 
   return {
-    visitorMessageId, visitorSeq, createdAt: now, leadId, handoffState, escalationCreated,
+    visitorMessageId, visitorSeq, createdAt: now, leadId, handoffState, escalationCreated, tokenExpiresAt: conversationTokenExpiresAt(conversation),
     bot: botSeq === null ? null : { id: messageId, seq: botSeq },
     notice: noticeSeq === null || noticeId === null ? null : { id: noticeId, seq: noticeSeq },
   };
@@ -382,6 +403,7 @@ export async function runChatTurn(
     return {
       conversationId,
       conversationToken: turn.token,
+      conversationTokenExpiresAt: toWireTime(saved.tokenExpiresAt),
       message,
       intent: result.conversationIntent,
       ...(lead ? { lead } : {}),

@@ -494,6 +494,53 @@ describe.skipIf(!HAS_CHROMIUM)('widget in Chromium', () => {
     await report.context.close();
   });
 
+  it('starts a new conversation cleanly when the old one’s token has expired, on reload or while the page is open', async () => {
+    const expiryBotId = await createBot(account, 'Expiry Bot', { allowedOrigins: [hostOrigin], rateLimit: { perVisitorPerMinute: 1000, perIpPerMinute: 1000 } });
+    const report = await openPage(hostPageUrl(expiryBotId));
+    const { page } = report;
+    const stored = async () => JSON.parse((await page.evaluate(`localStorage.getItem('fusionchatalyst:${expiryBotId}')`)) as string) as { conversationId?: string; conversationExpiresAt?: string };
+    const conversations = () => database().db.selectFrom('conversations').select(['id', 'first_message']).where('chatbot_id', '=', expiryBotId).orderBy('started_at').execute();
+    const expireOnServer = (id: string) => database().db.updateTable('conversations').set({ token_expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', id).execute();
+
+    await page.getByRole('button', { name: 'Open chat' }).click({ timeout: UI_TIMEOUT_MS });
+    await send(page, 'What are your hours?');
+    await botReply(page, 'Monday through Friday').waitFor({ timeout: UI_TIMEOUT_MS });
+    const first = await stored();
+    // The widget keeps the expiry the server gave it: 30 days after the last message.
+    expect(Date.parse(first.conversationExpiresAt ?? '') - Date.now()).toBeGreaterThan(29 * 86_400_000);
+
+    // Within the expiry a reload brings the conversation back (the first test covers it in full); past it, the server
+    // answers 401 conversation_expired and the widget starts over with a note, not an error.
+    await expireOnServer(first.conversationId ?? '');
+    await page.reload();
+    await page.locator('.note', { hasText: 'Your earlier conversation has expired' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await page.locator('.row.v', { hasText: 'What are your hours?' }).count()).toBe(0);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect((await stored()).conversationId).toBeUndefined();
+    await send(page, 'How much is a service call?');
+    await botReply(page, '$79').waitFor({ timeout: UI_TIMEOUT_MS });
+    await screenshot(page, 'conversation-expired-reload');
+    const second = await stored();
+    expect(second.conversationId).toMatch(/^conv_/);
+    expect(second.conversationId).not.toBe(first.conversationId);
+
+    // It expires while the page is open: the next message goes into a new conversation, and is not lost.
+    await expireOnServer(second.conversationId ?? '');
+    await send(page, 'Do you offer financing?');
+    await botReply(page, 'interest-free').waitFor({ timeout: UI_TIMEOUT_MS });
+    await expect.poll(() => page.locator('.note', { hasText: 'Your earlier conversation has expired' }).count()).toBe(2);
+    expect(await page.locator('.row.v.failed').count()).toBe(0);
+    await screenshot(page, 'conversation-expired-while-open');
+    const third = await stored();
+    expect(third.conversationId).not.toBe(second.conversationId);
+    expect((await conversations()).map((c) => c.first_message)).toEqual(['What are your hours?', 'How much is a service call?', 'Do you offer financing?']);
+
+    // The 401s on the expired conversation were expected; anything else is a problem.
+    report.problems.splice(0, report.problems.length, ...report.problems.filter((p) => !/ 401 |status of 401/.test(p)));
+    await expectNoProblems(report);
+    await report.context.close();
+  });
+
   it('tells visitors when the business’s trial has ended instead of failing silently', async () => {
     const report = await openPage(hostPageUrl(endedBotId));
     const { page } = report;
