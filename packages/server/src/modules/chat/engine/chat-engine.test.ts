@@ -28,6 +28,17 @@ describe('a conversation with the built-in engine', () => {
     expect(result?.answered).toBe(true);
   });
 
+  it('answers two questions asked in one message, each from its own entry', () => {
+    for (const message of ['how much is a wash? and what are your hours on friday', 'two things: how much is the deluxe wash, and when do you open']) {
+      const [result] = chat([message]);
+      expect(result?.text, message).toContain('$15');
+      expect(result?.text, message).toContain('8 AM to 5 PM');
+      expect(result?.sources.map((s) => s.id).sort(), message).toEqual(['hours', 'price']);
+    }
+    // A "when you…" clause sets the scene for the one question; it is not a second question.
+    expect(chat(['when you do the deluxe wash, how much is it?'])[0]?.sources.map((s) => s.id)).toEqual(['price']);
+  });
+
   it('says it does not know and offers a person instead of guessing', () => {
     const [result] = chat(['Who won the game last night?']);
     expect(result?.sources).toEqual([]);

@@ -5,7 +5,7 @@ import { DEFAULT_ENGINE_TUNING } from './engine-tuning.js';
 import { detectIntent, guessLeadIntent, isOffTopic, SMALL_TALK_INTENTS } from './intents.js';
 import { asksQuestion, extractLeadDetails, removeLeadDetails } from './lead-extraction.js';
 import { isPromptInjection } from './prompt-guard.js';
-import { analyzeText } from './text-analysis.js';
+import { analyzeText, splitQuestions } from './text-analysis.js';
 
 /** Default minimum retrieval confidence to answer from the knowledge base: fitted by `npm run eval -- --fit` (engine-tuning.ts). */
 export const DEFAULT_ANSWER_THRESHOLD = DEFAULT_ENGINE_TUNING.answerThreshold;
@@ -86,6 +86,24 @@ function isAnswer(found: SearchOutcome, threshold: number): boolean {
   const confidence = found.hit?.confidence ?? 0;
   if (confidence >= threshold) return true;
   return confidence >= threshold - CLEAR_WINNER_BAND && logOdds(confidence) - logOdds(found.runnerUp) >= CLEAR_WINNER_MARGIN;
+}
+
+/** At most this many questions of one message get an answer each. */
+const MAX_ANSWERS_PER_TURN = 2;
+
+/**
+ * The answer to a second question in the same message ("do you take debit? and how long does an oil change
+ * take"), when the knowledge answers it confidently from another entry than the first answer.
+ */
+function findSecondAnswer(index: TurnInput['index'], query: string, first: RetrievalHit, threshold: number): RetrievalHit | undefined {
+  const questions = splitQuestions(query);
+  if (questions.length < MAX_ANSWERS_PER_TURN) return undefined;
+  let best: RetrievalHit | undefined;
+  for (const question of questions) {
+    const hit = index.search(question, 1)[0];
+    if (hit && hit.entryId !== first.entryId && hit.confidence >= threshold && !isOffTopic(question) && hit.confidence > (best?.confidence ?? 0)) best = hit;
+  }
+  return best;
 }
 
 /**
@@ -240,6 +258,7 @@ export function runTurn(input: TurnInput): TurnResult {
   }
 
   let answer: RetrievalHit | null = null;
+  let secondAnswer: RetrievalHit | undefined;
   let answeredViaContext = false;
   let confidence = 0;
   let failedThisTurn = false;
@@ -286,6 +305,7 @@ export function runTurn(input: TurnInput): TurnResult {
     confidence = top?.confidence ?? 0;
     // The scope classifier knows no business's trade, so a very confident match ("what time does the bakery open?" to a bakery) still answers.
     if (top && isAnswer(found, threshold) && (top.confidence >= SURE_ANSWER_CONFIDENCE || !isOffTopic(lead.query))) answer = top;
+    if (answer && !found.viaContext) secondAnswer = findSecondAnswer(index, lead.query, answer, threshold);
   }
 
   if (isInjection) {
@@ -296,8 +316,10 @@ export function runTurn(input: TurnInput): TurnResult {
     state.escalated = true;
     parts.push(fill(ESCALATION_MESSAGES[escalationReason], settings));
     if (answer) parts.push(`In the meantime: ${answer.text}`);
+    if (secondAnswer) parts.push(secondAnswer.text);
   } else if (answer) {
     parts.push(answer.text);
+    if (secondAnswer) parts.push(secondAnswer.text);
   } else if (isSmallTalk) {
     if (intent === 'greeting') {
       parts.push(`Hi! Thanks for reaching out to ${settings.businessName || 'us'}. How can I help you today?`);
@@ -361,7 +383,8 @@ export function runTurn(input: TurnInput): TurnResult {
 
   const text = joinParts(parts);
   state.lastBotText = text;
-  state.lastSourceIds = answer ? [answer.entryId] : [];
+  const answers = [answer, secondAnswer].filter((hit): hit is RetrievalHit => Boolean(hit));
+  state.lastSourceIds = answers.map((hit) => hit.entryId);
  if (answer) state.lastQuestion = answeredViaContext ? `${state.lastQuestion ?? ''} ${lead.query}`.slice(-MAX_CONTEXT_CHARS) : lead.query.slice(0, MAX_CONTEXT_CHARS);
   const showLead = isLeadFlow || Boolean(escalation) || lead.changed || hasContact(state) || Boolean(state.lead.name);
 
@@ -369,7 +392,7 @@ export function runTurn(input: TurnInput): TurnResult {
     text,
     intent,
     conversationIntent: state.intent,
-    sources: answer ? [{ id: answer.entryId, title: answer.title }] : [],
+    sources: answers.map((hit) => ({ id: hit.entryId, title: hit.title })),
     answered: Boolean(answer),
     confidence,
     lead: showLead ? buildLeadResult(state, settings, lead.changed) : null,

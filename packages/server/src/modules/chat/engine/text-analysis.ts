@@ -166,6 +166,32 @@ const CONTRAST_PATTERN = /(?:,\s*(?:but\s+)?not\b|\bbut not\b|\bother than\b|\bb
 /** A clause that asks something, question mark or not ("…, can he take one of your loaners"). */
 const INTERROGATIVE_CLAUSE = /^\s*(?:(?:so|and|also|just|ok|okay|but|or|plus|btw|then)\s+)*(?:can|could|do|does|did|is|are|was|will|would|should|shall|may|might|have|has|what|whats|what's|how|hows|how's|when|whens|where|wheres|where's|who|whos|who's|which|why|any chance|is there|are there)\b/i;
 
+/** A wh-word after one word of lead-in ("roughly how long", "and where"). */
+const LED_IN_WH_CLAUSE = /^\s*(?:[a-z']+\s+)?(?:what|how|when|where|who|which|why)\b/i;
+/** "When you put in a new one, do you…": a when/if clause about a situation, not a question of its own. */
+const SITUATION_CLAUSE = /^\s*(?:when|if|once|after|before)\s+(?:you|i|we|my|our|the|a|an|he|she|they|it|your)\b/i;
+
+/**
+ * The separate questions of one message ("do u take debit? and roughly how long does an oil change take",
+ * "two things: whats your address, and are you open saturday?"), each naming something (a content word or a
+ * phrase such as "how much"); one item (or none) when the message asks one thing.
+ */
+export function splitQuestions(text: string): string[] {
+  const questions: string[] = [];
+  for (const piece of text.match(/[^?]+\?*/g) ?? []) {
+    const asked = piece.includes('?');
+    const clauses = piece.replace(/\?+$/, '').split(/[,;:]\s*|\s+(?:and|also|plus)\s+/i).map((c) => c.trim()).filter(Boolean);
+    const interrogative = clauses.filter((c) => (INTERROGATIVE_CLAUSE.test(c) || LED_IN_WH_CLAUSE.test(c)) && !SITUATION_CLAUSE.test(c));
+    if (interrogative.length >= 2) questions.push(...interrogative);
+    else if (asked) questions.push(interrogative[0] ?? piece.replace(/\?+$/, '').trim());
+    else if (interrogative[0]) questions.push(interrogative[0]);
+  }
+  return questions.filter((q) => {
+    const analyzed = analyzeText(q);
+    return analyzed.units.length + analyzed.phraseConcepts.length > 0;
+  });
+}
+
 /**
  * Visitors often leave out the question mark: in a message without one, a clause that opens like a question
  * stands for it (marked with "?" here), so the story around it counts less.
