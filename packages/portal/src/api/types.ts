@@ -307,6 +307,20 @@ export interface Delivery {
   completedAt?: string | null;
 }
 
+/** `POST /api/portal/webhooks/:id/retry-now`: unfinished deliveries made due now; ones a worker is sending are left alone. */
+export interface RetryNowResult {
+  scheduled: number;
+  inFlight: number;
+}
+
+/** `POST /api/portal/webhooks/:id/recover`: failed ones queued again plus retrying ones made due now. */
+export interface RecoverResult {
+  requeued: number;
+  failed: number;
+  retrying: number;
+  inFlight: number;
+}
+
 export interface DeliveryAttempt {
   attemptNumber: number;
   startedAt: string;

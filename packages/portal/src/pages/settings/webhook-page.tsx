@@ -3,9 +3,9 @@ import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, api } from '../../api/client';
 import { usePagedList } from '../../api/queries';
-import type { Delivery, DeliveryDetail, TestResult, Webhook } from '../../api/types';
+import type { Delivery, DeliveryDetail, RecoverResult, RetryNowResult, TestResult, Webhook } from '../../api/types';
 import { CopyButton, ErrorNotice, Field, LoadMore, Loading, Notice, PageHeader, StatusBadge } from '../../components/ui';
-import { formatDateTime, formatRelative } from '../../lib/format';
+import { formatDateTime, formatRelative, plural } from '../../lib/format';
 import { mappingToRows, parseMappingFieldError } from '../../lib/mapping-rows';
 import { webhookHealth } from '../../lib/webhook-health';
 import { collectMappings, MappingEditor, type RowsByEvent } from './mapping-editor';
@@ -191,7 +191,12 @@ function DeliveryRow({ delivery }: { delivery: Delivery }) {
     mutationFn: () => api.post<Delivery>(`/api/portal/deliveries/${delivery.id}/resend`),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: [`/api/portal/webhooks/${delivery.webhookId}/deliveries`] }),
   });
+  const retryNow = useMutation({
+    mutationFn: () => api.post<Delivery>(`/api/portal/deliveries/${delivery.id}/retry-now`),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: [`/api/portal/webhooks/${delivery.webhookId}/deliveries`] }),
+  });
   const canResend = delivery.status === 'succeeded' || delivery.status === 'failed';
+  const actionError = resend.error ?? retryNow.error;
   return (
     <>
       <tr>
@@ -203,10 +208,12 @@ function DeliveryRow({ delivery }: { delivery: Delivery }) {
         <td>{delivery.nextAttemptAt && delivery.status !== 'succeeded' && delivery.status !== 'failed' ? formatRelative(delivery.nextAttemptAt) : '—'}</td>
         <td className="row-actions">
           <button type="button" className="button button-small" aria-expanded={open} onClick={() => setOpen(!open)}>{open ? 'Hide' : 'Details'}</button>
-          {canResend ? <button type="button" className="button button-small" disabled={resend.isPending} onClick={() => resend.mutate()}>{resend.isPending ? 'Queuing…' : 'Re-send'}</button> : null}
+          {canResend
+            ? <button type="button" className="button button-small" disabled={resend.isPending} onClick={() => resend.mutate()}>{resend.isPending ? 'Queuing…' : 'Re-send'}</button>
+            : <button type="button" className="button button-small" disabled={retryNow.isPending} onClick={() => retryNow.mutate()} title="Attempt it now instead of at its next scheduled time">{retryNow.isPending ? 'Queuing…' : 'Retry now'}</button>}
         </td>
       </tr>
-      {resend.error ? <tr><td colSpan={7}><ErrorNotice error={resend.error} /></td></tr> : null}
+      {actionError ? <tr><td colSpan={7}><ErrorNotice error={actionError} /></td></tr> : null}
       {open ? (
         <tr className="delivery-detail">
           <td colSpan={7}>
@@ -238,15 +245,30 @@ function DeliveryRow({ delivery }: { delivery: Delivery }) {
   );
 }
 
+/** What a retry or recover did; finding nothing is a warning (the customer expected something to go out), not a success. */
+function RetryOutcome({ scheduled, inFlight, nothing }: { scheduled: number; inFlight: number; nothing: string }) {
+  const busy = inFlight > 0 ? ` ${plural(inFlight, 'delivery is', 'deliveries are')} being sent right now and ${inFlight === 1 ? 'was' : 'were'} left alone.` : '';
+  if (scheduled === 0) return <Notice kind="warning">{inFlight > 0 ? busy.trim() : nothing}</Notice>;
+  return <Notice kind="success">{plural(scheduled, 'delivery', 'deliveries')} queued to be sent now.{busy}</Notice>;
+}
+
 function DeliveriesCard({ hook }: { hook: Webhook }) {
   const queryClient = useQueryClient();
   const [status, setStatus] = useState('');
   const [since, setSince] = useState('');
   const path = `/api/portal/webhooks/${hook.id}/deliveries`;
   const list = usePagedList<Delivery>(path, { status: status || undefined }, 25);
+  const refresh = () => {
+    void queryClient.invalidateQueries({ queryKey: [path] });
+    void queryClient.invalidateQueries({ queryKey: webhookKey(hook.id) });
+  };
   const recover = useMutation({
-    mutationFn: () => api.post<{ requeued: number }>(`/api/portal/webhooks/${hook.id}/recover`, { since: new Date(since).toISOString() }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: [path] }),
+    mutationFn: () => api.post<RecoverResult>(`/api/portal/webhooks/${hook.id}/recover`, { since: new Date(since).toISOString() }),
+    onSuccess: refresh,
+  });
+  const retryAll = useMutation({
+    mutationFn: () => api.post<RetryNowResult>(`/api/portal/webhooks/${hook.id}/retry-now`),
+    onSuccess: refresh,
   });
   return (
     <section className="card">
@@ -262,8 +284,14 @@ function DeliveriesCard({ hook }: { hook: Webhook }) {
             <option value="succeeded">Succeeded</option>
           </select>
           <button type="button" className="button button-small" onClick={() => void list.refetch()}>Refresh</button>
+          <button type="button" className="button button-small" disabled={retryAll.isPending || hook.health.pending === 0} onClick={() => retryAll.mutate()}
+            title="Attempt every pending or retrying delivery now instead of at its next scheduled time">
+            {retryAll.isPending ? 'Queuing…' : `Retry all pending now${hook.health.pending > 0 ? ` (${hook.health.pending})` : ''}`}
+          </button>
         </div>
       </div>
+      <ErrorNotice error={retryAll.error} />
+      {retryAll.data ? <RetryOutcome scheduled={retryAll.data.scheduled} inFlight={retryAll.data.inFlight} nothing="No pending or retrying deliveries to send." /> : null}
       {list.isPending ? <Loading /> : list.isError ? <ErrorNotice error={list.error} /> : list.data.items.length === 0 ? (
         <p className="muted">No deliveries{status ? ` with status ${status}` : ''} yet. Press “Send test”, or wait for the next event.</p>
       ) : (
@@ -276,13 +304,13 @@ function DeliveriesCard({ hook }: { hook: Webhook }) {
       )}
       <LoadMore hasMore={list.hasNextPage} loading={list.isFetchingNextPage} onLoad={() => void list.fetchNextPage()} />
       <form className="inline-form recover" onSubmit={(e) => { e.preventDefault(); if (since) recover.mutate(); }}>
-        <Field id="recover-since" label="Re-send every failed delivery since" hint="After fixing your endpoint: queues them all again.">
+        <Field id="recover-since" label="Recover every failed or retrying delivery since" hint="After fixing your endpoint: failed ones are queued again, retrying ones are attempted now.">
           <input id="recover-since" type="datetime-local" value={since} onChange={(e) => setSince(e.target.value)} />
         </Field>
         <button type="submit" className="button" disabled={!since || recover.isPending}>{recover.isPending ? 'Queuing…' : 'Recover'}</button>
       </form>
       <ErrorNotice error={recover.error} />
-      {recover.data ? <Notice kind="success">{recover.data.requeued === 0 ? 'No failed deliveries in that period.' : `${recover.data.requeued} delivery(ies) queued again.`}</Notice> : null}
+      {recover.data ? <RetryOutcome scheduled={recover.data.requeued} inFlight={recover.data.inFlight} nothing="No failed or retrying deliveries in that period: nothing was queued." /> : null}
     </section>
   );
 }

@@ -154,7 +154,7 @@ describe('webhooks: configuration, delivery, retries, log and replay', () => {
     await waitForDelivery(webhook.id, (d) => d.status === 'failed');
     receiver.setBehaviour(() => ({ status: 200 }));
     const recovered = await ctx.app.inject({ method: 'POST', url: `/api/portal/webhooks/${webhook.id}/recover`, headers: account.headers, payload: { since } });
-    expect(recovered.json()).toEqual({ requeued: 1 });
+    expect(recovered.json()).toEqual({ requeued: 1, failed: 1, retrying: 0, inFlight: 0 });
     await waitForDelivery(webhook.id, (d) => d.status === 'succeeded');
   });
 
@@ -405,6 +405,7 @@ describe('webhooks: configuration, delivery, retries, log and replay', () => {
       ['POST', `/api/portal/webhooks/${webhook.id}/test`], ['POST', `/api/portal/webhooks/${webhook.id}/rotate-secret`],
       ['GET', `/api/portal/webhooks/${webhook.id}/deliveries`], ['POST', `/api/portal/webhooks/${webhook.id}/recover`],
       ['GET', `/api/portal/deliveries/${delivery.id}`], ['POST', `/api/portal/deliveries/${delivery.id}/resend`],
+      ['POST', `/api/portal/deliveries/${delivery.id}/retry-now`], ['POST', `/api/portal/webhooks/${webhook.id}/retry-now`],
     ] as const;
     for (const [method, url] of attempts) {
       const payload = method === 'PATCH' ? { enabled: false } : url.endsWith('recover') ? { since: '2020-01-01T00:00:00Z' } : method === 'POST' ? {} : undefined;

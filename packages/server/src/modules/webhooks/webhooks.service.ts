@@ -10,8 +10,8 @@ import {
   redactHeaders, renderPayload, validateCustomHeaders, validateMappings, validateWebhookSecret, validateWebhookUrl,
   type BodyFormat, type EventType, type Mappings, type ResolveAllFn, type SigningMode, type WebhookSender,
 } from '../delivery/index.js';
-import { appendEvent } from '../events/events.service.js';
-import { findDelivery, listAttempts, requeueDelivery, requeueFailedSince, type DeliveryRow } from './deliveries.repository.js';
+import { appendEvent, wakeDeliveryWorkers } from '../events/events.service.js';
+import { findDelivery, listAttempts, requeueDelivery, requeueFailedSince, scheduleUnfinishedNow, type DeliveryRow, type RetryNowResult } from './deliveries.repository.js';
 import { attemptDelivery, toDeliveryContext, type AttemptLog, type AttemptSummary } from './delivery-attempt.service.js';
 import { findPreset } from './presets.js';
 import {
@@ -335,20 +335,59 @@ export async function getDeliveryDetail(db: Kysely<Database>, customerId: string
   };
 }
 
-/** Re-sends a finished delivery now, keeping its id (the receiver can dedupe); 409 while it is still queued. */
+/** Re-sends a finished delivery now, keeping its id (the receiver can dedupe); 409 while it is still queued ("Retry now" is for those). */
 export async function resendDelivery(db: Kysely<Database>, customerId: string, deliveryId: string): Promise<DeliveryItem> {
   const row = assertFound(await findDelivery(db, customerId, deliveryId), 'Delivery');
   const webhook = assertFound(await findWebhook(db, customerId, row.webhook_id, ALL_DESTINATION_KINDS), 'Webhook');
   if (webhook.enabled === 0) throw new AppError('conflict', 'The webhook is disabled. Re-enable it first, then re-send.');
-  if (!(await requeueDelivery(db, customerId, deliveryId, nowIso()))) throw new AppError('conflict', 'This delivery is still queued; it will be attempted again on its schedule.');
+  if (!(await requeueDelivery(db, customerId, deliveryId, nowIso()))) throw new AppError('conflict', 'This delivery is still queued: use “Retry now” to attempt it at once.');
+  await wakeDeliveryWorkers(db);
   return toDeliveryItem(assertFound(await findDelivery(db, customerId, deliveryId), 'Delivery'));
 }
 
-/** Re-queues every failed delivery of a webhook since a time (after fixing an outage). */
-export async function recoverFailedDeliveries(db: Kysely<Database>, customerId: string, webhookId: string, since: string): Promise<{ requeued: number }> {
+/**
+ * Attempts a pending or retrying delivery at once instead of at its next scheduled time (after fixing the
+ * endpoint). Its attempt count and retry schedule are kept. 409 when it is finished (re-send it instead) or a
+ * worker is sending it right now — it is never handed to a second worker while one holds it.
+ */
+export async function retryDeliveryNow(db: Kysely<Database>, customerId: string, deliveryId: string): Promise<DeliveryItem> {
+  const row = assertFound(await findDelivery(db, customerId, deliveryId), 'Delivery');
+  const webhook = assertFound(await findWebhook(db, customerId, row.webhook_id, ALL_DESTINATION_KINDS), 'Webhook');
+  if (webhook.enabled === 0) throw new AppError('conflict', 'The webhook is disabled. Re-enable it first, then retry.');
+  if (row.status === 'succeeded' || row.status === 'failed') throw new AppError('conflict', 'This delivery is finished: use “Re-send” to send it again.');
+  const result = await scheduleUnfinishedNow(db, customerId, { deliveryId }, nowIso());
+  if (result.scheduled === 0) {
+    throw new AppError('conflict', result.inFlight > 0 ? 'This delivery is being sent right now; its result appears in the log in a moment.' : 'This delivery is no longer queued; refresh the log.');
+  }
+  await wakeDeliveryWorkers(db);
+  return toDeliveryItem(assertFound(await findDelivery(db, customerId, deliveryId), 'Delivery'));
+}
+
+/** Makes every pending or retrying delivery of a webhook due now ("Retry all pending now"). */
+export async function retryPendingNow(db: Kysely<Database>, customerId: string, webhookId: string): Promise<RetryNowResult> {
+  const webhook = assertFound(await findWebhook(db, customerId, webhookId, ALL_DESTINATION_KINDS), 'Webhook');
+  if (webhook.enabled === 0) throw new AppError('conflict', 'The webhook is disabled. Re-enable it first, then retry.');
+  const result = await scheduleUnfinishedNow(db, customerId, { webhookId: webhook.id }, nowIso());
+  if (result.scheduled > 0) await wakeDeliveryWorkers(db);
+  return result;
+}
+
+/**
+ * After fixing an outage: re-queues every failed delivery of a webhook since a time and makes every one still
+ * retrying (or pending) since then due now. `requeued` is the sum of both.
+ */
+export async function recoverFailedDeliveries(
+  db: Kysely<Database>, customerId: string, webhookId: string, since: string,
+): Promise<{ requeued: number; failed: number; retrying: number; inFlight: number }> {
   const webhook = assertFound(await findWebhook(db, customerId, webhookId, ALL_DESTINATION_KINDS), 'Webhook');
   if (webhook.enabled === 0) throw new AppError('conflict', 'The webhook is disabled. Re-enable it first, then recover.');
   const sinceMs = Date.parse(since);
   if (Number.isNaN(sinceMs)) throw new AppError('validation_failed', 'Invalid time', [{ field: 'since', message: 'must be an ISO 8601 time' }]);
-  return { requeued: await requeueFailedSince(db, customerId, webhookId, new Date(sinceMs).toISOString(), nowIso()) };
+  const sinceIso = new Date(sinceMs).toISOString();
+  const now = nowIso();
+  // Unfinished ones first: a failed delivery requeued a moment later must not be counted twice.
+  const unfinished = await scheduleUnfinishedNow(db, customerId, { webhookId: webhook.id, since: sinceIso }, now);
+  const failed = await requeueFailedSince(db, customerId, webhookId, sinceIso, now);
+  if (failed + unfinished.scheduled > 0) await wakeDeliveryWorkers(db);
+  return { requeued: failed + unfinished.scheduled, failed, retrying: unfinished.scheduled, inFlight: unfinished.inFlight };
 }
