@@ -2,11 +2,11 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, api } from '../../api/client';
-import { usePagedList } from '../../api/queries';
+import { usePagedList, useWebhookPresets } from '../../api/queries';
 import type { Delivery, DeliveryDetail, RecoverResult, RetryNowResult, TestResult, Webhook } from '../../api/types';
 import { CopyButton, ErrorNotice, Field, LoadMore, Loading, Notice, PageHeader, StatusBadge } from '../../components/ui';
 import { formatDateTime, formatRelative, plural } from '../../lib/format';
-import { mappingToRows, parseMappingFieldError } from '../../lib/mapping-rows';
+import { findDroppedKeys, mappingToRows, parseMappingFieldError } from '../../lib/mapping-rows';
 import { webhookHealth } from '../../lib/webhook-health';
 import { collectMappings, MappingEditor, type RowsByEvent } from './mapping-editor';
 import { SignatureSnippets } from './signature-snippets';
@@ -101,6 +101,8 @@ function SettingsCard({ hook }: { hook: Webhook }) {
 
 function FieldsCard({ hook }: { hook: Webhook }) {
   const queryClient = useQueryClient();
+  const presets = useWebhookPresets();
+  const defaults = presets.data?.defaults ?? {};
   const eventKeys = ['*', ...hook.events, 'webhook.test'];
   const initial = (): RowsByEvent => Object.fromEntries([...new Set([...eventKeys, ...Object.keys(hook.mappings)])].map((key) => [key, mappingToRows(hook.mappings[key])]));
   const [rowsByEvent, setRowsByEvent] = useState<RowsByEvent>(initial);
@@ -119,7 +121,14 @@ function FieldsCard({ hook }: { hook: Webhook }) {
       if (parsed?.outputKey) serverErrors[`${parsed.eventKey}\u0000${parsed.outputKey}`] = fe.message;
     }
   }
-  const hasErrors = Object.keys(collectMappings(rowsByEvent).errors).length > 0;
+  const collected = collectMappings(rowsByEvent);
+  const hasErrors = Object.keys(collected.errors).length > 0;
+  // Keys a subscribed event sent before and would stop sending: said before saving, never dropped silently.
+  const dropped = dirty ? Object.entries(findDroppedKeys(hook.events, hook.mappings, collected.mappings, defaults)) : [];
+  const confirmAndSave = () => {
+    const lines = dropped.map(([event, keys]) => `${event}: ${keys.join(', ')}`).join('\n');
+    if (dropped.length === 0 || window.confirm(`These fields will no longer be sent:\n${lines}\n\nSave anyway?`)) save.mutate();
+  };
   return (
     <section className="card">
       <h2>Fields sent</h2>
@@ -132,11 +141,18 @@ function FieldsCard({ hook }: { hook: Webhook }) {
         bodyFormat={hook.bodyFormat}
         chatbotId={hook.chatbotId}
         serverErrors={serverErrors}
+        defaults={defaults}
       />
+      {dropped.length > 0 ? (
+        <Notice kind="warning">
+          <strong>Saving stops sending fields it sends now:</strong>{' '}
+          {dropped.map(([event, keys]) => `${keys.join(', ')} (${event})`).join('; ')}. Add them back above, or press “Discard changes”, if your receiver still needs them.
+        </Notice>
+      ) : null}
       <ErrorNotice error={save.error} title="Fields not saved." />
       {save.isSuccess && !dirty ? <Notice kind="success">Fields saved. New deliveries use them.</Notice> : null}
       <div className="form-actions">
-        <button type="button" className="button button-primary" disabled={!dirty || hasErrors || save.isPending} onClick={() => save.mutate()}>{save.isPending ? 'Saving…' : 'Save fields'}</button>
+        <button type="button" className="button button-primary" disabled={!dirty || hasErrors || save.isPending} onClick={confirmAndSave}>{save.isPending ? 'Saving…' : 'Save fields'}</button>
         {dirty ? <button type="button" className="button" onClick={() => { setRowsByEvent(initial()); setDirty(false); }}>Discard changes</button> : null}
       </div>
     </section>

@@ -427,6 +427,14 @@ describe('webhooks: configuration, delivery, retries, log and replay', () => {
     expect(await waitForDelivery(webhook.id, (d) => d.status === 'succeeded')).toMatchObject({ attempts: 1, lastStatusCode: 409 });
   });
 
+  it('lists the presets with every event\'s default fields, which a Generic JSON webhook created without fields sends', async () => {
+    const presets = (await ctx.app.inject({ method: 'GET', url: '/api/portal/webhooks/presets', headers: account.headers })).json<{ items: { id: string }[]; defaults: Record<string, Record<string, unknown>> }>();
+    expect(presets.items.map((p) => p.id)).toContain('generic');
+    expect(Object.keys(presets.defaults['lead.captured'] ?? {})).toEqual(['name', 'email', 'phone', 'chatbot_name', 'intent']);
+    const generic = await createWebhook({ preset: 'generic' });
+    expect(Object.keys(generic.mappings['lead.captured'] ?? {})).toEqual(['name', 'email', 'phone', 'chatbot_name', 'intent']);
+  });
+
   it('ships CRM presets whose mappings pass validation', () => {
     for (const preset of WEBHOOK_PRESETS) expect(() => validateMappings(preset.mappings), preset.id).not.toThrow();
   });

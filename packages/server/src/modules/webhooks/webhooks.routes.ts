@@ -3,6 +3,7 @@ import { requireAuth } from '../../http/auth.js';
 import type { App } from '../../http/types.js';
 import { DEFAULT_PAGE_SIZE, PageQuery } from '../../lib/pagination.js';
 import { IdParams } from '../accounts/accounts.schemas.js';
+import { DEFAULT_MAPPINGS } from '../delivery/index.js';
 import { WEBHOOK_PRESETS } from './presets.js';
 import {
   CreatedWebhook, CreateWebhookBody, DeliveriesQuery, DeliveryItem, PreviewBody, RecoverBody, RecoverResult, RetryNowResult, RotateSecretBody, TestResult, UpdateWebhookBody, WebhookView,
@@ -30,7 +31,9 @@ export function registerWebhookRoutes(app: App, deps: WebhookServiceDeps): void 
     return reply.status(201).send(await createWebhook(deps, auth.customerId, request.body));
   });
 
-  app.get('/api/portal/webhooks/presets', async () => ({ items: WEBHOOK_PRESETS }));
+  // `defaults` are the fields an event sends when a webhook's mappings name neither it nor "*": the portal's
+  // editor starts from them, so customising an event never silently drops the fields it sent before.
+  app.get('/api/portal/webhooks/presets', async () => ({ items: WEBHOOK_PRESETS, defaults: DEFAULT_MAPPINGS }));
 
   app.post('/api/portal/webhooks/preview', { schema: { body: PreviewBody } }, async (request) => {
     const auth = requireAuth(request);
