@@ -339,3 +339,11 @@ export interface DeliveryDetail extends Omit<Delivery, 'attempts'> {
   contentType?: string;
   event?: { id: string; type: string; createdAt: string };
 }
+
+/** `GET /api/portal/account/plan`: the account's standing and how it continues after the trial. */
+export interface Plan {
+  customer: Customer;
+  /** The payment provider wired into the server, or null (today: none; the operator activates accounts). */
+  paymentProvider: string | null;
+  activateCommand: string;
+}

@@ -73,6 +73,7 @@ const ID_ROUTES: Case[] = [
 const LIST_ROUTES: Case[] = [
   { method: 'GET', url: '/api/portal/chatbots', path: () => '/api/portal/chatbots' },
   { method: 'GET', url: '/api/portal/api-keys', path: () => '/api/portal/api-keys' },
+  { method: 'GET', url: '/api/portal/account/plan', path: () => '/api/portal/account/plan' },
   { method: 'GET', url: '/api/portal/conversations', path: () => '/api/portal/conversations' },
   { method: 'GET', url: '/api/portal/leads', path: () => '/api/portal/leads' },
   { method: 'GET', url: '/api/portal/leads/export.csv', path: () => '/api/portal/leads/export.csv' },
