@@ -120,6 +120,8 @@ export interface ConversationItem {
   leadId: string | null;
   pageUrl: string | null;
   firstMessage: string | null;
+  /** Who answers now: bot, waiting_for_human, human or resolved. */
+  handoffState?: string;
 }
 
 export interface Lead {
@@ -227,7 +229,10 @@ export interface WebhookHealth {
   lastSuccessAt: string | null;
   lastFailureAt: string | null;
   failingSince: string | null;
+  /** Unfinished deliveries (queued or retrying). */
   pending: number;
+  /** Those of them that failed at least once and wait for their next attempt (webhooks only). */
+  retrying?: number;
 }
 
 export interface Webhook {

@@ -7,6 +7,7 @@ import type { Delivery, DeliveryDetail, RecoverResult, RetryNowResult, TestResul
 import { CopyButton, ErrorNotice, Field, LoadMore, Loading, Notice, PageHeader, StatusBadge } from '../../components/ui';
 import { formatDateTime, formatRelative, plural } from '../../lib/format';
 import { findDroppedKeys, mappingToRows, parseMappingFieldError } from '../../lib/mapping-rows';
+import { DELIVERY_STATUS, deliveryStatusWord } from '../../lib/status-words';
 import { webhookHealth } from '../../lib/webhook-health';
 import { collectMappings, MappingEditor, type RowsByEvent } from './mapping-editor';
 import { SignatureSnippets } from './signature-snippets';
@@ -43,7 +44,7 @@ function SendTest({ hook }: { hook: Webhook }) {
       {result ? (
         <div className={`test-result test-${result.status}`} role="status">
           <p>
-            <StatusBadge status={result.status} label={result.status === 'succeeded' ? 'Delivered' : 'Failed'} />{' '}
+            <StatusBadge status={result.status} label={result.status === 'succeeded' ? DELIVERY_STATUS.succeeded!.label : DELIVERY_STATUS.failed!.label} />{' '}
             {result.statusCode !== null ? <>HTTP <strong>{result.statusCode}</strong></> : 'No HTTP response'}
             {result.latencyMs !== null ? ` in ${result.latencyMs} ms` : ''}
           </p>
@@ -218,7 +219,7 @@ function DeliveryRow({ delivery }: { delivery: Delivery }) {
       <tr>
         <td>{formatDateTime(delivery.createdAt)}</td>
         <td><code>{delivery.eventType}</code></td>
-        <td><StatusBadge status={delivery.status} /></td>
+        <td><StatusBadge status={deliveryStatusWord(delivery.status).badge} label={deliveryStatusWord(delivery.status).label} /></td>
         <td>{delivery.attempts}</td>
         <td>{delivery.lastStatusCode ?? '—'}{delivery.lastError ? <span className="muted small"> {delivery.lastError}</span> : null}</td>
         <td>{delivery.nextAttemptAt && delivery.status !== 'succeeded' && delivery.status !== 'failed' ? formatRelative(delivery.nextAttemptAt) : '—'}</td>
@@ -276,7 +277,8 @@ function DeliveriesCard({ hook }: { hook: Webhook }) {
   const list = usePagedList<Delivery>(path, { status: status || undefined }, 25);
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: [path] });
-    void queryClient.invalidateQueries({ queryKey: webhookKey(hook.id) });
+    // The prefix covers this webhook and the dashboard's health list, so both say the same.
+    void queryClient.invalidateQueries({ queryKey: ['/api/portal/webhooks'] });
   };
   const recover = useMutation({
     mutationFn: () => api.post<RecoverResult>(`/api/portal/webhooks/${hook.id}/recover`, { since: new Date(since).toISOString() }),
@@ -294,10 +296,7 @@ function DeliveriesCard({ hook }: { hook: Webhook }) {
           <label htmlFor="dlv-status">Status</label>
           <select id="dlv-status" value={status} onChange={(e) => setStatus(e.target.value)}>
             <option value="">All</option>
-            <option value="failed">Failed</option>
-            <option value="retrying">Retrying</option>
-            <option value="pending">Pending</option>
-            <option value="succeeded">Succeeded</option>
+            {Object.entries(DELIVERY_STATUS).map(([value, word]) => <option key={value} value={value}>{word.label}</option>)}
           </select>
           <button type="button" className="button button-small" onClick={() => void list.refetch()}>Refresh</button>
           <button type="button" className="button button-small" disabled={retryAll.isPending || hook.health.pending === 0} onClick={() => retryAll.mutate()}
@@ -309,7 +308,7 @@ function DeliveriesCard({ hook }: { hook: Webhook }) {
       <ErrorNotice error={retryAll.error} />
       {retryAll.data ? <RetryOutcome scheduled={retryAll.data.scheduled} inFlight={retryAll.data.inFlight} nothing="No pending or retrying deliveries to send." /> : null}
       {list.isPending ? <Loading /> : list.isError ? <ErrorNotice error={list.error} /> : list.data.items.length === 0 ? (
-        <p className="muted">No deliveries{status ? ` with status ${status}` : ''} yet. Press “Send test”, or wait for the next event.</p>
+        <p className="muted">No deliveries{status ? ` with status “${deliveryStatusWord(status).label}”` : ''} yet. Press “Send test”, or wait for the next event.</p>
       ) : (
         <div className="table-wrap">
           <table>

@@ -60,7 +60,10 @@ export const WebhookView = Type.Object({
     lastSuccessAt: Nullable(Type.String()),
     lastFailureAt: Nullable(Type.String()),
     failingSince: Nullable(Type.String()),
+    /** Unfinished deliveries (pending or retrying). */
     pending: Type.Integer(),
+    /** Those of them that failed at least once and wait for their next attempt. */
+    retrying: Type.Optional(Type.Integer()),
   }),
   createdAt: Type.String(),
   updatedAt: Type.String(),

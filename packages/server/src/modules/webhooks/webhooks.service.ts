@@ -15,7 +15,7 @@ import { findDelivery, listAttempts, requeueDelivery, requeueFailedSince, schedu
 import { attemptDelivery, toDeliveryContext, type AttemptLog, type AttemptSummary } from './delivery-attempt.service.js';
 import { findPreset } from './presets.js';
 import {
-  ALL_DESTINATION_KINDS, countPendingByWebhook, findWebhook, openWebhookSecrets, readWebhookSettings, sealWebhookHeaders, sealWebhookSecret, SECRET_OVERLAP_MS,
+  ALL_DESTINATION_KINDS, countUnfinishedByWebhook, findWebhook, openWebhookSecrets, readWebhookSettings, sealWebhookHeaders, sealWebhookSecret, SECRET_OVERLAP_MS,
   type WebhookRow,
 } from './webhooks.repository.js';
 import type { CreateWebhookInput, UpdateWebhookInput, WebhookView } from './webhooks.schemas.js';
@@ -38,6 +38,7 @@ export interface WebhookServiceDeps {
 const SECRET_HINT_CHARS = 4;
 const SECRET_HINT_MIN_LENGTH = 16;
 const TEST_LEASE_MS = 60_000;
+const NONE_UNFINISHED = { pending: 0, retrying: 0 } as const;
 const SUBSCRIBABLE_EVENTS = EVENT_TYPES.filter((type) => type !== 'webhook.test');
 
 function hintOf(secret: string): string {
@@ -45,7 +46,7 @@ function hintOf(secret: string): string {
 }
 
 /** The portal's view of a webhook: never the secret itself, and credential header values masked. */
-export function toWebhookView(deps: Pick<WebhookServiceDeps, 'secretKey'>, row: WebhookRow, pending: number): WebhookView {
+export function toWebhookView(deps: Pick<WebhookServiceDeps, 'secretKey'>, row: WebhookRow, unfinished: { pending: number; retrying: number }): WebhookView {
   const settings = readWebhookSettings(row);
   const now = nowIso();
   const { secrets, headers } = openWebhookSecrets(deps.secretKey, row, now);
@@ -64,7 +65,7 @@ export function toWebhookView(deps: Pick<WebhookServiceDeps, 'secretKey'>, row: 
     disabledAt: toWireTime(row.disabled_at),
     secretHint: hintOf(secrets[0] ?? ''),
     previousSecretExpiresAt: row.previous_secret_expires_at && row.previous_secret_expires_at > now ? toWireTime(row.previous_secret_expires_at) : null,
-    health: { lastSuccessAt: toWireTime(row.last_success_at), lastFailureAt: toWireTime(row.last_failure_at), failingSince: toWireTime(row.failing_since), pending },
+    health: { lastSuccessAt: toWireTime(row.last_success_at), lastFailureAt: toWireTime(row.last_failure_at), failingSince: toWireTime(row.failing_since), pending: unfinished.pending, retrying: unfinished.retrying },
     createdAt: toWireTime(row.created_at),
     updatedAt: toWireTime(row.updated_at),
   };
@@ -102,15 +103,15 @@ export async function listWebhooks(deps: WebhookServiceDeps, customerId: string,
   let query = deps.db.selectFrom('webhooks').selectAll().where('customer_id', '=', customerId).where('kind', '=', 'webhook');
   if (cursor) query = query.where((eb) => eb.or([eb('created_at', '<', cursor.createdAt), eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '<', cursor.id)])]));
   const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit + 1).execute();
-  const pending = await countPendingByWebhook(deps.db, customerId, rows.map((r) => r.id));
-  return toPage(rows, page.limit, (row) => toWebhookView(deps, row, pending.get(row.id) ?? 0));
+  const unfinished = await countUnfinishedByWebhook(deps.db, customerId, rows.map((r) => r.id));
+  return toPage(rows, page.limit, (row) => toWebhookView(deps, row, unfinished.get(row.id) ?? NONE_UNFINISHED));
 }
 
 /** One webhook with its health. */
 export async function getWebhook(deps: WebhookServiceDeps, customerId: string, webhookId: string): Promise<WebhookView> {
   const row = assertFound(await findWebhook(deps.db, customerId, webhookId), 'Webhook');
-  const pending = await countPendingByWebhook(deps.db, customerId, [row.id]);
-  return toWebhookView(deps, row, pending.get(row.id) ?? 0);
+  const unfinished = await countUnfinishedByWebhook(deps.db, customerId, [row.id]);
+  return toWebhookView(deps, row, unfinished.get(row.id) ?? NONE_UNFINISHED);
 }
 
 /** Creates a webhook; the answer carries the full secret, the only time it is shown. */
