@@ -197,7 +197,7 @@ describe.skipIf(skipReason !== null)('a new customer, from sign-up to a fixed an
     await portal.goto(webhookUrl);
     const delivery = portal.locator('tbody tr').filter({ hasText: 'lead.captured' }).first();
     await delivery.waitFor();
-    await expect(delivery.locator('.badge').innerText()).resolves.toBe('succeeded');
+    await expect(delivery.locator('.badge').innerText()).resolves.toBe('Delivered');
     await delivery.getByRole('button', { name: 'Details' }).click();
     const attempt = portal.locator('.delivery-detail table.attempts tbody tr').first();
     await attempt.waitFor();

@@ -15,6 +15,7 @@ import { EscalationsPage, LeadsPage } from './pages/leads-pages';
 import { InboxPage } from './pages/inbox/inbox-page';
 import { NotFoundPage } from './pages/not-found-page';
 import { AccountPage } from './pages/settings/account-page';
+import { PlanPage } from './pages/settings/plan-page';
 import { IntegrationsPage } from './pages/settings/integrations-page';
 import { WebhookNewPage } from './pages/settings/webhook-new-page';
 import { WebhookPage } from './pages/settings/webhook-page';
@@ -60,6 +61,7 @@ export const ROUTES: RouteObject[] = [
       { path: 'settings/webhooks/:webhookId', element: <WebhookPage /> },
       { path: 'settings/integrations', element: <IntegrationsPage /> },
       { path: 'settings/account', element: <AccountPage /> },
+      { path: 'settings/plan', element: <PlanPage /> },
       { path: 'developers', element: <Suspense fallback={<Loading />}><DevelopersPage /></Suspense> },
       { path: '*', element: <NotFoundPage /> },
     ],

@@ -188,7 +188,8 @@ export async function buildApp({ config, database, redis = null, liveBus, logStr
     portal.addHook('onRequest', preventCaching);
     portal.addHook('onRequest', async (request, reply) => authenticatePortalRequest(database.db, request, reply));
     portal.addHook('onRequest', async (request) => assertAccountWritable(database.db, request));
-    registerAccountRoutes(portal, deps);
+    // No payment provider is wired in yet: the operator activates accounts (`npm run admin -- activate`).
+    registerAccountRoutes(portal, deps, { paymentProvider: null });
     registerChatbotRoutes(portal, deps);
     registerKnowledgeRoutes(portal, deps);
     registerConversationRoutes(portal, deps);

@@ -1,6 +1,6 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { api, toQuery } from './client';
-import type { Chatbot, Page } from './types';
+import type { Chatbot, Mappings, Page, WebhookPreset } from './types';
 
 const CHATBOT_PAGE_SIZE = 200;
 
@@ -39,4 +39,13 @@ export function useChatbotNames(): (id: string | null | undefined) => string {
     if (!id) return 'All chatbots';
     return data?.find((bot) => bot.id === id)?.name ?? id;
   };
+}
+
+/** CRM presets and the default fields of every event (what an event sends when a webhook maps neither it nor "*"). */
+export function useWebhookPresets() {
+  return useQuery({
+    queryKey: ['/api/portal/webhooks/presets'],
+    queryFn: () => api.get<{ items: WebhookPreset[]; defaults: Mappings }>('/api/portal/webhooks/presets'),
+    staleTime: Infinity,
+  });
 }

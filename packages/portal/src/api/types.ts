@@ -120,6 +120,8 @@ export interface ConversationItem {
   leadId: string | null;
   pageUrl: string | null;
   firstMessage: string | null;
+  /** Who answers now: bot, waiting_for_human, human or resolved. */
+  handoffState?: string;
 }
 
 export interface Lead {
@@ -227,7 +229,10 @@ export interface WebhookHealth {
   lastSuccessAt: string | null;
   lastFailureAt: string | null;
   failingSince: string | null;
+  /** Unfinished deliveries (queued or retrying). */
   pending: number;
+  /** Those of them that failed at least once and wait for their next attempt (webhooks only). */
+  retrying?: number;
 }
 
 export interface Webhook {
@@ -307,6 +312,20 @@ export interface Delivery {
   completedAt?: string | null;
 }
 
+/** `POST /api/portal/webhooks/:id/retry-now`: unfinished deliveries made due now; ones a worker is sending are left alone. */
+export interface RetryNowResult {
+  scheduled: number;
+  inFlight: number;
+}
+
+/** `POST /api/portal/webhooks/:id/recover`: failed ones queued again plus retrying ones made due now. */
+export interface RecoverResult {
+  requeued: number;
+  failed: number;
+  retrying: number;
+  inFlight: number;
+}
+
 export interface DeliveryAttempt {
   attemptNumber: number;
   startedAt: string;
@@ -324,4 +343,12 @@ export interface DeliveryDetail extends Omit<Delivery, 'attempts'> {
   requestBody: string | null;
   contentType?: string;
   event?: { id: string; type: string; createdAt: string };
+}
+
+/** `GET /api/portal/account/plan`: the account's standing and how it continues after the trial. */
+export interface Plan {
+  customer: Customer;
+  /** The payment provider wired into the server, or null (today: none; the operator activates accounts). */
+  paymentProvider: string | null;
+  activateCommand: string;
 }

@@ -16,6 +16,7 @@ const SETTINGS_NAV = [
   { to: '/settings/webhooks', label: 'Webhooks' },
   { to: '/settings/integrations', label: 'Integrations' },
   { to: '/settings/account', label: 'Account & API keys' },
+  { to: '/settings/plan', label: 'Plan' },
   { to: '/developers', label: 'Developers' },
 ];
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EventMapping } from '../api/types';
-import { mappingToRows, parseMappingFieldError, rowsToMapping, type MappingRow } from './mapping-rows';
+import { findDroppedKeys, mappingToRows, parseMappingFieldError, resolveEventMapping, rowsToMapping, type MappingRow } from './mapping-rows';
 
 const row = (key: string, kind: MappingRow['kind'], value: string, constType: MappingRow['constType'] = 'string'): MappingRow => ({ key, kind, value, constType });
 
@@ -51,5 +51,23 @@ describe('mapping editor rows', () => {
     expect(parseMappingFieldError('mappings["lead.captured"]["email"]')).toEqual({ eventKey: 'lead.captured', outputKey: 'email' });
     expect(parseMappingFieldError('body.mappings["*"]')).toEqual({ eventKey: '*', outputKey: null });
     expect(parseMappingFieldError('body.url')).toBeNull();
+  });
+});
+
+describe('what customising fields replaces', () => {
+  const defaults = { 'lead.captured': { name: 'lead.name', email: 'lead.email', phone: 'lead.phone', chatbot_name: 'chatbot.name', intent: 'lead.intent' } };
+
+  it('resolves an event like the server: its own fields over "*", else the defaults', () => {
+    expect(Object.keys(resolveEventMapping('lead.captured', {}, defaults))).toEqual(['name', 'email', 'phone', 'chatbot_name', 'intent']);
+    expect(resolveEventMapping('lead.captured', { '*': { source: { const: 'web' } } }, defaults)).toEqual({ source: { const: 'web' } });
+    expect(resolveEventMapping('lead.captured', { '*': { a: 'lead.id' }, 'lead.captured': { a: 'lead.email' } }, defaults)).toEqual({ a: 'lead.email' });
+  });
+
+  it('names the preset fields three new "every event" fields would silently drop', () => {
+    const after = { '*': { source: { const: 'web' }, page: 'visitor.pageUrl', bot: 'chatbot.name' } };
+    expect(findDroppedKeys(['lead.captured'], {}, after, defaults)).toEqual({ 'lead.captured': ['name', 'email', 'phone', 'chatbot_name', 'intent'] });
+    // Starting from the preset's fields and adding to them drops nothing.
+    const extended = { 'lead.captured': { ...defaults['lead.captured'], source: { const: 'web' } } };
+    expect(findDroppedKeys(['lead.captured'], {}, extended, defaults)).toEqual({});
   });
 });

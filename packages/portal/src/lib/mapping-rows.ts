@@ -1,4 +1,4 @@
-import type { EventMapping, MappingValue } from '../api/types';
+import type { EventMapping, Mappings, MappingValue } from '../api/types';
 
 /**
  * The field-mapping editor shows one row per output key: target key ← source path, template, constant, or
@@ -143,4 +143,29 @@ export function parseMappingFieldError(field: string): { eventKey: string; outpu
   } catch {
     return null;
   }
+}
+
+/**
+ * The fields one event sends under a webhook's mappings, as the server resolves them: the event's own entry laid
+ * over "*", only "*" when the event has none, and the defaults when neither exists.
+ */
+export function resolveEventMapping(eventType: string, mappings: Mappings, defaults: Mappings): EventMapping {
+  const specific = mappings[eventType];
+  const common = mappings['*'];
+  if (specific === undefined && common === undefined) return defaults[eventType] ?? {};
+  return { ...common, ...specific };
+}
+
+/**
+ * Keys each event would stop sending if `after` replaced `before` (e.g. a preset's email and phone dropped by
+ * customising its fields): the editor warns before saving that.
+ */
+export function findDroppedKeys(eventTypes: readonly string[], before: Mappings, after: Mappings, defaults: Mappings): Record<string, string[]> {
+  const dropped: Record<string, string[]> = {};
+  for (const eventType of eventTypes) {
+    const kept = resolveEventMapping(eventType, after, defaults);
+    const lost = Object.keys(resolveEventMapping(eventType, before, defaults)).filter((key) => !(key in kept));
+    if (lost.length > 0) dropped[eventType] = lost;
+  }
+  return dropped;
 }

@@ -1,5 +1,5 @@
 import type { Webhook } from '../api/types';
-import { formatRelative } from './format';
+import { formatRelative, plural } from './format';
 
 export interface HealthSummary {
   state: 'disabled' | 'failing' | 'pending' | 'ok' | 'new';
@@ -14,10 +14,16 @@ export function webhookHealth(hook: Webhook, now = Date.now()): HealthSummary {
   if (!hook.enabled) {
     return { state: 'disabled', label: 'Disabled', detail: hook.disabledReason ?? 'Turned off.', rank: 0 };
   }
+  const retrying = hook.health.retrying ?? 0;
+  const queued = hook.health.pending - retrying;
+  // The delivery log's words: "queued" (pending) and "retrying"; a webhook with deliveries retrying is failing,
+  // whatever page shows it.
+  const waiting = [retrying > 0 ? `${plural(retrying, 'delivery', 'deliveries')} retrying` : '', queued > 0 ? `${queued} queued` : ''].filter(Boolean).join(', ');
   if (hook.health.failingSince) {
-    return { state: 'failing', label: 'Failing', detail: `Failing since ${formatRelative(hook.health.failingSince, now)}; ${hook.health.pending} waiting to retry.`, rank: 1 };
+    return { state: 'failing', label: 'Failing', detail: `Failing since ${formatRelative(hook.health.failingSince, now)}${waiting ? `; ${waiting}` : ''}.`, rank: 1 };
   }
-  if (hook.health.pending > 0) return { state: 'pending', label: 'Sending', detail: `${hook.health.pending} delivery(ies) queued.`, rank: 2 };
+  if (retrying > 0) return { state: 'failing', label: 'Failing', detail: `${waiting[0]?.toUpperCase() ?? ''}${waiting.slice(1)} after failed attempts.`, rank: 1 };
+  if (queued > 0) return { state: 'pending', label: 'Sending', detail: `${plural(queued, 'delivery', 'deliveries')} queued.`, rank: 2 };
   if (!hook.health.lastSuccessAt) return { state: 'new', label: 'Waiting for events', detail: 'No event delivered yet (test sends are not counted here).', rank: 3 };
   return { state: 'ok', label: 'Healthy', detail: 'Deliveries succeed.', rank: 4 };
 }

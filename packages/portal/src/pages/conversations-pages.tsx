@@ -1,11 +1,13 @@
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { api } from '../api/client';
 import { useChatbotNames, usePagedList } from '../api/queries';
-import type { ConversationDetail, ConversationItem } from '../api/types';
+import type { ConversationDetail, ConversationItem, TranscriptMessage } from '../api/types';
 import { ChatbotSelect } from '../components/chatbot-select';
 import { EmptyState, ErrorNotice, LoadMore, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { formatDateTime, formatRelative, humanize } from '../lib/format';
+import { conversationOutcome, CONVERSATION_STATUS, ESCALATION_STATUS, formatConfidence } from '../lib/status-words';
+import type { TestAnswer } from './chatbots/test-question-box';
 
 /** List filters live in the URL, so a filtered view can be bookmarked and survives a reload. */
 export function useUrlFilters<K extends string>(keys: readonly K[]): [Record<K, string>, (key: K, value: string) => void] {
@@ -36,7 +38,7 @@ export function ConversationsPage() {
         <label htmlFor="conv-status">Status</label>
         <select id="conv-status" value={filters.status} onChange={(e) => setFilter('status', e.target.value)}>
           <option value="">Any</option>
-          <option value="open">Open</option>
+          <option value="open">{CONVERSATION_STATUS.open!.label}</option>
           <option value="ended">Ended</option>
         </select>
         <label htmlFor="conv-since">Since</label>
@@ -61,9 +63,7 @@ export function ConversationsPage() {
                   <td>{humanize(c.intent)}</td>
                   <td>{c.messageCount}</td>
                   <td>
-                    {c.leadId ? <StatusBadge status="succeeded" label="Lead" /> : null}
-                    {c.escalated ? <StatusBadge status="escalated" label="Escalated" /> : null}
-                    <StatusBadge status={c.status} label={c.status === 'open' ? 'Open' : 'Ended'} />
+                    {conversationOutcome(c).map((word) => <StatusBadge key={word.label} status={word.badge} label={word.label} />)}
                   </td>
                 </tr>
               ))}
@@ -77,6 +77,34 @@ export function ConversationsPage() {
 }
 
 const ROLE_LABEL: Record<string, string> = { visitor: 'Visitor', assistant: 'Bot', agent: 'Agent', system: 'System' };
+
+/** What the visitor wrote just before a bot answer: the question that answer answered. */
+function questionBefore(messages: TranscriptMessage[], messageId: string): string {
+  const index = messages.findIndex((m) => m.id === messageId);
+  return messages.slice(0, Math.max(0, index)).reverse().find((m) => m.role === 'visitor')?.text ?? '';
+}
+
+/**
+ * The confidence the engine gave this answer, and the same question asked again now at the same turn (the
+ * conversation before it replayed): the figure "Test a question" shows, on the same scale. It can only differ
+ * when the knowledge or the settings changed since.
+ */
+function AnswerConfidence({ chatbotId, conversationId, messageId, confidence, question }: { chatbotId: string; conversationId: string; messageId: string; confidence: number; question: string }) {
+  const check = useMutation({
+    mutationFn: () => api.post<TestAnswer>(`/api/portal/chatbots/${chatbotId}/test-question`, { question, conversationId, messageId }),
+  });
+  return (
+    <span className="muted">
+      {' '}· confidence {formatConfidence(confidence)}
+      {question ? (
+        check.data
+          ? <span className="answer-recheck" role="status"> · asked again now: {formatConfidence(check.data.confidence)}{check.data.answered ? '' : ' (would not answer)'}</span>
+          : <>{' '}<button type="button" className="button-link" disabled={check.isPending} onClick={() => check.mutate()}>{check.isPending ? 'Checking…' : 'Check again now'}</button></>
+      ) : null}
+      {check.error ? <ErrorNotice error={check.error} /> : null}
+    </span>
+  );
+}
 
 export function ConversationPage() {
   const { conversationId = '' } = useParams();
@@ -104,7 +132,7 @@ export function ConversationPage() {
               {m.role === 'assistant' ? (
                 <div className="message-extra small">
                   {m.sources.length > 0 ? <>Sources: {m.sources.map((s) => <span key={s.id} className="source-chip">{s.title}</span>)}</> : <span className="muted">No knowledge entry used</span>}
-                  {m.confidence !== null && m.sources.length > 0 ? <span className="muted"> · confidence {Math.round(m.confidence * 100)}%</span> : null}
+                  {m.confidence !== null && m.sources.length > 0 ? <AnswerConfidence chatbotId={c.chatbotId} conversationId={c.id} messageId={m.id} confidence={m.confidence} question={questionBefore(c.messages, m.id)} /> : null}
                   {m.rating ? (
                     <span className={m.rating.rating === 'up' ? 'text-good' : 'text-bad'}>
                       {' '}· rated {m.rating.rating === 'up' ? 'helpful (thumbs up)' : 'not helpful (thumbs down)'}{m.rating.comment ? `: “${m.rating.comment}”` : ''}
@@ -119,7 +147,7 @@ export function ConversationPage() {
           <h2>Details</h2>
           <dl className="details">
             <dt>Intent</dt><dd>{humanize(c.intent)}</dd>
-            <dt>Status</dt><dd>{c.status === 'open' ? 'Open' : `Ended ${formatRelative(c.endedAt)}`}</dd>
+            <dt>Status</dt><dd>{conversationOutcome({ ...c, leadId: null }).map((word) => word.label).join(' · ')}{c.status === 'ended' ? ` ${formatRelative(c.endedAt)}` : ''}</dd>
             <dt>Page</dt><dd className="cell-text">{c.pageUrl ?? '—'}</dd>
             <dt>Referrer</dt><dd className="cell-text">{c.referrer ?? '—'}</dd>
             <dt>Locale</dt><dd>{c.locale ?? '—'}</dd>
@@ -138,7 +166,7 @@ export function ConversationPage() {
           {c.escalation ? (
             <dl className="details">
               <dt>Reason</dt><dd>{humanize(c.escalation.reason)}</dd>
-              <dt>Status</dt><dd><StatusBadge status={c.escalation.status} /></dd>
+              <dt>Status</dt><dd><StatusBadge status={ESCALATION_STATUS[c.escalation.status]?.badge ?? c.escalation.status} label={ESCALATION_STATUS[c.escalation.status]?.label ?? c.escalation.status} /></dd>
               <dt>Created</dt><dd>{formatDateTime(c.escalation.createdAt)}</dd>
             </dl>
           ) : <p className="muted">Not escalated.</p>}

@@ -4,6 +4,7 @@ import { useChatbotNames, usePagedList } from '../api/queries';
 import type { Escalation, Lead } from '../api/types';
 import { ChatbotSelect } from '../components/chatbot-select';
 import { EmptyState, ErrorNotice, LoadMore, Loading, PageHeader, StatusBadge } from '../components/ui';
+import { ESCALATION_STATUS } from '../lib/status-words';
 import { formatDateTime, humanize } from '../lib/format';
 import { useUrlFilters } from './conversations-pages';
 
@@ -86,7 +87,7 @@ export function EscalationsPage() {
           {list.data.items.map((e) => (
             <li key={e.id} className={`card inbox-item${e.status === 'open' ? ' inbox-open' : ''}`}>
               <div className="inbox-head">
-                <StatusBadge status={e.status} label={e.status === 'open' ? 'Open' : 'Resolved'} />
+                <StatusBadge status={ESCALATION_STATUS[e.status]?.badge ?? e.status} label={ESCALATION_STATUS[e.status]?.label ?? e.status} />
                 <strong>{humanize(e.reason)}</strong>
                 <span className="muted small">{formatDateTime(e.createdAt)} · {nameOf(e.chatbotId)}</span>
               </div>

@@ -112,7 +112,15 @@ describe('security', () => {
     expect(await snapshot()).toBe(before);
 
     // Reading and exporting still work.
-    for (const url of ['/api/portal/me', '/api/portal/chatbots', `/api/portal/chatbots/${lapsedBot}`, '/api/portal/leads', '/api/portal/leads/export.csv']) {
+    const plan = await ctx.app.inject({ method: 'GET', url: '/api/portal/account/plan', headers: lapsed.headers });
+    expect(plan.json()).toEqual({
+      customer: expect.objectContaining({ status: 'trial', isActive: false, trialDaysLeft: 0 }),
+      paymentProvider: null, activateCommand: `npm run admin -- activate ${lapsed.customerId}`,
+    });
+    // A visitor's chat answers 402 like the portal's writes.
+    const chat = await ctx.app.inject({ method: 'POST', url: '/api/public/system-chat', payload: { chatbotId: lapsedBot, visitorId: 'lapsed-visitor', message: 'hello' } });
+    expect(chat.statusCode).toBe(402);
+    for (const url of ['/api/portal/me', '/api/portal/account/plan', '/api/portal/chatbots', `/api/portal/chatbots/${lapsedBot}`, '/api/portal/leads', '/api/portal/leads/export.csv']) {
       expect((await ctx.app.inject({ method: 'GET', url, headers: lapsed.headers })).statusCode, url).toBe(200);
     }
     // Shrinking access and leaving always work; so does logging out.

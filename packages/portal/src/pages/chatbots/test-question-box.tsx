@@ -3,9 +3,12 @@ import { useState } from 'react';
 import { api } from '../../api/client';
 import { ErrorNotice } from '../../components/ui';
 import { humanize } from '../../lib/format';
+import { formatConfidence } from '../../lib/status-words';
 
 /** What `POST /api/portal/chatbots/:id/test-question` answers: the bot's reply, without recording a conversation. */
 export interface TestAnswer {
+  /** `new`: asked as a new conversation's first message; `conversation`: at a recorded turn. */
+  context: 'new' | 'conversation';
   answer: string;
   answered: boolean;
   confidence: number;
@@ -40,7 +43,7 @@ export function TestQuestionBox({ chatbotId, initialQuestion = '', compact = fal
               : <span className="text-warn">No knowledge entry matched: the bot says it does not know.</span>}
           </p>
           <p className="muted small">
-            Intent: {humanize(ask.data.intent)} · confidence {Math.round(ask.data.confidence * 100)}%
+            Intent: {humanize(ask.data.intent)} · confidence {formatConfidence(ask.data.confidence)} (as the first message of a new conversation)
             {ask.data.escalation ? ` · would hand off to a human (${humanize(ask.data.escalation.reason)})` : ''}
           </p>
         </div>

@@ -5,10 +5,10 @@ import { api, toQuery } from '../../api/client';
 import type { Page } from '../../api/types';
 import { EmptyState, ErrorNotice, Loading, PageHeader, StatusBadge } from '../../components/ui';
 import { formatRelative, humanize } from '../../lib/format';
+import { HANDOFF_STATE, type HandoffState } from '../../lib/status-words';
 import './inbox.css';
 
 /** Wire shapes of `/api/portal/inbox` (server: modules/handoff/handoff.routes.ts). */
-type HandoffState = 'bot' | 'waiting_for_human' | 'human' | 'resolved';
 
 interface InboxItem {
   id: string;
@@ -36,10 +36,8 @@ interface InboxMessage {
 
 type InboxConversation = InboxItem & { messages: InboxMessage[] };
 
-const STATE_LABELS: Record<HandoffState, string> = {
-  waiting_for_human: 'Waiting for a person', human: 'With a person', bot: 'Back with the bot', resolved: 'Resolved',
-};
-const STATE_BADGES: Record<HandoffState, string> = { waiting_for_human: 'failing', human: 'pending', bot: 'ended', resolved: 'resolved' };
+const STATE_LABELS = Object.fromEntries(Object.entries(HANDOFF_STATE).map(([state, word]) => [state, word.label])) as Record<HandoffState, string>;
+const STATE_BADGES = Object.fromEntries(Object.entries(HANDOFF_STATE).map(([state, word]) => [state, word.badge])) as Record<HandoffState, string>;
 const FILTERS: { value: '' | HandoffState; label: string }[] = [
   { value: '', label: 'All' }, { value: 'waiting_for_human', label: 'Waiting' }, { value: 'human', label: 'With a person' }, { value: 'resolved', label: 'Resolved' },
 ];

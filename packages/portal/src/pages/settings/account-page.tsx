@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
-import { useNavigate } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { api, fieldErrorsFor, setCsrfToken } from '../../api/client';
 import { SESSION_KEY, useSession } from '../../api/session';
 import { PASSWORD_MIN_CHARS } from '../auth/auth-pages';
@@ -160,7 +160,7 @@ function CancelAccount({ customer }: { customer: Customer }) {
     mutationFn: () => api.post<Customer>('/api/portal/account/cancel'),
     onSuccess: (updated) => queryClient.setQueryData<Session | null>(SESSION_KEY, (old) => (old ? { ...old, customer: updated } : old)),
   });
-  if (customer.status === 'cancelled') return <Notice kind="info">This account was cancelled on {formatDate(customer.cancelledAt)}. Your data is kept; contact us to re-activate.</Notice>;
+  if (customer.status === 'cancelled') return <Notice kind="info">This account was cancelled on {formatDate(customer.cancelledAt)}. Your data is kept; see <Link to="/settings/plan">Plan</Link> for how to re-activate it.</Notice>;
   return (
     <form onSubmit={(e) => { e.preventDefault(); cancel.mutate(); }}>
       <p className="muted small">Your chatbots stop answering at once. Your knowledge base, conversations and leads are kept.</p>
@@ -186,6 +186,7 @@ export function AccountPage() {
           <dd>
             {customer.status === 'trial' ? (customer.isActive ? `Free trial, ${customer.trialDaysLeft ?? 0} day(s) left (ends ${formatDateTime(customer.trialEndsAt)})` : `Trial ended ${formatDate(customer.trialEndsAt)}`)
               : customer.status === 'active' ? 'Active' : 'Cancelled'}
+            {' '}· <Link to="/settings/plan">Plan details</Link>
           </dd>
           <dt>Account id</dt><dd><code>{customer.id}</code></dd>
           {user ? <><dt>You</dt><dd>{user.name ? `${user.name} · ` : ''}{user.email}</dd></> : null}

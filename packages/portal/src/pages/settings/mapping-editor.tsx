@@ -2,9 +2,9 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { api } from '../../api/client';
 import type { BodyFormat, Mappings, PreviewResult } from '../../api/types';
-import { ErrorNotice, Loading } from '../../components/ui';
+import { ErrorNotice, Loading, Notice } from '../../components/ui';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
-import { rowsToMapping, sourcePathsFor, type ConstType, type MappingRow, type RowKind } from '../../lib/mapping-rows';
+import { mappingToRows, rowsToMapping, sourcePathsFor, type ConstType, type MappingRow, type RowKind } from '../../lib/mapping-rows';
 
 const PREVIEW_DEBOUNCE_MS = 400;
 const KIND_LABEL: Record<RowKind, string> = { path: 'Field', template: 'Template', const: 'Fixed value', json: 'Advanced (JSON)' };
@@ -81,7 +81,7 @@ function RowEditor({ row, index, eventKey, error, onChange, onRemove }: {
  * Rows of "receiver key ← source" per event type (or "*" for every event), with a live preview of the exact
  * payload rendered by the server from the customer's latest real event of that type (or a sample).
  */
-export function MappingEditor({ rowsByEvent, onChange, eventKeys, subscribedEvents, bodyFormat, chatbotId, serverErrors }: {
+export function MappingEditor({ rowsByEvent, onChange, eventKeys, subscribedEvents, bodyFormat, chatbotId, serverErrors, defaults }: {
   rowsByEvent: RowsByEvent;
   onChange: (next: RowsByEvent) => void;
   eventKeys: string[];
@@ -89,10 +89,20 @@ export function MappingEditor({ rowsByEvent, onChange, eventKeys, subscribedEven
   bodyFormat: BodyFormat;
   chatbotId: string | null;
   serverErrors: Record<string, string>;
+  /** Each event's default fields (sent when neither the event nor "*" has fields of its own). */
+  defaults: Mappings;
 }) {
-  const [eventKey, setEventKey] = useState(eventKeys.find((key) => (rowsByEvent[key]?.length ?? 0) > 0) ?? eventKeys[0] ?? '*');
+  const firstSubscribed = subscribedEvents.find((key) => eventKeys.includes(key));
+  const [eventKey, setEventKey] = useState(eventKeys.find((key) => (rowsByEvent[key]?.length ?? 0) > 0) ?? firstSubscribed ?? eventKeys[0] ?? '*');
   const [previewType, setPreviewType] = useState(subscribedEvents[0] ?? 'lead.captured');
-  const rows = rowsByEvent[eventKey] ?? [];
+  const [keptDefaults, setKeptDefaults] = useState<string[]>([]);
+  const ownRows = rowsByEvent[eventKey] ?? [];
+  const hasCommonRows = (rowsByEvent['*']?.length ?? 0) > 0;
+  // An event with no fields of its own sends its defaults: the editor starts from those rows, so adding, changing
+  // or removing one customises the event without silently dropping the others.
+  const inheritedRows = ownRows.length === 0 && eventKey !== '*' && !hasCommonRows ? mappingToRows(defaults[eventKey]) : [];
+  const isInherited = inheritedRows.length > 0;
+  const rows = isInherited ? inheritedRows : ownRows;
   const { mappings, errors } = useMemo(() => collectMappings(rowsByEvent), [rowsByEvent]);
   const rowErrors = errors[eventKey] ?? {};
   const hasErrors = Object.keys(errors).length > 0;
@@ -108,7 +118,22 @@ export function MappingEditor({ rowsByEvent, onChange, eventKeys, subscribedEven
     retry: false,
   });
 
-  const setRows = (next: MappingRow[]) => onChange({ ...rowsByEvent, [eventKey]: next });
+  const setRows = (next: MappingRow[]) => {
+    const changed: RowsByEvent = { ...rowsByEvent, [eventKey]: next };
+    // The first "every event" field would replace the defaults of every event without fields of its own: they
+    // keep their defaults as their own rows instead, and the editor says so.
+    if (eventKey === '*' && !hasCommonRows && next.length > 0) {
+      const kept = subscribedEvents.filter((type) => (rowsByEvent[type]?.length ?? 0) === 0 && Object.keys(defaults[type] ?? {}).length > 0);
+      for (const type of kept) changed[type] = mappingToRows(defaults[type]);
+      setKeptDefaults(kept);
+    }
+    onChange(changed);
+  };
+  const startFromScratch = () => {
+    if (window.confirm(`Replace the ${rows.length} fields ${eventKey} sends now (${rows.map((r) => r.key).join(', ')})? It will send only the fields you add.`)) {
+      setRows([{ key: '', kind: 'path', value: '', constType: 'string' }]);
+    }
+  };
   const usesFallback = rows.length === 0;
 
   return (
@@ -127,6 +152,17 @@ export function MappingEditor({ rowsByEvent, onChange, eventKeys, subscribedEven
             ? 'No fields shared by every event. Fields added here are sent with every event type (an event’s own fields win).'
             : (rowsByEvent['*']?.length ?? 0) > 0 ? `Not customised: ${eventKey} sends the “every event” fields.` : `Not customised: ${eventKey} sends the default fields shown in the preview.`}
         </p>
+      ) : null}
+      {isInherited ? (
+        <p className="muted small">
+          Not customised: {eventKey} sends these default fields. Change, remove or add one to customise them; the others stay.{' '}
+          <button type="button" className="button-link" onClick={startFromScratch}>Start from scratch instead</button>
+        </p>
+      ) : null}
+      {eventKey === '*' && keptDefaults.length > 0 ? (
+        <Notice kind="warning">
+          Fields for every event replace an event’s default fields, so {keptDefaults.join(', ')} now list{keptDefaults.length === 1 ? 's' : ''} its defaults as its own fields and keep{keptDefaults.length === 1 ? 's' : ''} sending them, plus the fields added here.
+        </Notice>
       ) : null}
       <div className="mapping-rows">
         {rows.map((row, index) => (

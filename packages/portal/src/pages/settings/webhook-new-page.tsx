@@ -1,7 +1,8 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { ApiError, api } from '../../api/client';
+import { useWebhookPresets } from '../../api/queries';
 import type { PresetId, Webhook, WebhookInput, WebhookPreset } from '../../api/types';
 import { CopyButton, ErrorNotice, Field, Notice, PageHeader } from '../../components/ui';
 import { headersFromRows, WebhookFields, type WebhookFormValues } from './webhook-form';
@@ -27,7 +28,7 @@ export function WebhookNewPage() {
   const [ownSecret, setOwnSecret] = useState('');
   const [headerErrors, setHeaderErrors] = useState<Record<number, string>>({});
   const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
-  const presets = useQuery({ queryKey: ['/api/portal/webhooks/presets'], queryFn: () => api.get<{ items: WebhookPreset[] }>('/api/portal/webhooks/presets') });
+  const presets = useWebhookPresets();
 
   const create = useMutation({
     mutationFn: (body: WebhookInput) => api.post<Webhook & { secret: string }>('/api/portal/webhooks', body),
@@ -57,7 +58,8 @@ export function WebhookNewPage() {
     if (Object.keys(errors).length > 0 || Object.keys(problems).length > 0) return;
     create.mutate({
       url: values.url.trim(), events: values.events, chatbotId: values.chatbotId || null, signingMode: values.signingMode,
-      bodyFormat: values.bodyFormat, headers, ...(preset ? { preset: preset.id as PresetId, mappings: preset.mappings } : {}),
+      // A preset without fields of its own (Generic JSON) starts from the default fields, stored as rows the editor shows.
+      bodyFormat: values.bodyFormat, headers, ...(preset ? { preset: preset.id as PresetId, ...(Object.keys(preset.mappings).length > 0 ? { mappings: preset.mappings } : {}) } : {}),
       ...(secretChoice === 'own' ? { secret: ownSecret.trim() } : {}),
     });
   };

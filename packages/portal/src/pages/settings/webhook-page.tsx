@@ -2,11 +2,12 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, api } from '../../api/client';
-import { usePagedList } from '../../api/queries';
-import type { Delivery, DeliveryDetail, TestResult, Webhook } from '../../api/types';
+import { usePagedList, useWebhookPresets } from '../../api/queries';
+import type { Delivery, DeliveryDetail, RecoverResult, RetryNowResult, TestResult, Webhook } from '../../api/types';
 import { CopyButton, ErrorNotice, Field, LoadMore, Loading, Notice, PageHeader, StatusBadge } from '../../components/ui';
-import { formatDateTime, formatRelative } from '../../lib/format';
-import { mappingToRows, parseMappingFieldError } from '../../lib/mapping-rows';
+import { formatDateTime, formatRelative, plural } from '../../lib/format';
+import { findDroppedKeys, mappingToRows, parseMappingFieldError } from '../../lib/mapping-rows';
+import { DELIVERY_STATUS, deliveryStatusWord } from '../../lib/status-words';
 import { webhookHealth } from '../../lib/webhook-health';
 import { collectMappings, MappingEditor, type RowsByEvent } from './mapping-editor';
 import { SignatureSnippets } from './signature-snippets';
@@ -43,7 +44,7 @@ function SendTest({ hook }: { hook: Webhook }) {
       {result ? (
         <div className={`test-result test-${result.status}`} role="status">
           <p>
-            <StatusBadge status={result.status} label={result.status === 'succeeded' ? 'Delivered' : 'Failed'} />{' '}
+            <StatusBadge status={result.status} label={result.status === 'succeeded' ? DELIVERY_STATUS.succeeded!.label : DELIVERY_STATUS.failed!.label} />{' '}
             {result.statusCode !== null ? <>HTTP <strong>{result.statusCode}</strong></> : 'No HTTP response'}
             {result.latencyMs !== null ? ` in ${result.latencyMs} ms` : ''}
           </p>
@@ -101,6 +102,8 @@ function SettingsCard({ hook }: { hook: Webhook }) {
 
 function FieldsCard({ hook }: { hook: Webhook }) {
   const queryClient = useQueryClient();
+  const presets = useWebhookPresets();
+  const defaults = presets.data?.defaults ?? {};
   const eventKeys = ['*', ...hook.events, 'webhook.test'];
   const initial = (): RowsByEvent => Object.fromEntries([...new Set([...eventKeys, ...Object.keys(hook.mappings)])].map((key) => [key, mappingToRows(hook.mappings[key])]));
   const [rowsByEvent, setRowsByEvent] = useState<RowsByEvent>(initial);
@@ -119,7 +122,14 @@ function FieldsCard({ hook }: { hook: Webhook }) {
       if (parsed?.outputKey) serverErrors[`${parsed.eventKey}\u0000${parsed.outputKey}`] = fe.message;
     }
   }
-  const hasErrors = Object.keys(collectMappings(rowsByEvent).errors).length > 0;
+  const collected = collectMappings(rowsByEvent);
+  const hasErrors = Object.keys(collected.errors).length > 0;
+  // Keys a subscribed event sent before and would stop sending: said before saving, never dropped silently.
+  const dropped = dirty ? Object.entries(findDroppedKeys(hook.events, hook.mappings, collected.mappings, defaults)) : [];
+  const confirmAndSave = () => {
+    const lines = dropped.map(([event, keys]) => `${event}: ${keys.join(', ')}`).join('\n');
+    if (dropped.length === 0 || window.confirm(`These fields will no longer be sent:\n${lines}\n\nSave anyway?`)) save.mutate();
+  };
   return (
     <section className="card">
       <h2>Fields sent</h2>
@@ -132,11 +142,18 @@ function FieldsCard({ hook }: { hook: Webhook }) {
         bodyFormat={hook.bodyFormat}
         chatbotId={hook.chatbotId}
         serverErrors={serverErrors}
+        defaults={defaults}
       />
+      {dropped.length > 0 ? (
+        <Notice kind="warning">
+          <strong>Saving stops sending fields it sends now:</strong>{' '}
+          {dropped.map(([event, keys]) => `${keys.join(', ')} (${event})`).join('; ')}. Add them back above, or press “Discard changes”, if your receiver still needs them.
+        </Notice>
+      ) : null}
       <ErrorNotice error={save.error} title="Fields not saved." />
       {save.isSuccess && !dirty ? <Notice kind="success">Fields saved. New deliveries use them.</Notice> : null}
       <div className="form-actions">
-        <button type="button" className="button button-primary" disabled={!dirty || hasErrors || save.isPending} onClick={() => save.mutate()}>{save.isPending ? 'Saving…' : 'Save fields'}</button>
+        <button type="button" className="button button-primary" disabled={!dirty || hasErrors || save.isPending} onClick={confirmAndSave}>{save.isPending ? 'Saving…' : 'Save fields'}</button>
         {dirty ? <button type="button" className="button" onClick={() => { setRowsByEvent(initial()); setDirty(false); }}>Discard changes</button> : null}
       </div>
     </section>
@@ -191,22 +208,29 @@ function DeliveryRow({ delivery }: { delivery: Delivery }) {
     mutationFn: () => api.post<Delivery>(`/api/portal/deliveries/${delivery.id}/resend`),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: [`/api/portal/webhooks/${delivery.webhookId}/deliveries`] }),
   });
+  const retryNow = useMutation({
+    mutationFn: () => api.post<Delivery>(`/api/portal/deliveries/${delivery.id}/retry-now`),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: [`/api/portal/webhooks/${delivery.webhookId}/deliveries`] }),
+  });
   const canResend = delivery.status === 'succeeded' || delivery.status === 'failed';
+  const actionError = resend.error ?? retryNow.error;
   return (
     <>
       <tr>
         <td>{formatDateTime(delivery.createdAt)}</td>
         <td><code>{delivery.eventType}</code></td>
-        <td><StatusBadge status={delivery.status} /></td>
+        <td><StatusBadge status={deliveryStatusWord(delivery.status).badge} label={deliveryStatusWord(delivery.status).label} /></td>
         <td>{delivery.attempts}</td>
         <td>{delivery.lastStatusCode ?? '—'}{delivery.lastError ? <span className="muted small"> {delivery.lastError}</span> : null}</td>
         <td>{delivery.nextAttemptAt && delivery.status !== 'succeeded' && delivery.status !== 'failed' ? formatRelative(delivery.nextAttemptAt) : '—'}</td>
         <td className="row-actions">
           <button type="button" className="button button-small" aria-expanded={open} onClick={() => setOpen(!open)}>{open ? 'Hide' : 'Details'}</button>
-          {canResend ? <button type="button" className="button button-small" disabled={resend.isPending} onClick={() => resend.mutate()}>{resend.isPending ? 'Queuing…' : 'Re-send'}</button> : null}
+          {canResend
+            ? <button type="button" className="button button-small" disabled={resend.isPending} onClick={() => resend.mutate()}>{resend.isPending ? 'Queuing…' : 'Re-send'}</button>
+            : <button type="button" className="button button-small" disabled={retryNow.isPending} onClick={() => retryNow.mutate()} title="Attempt it now instead of at its next scheduled time">{retryNow.isPending ? 'Queuing…' : 'Retry now'}</button>}
         </td>
       </tr>
-      {resend.error ? <tr><td colSpan={7}><ErrorNotice error={resend.error} /></td></tr> : null}
+      {actionError ? <tr><td colSpan={7}><ErrorNotice error={actionError} /></td></tr> : null}
       {open ? (
         <tr className="delivery-detail">
           <td colSpan={7}>
@@ -238,15 +262,31 @@ function DeliveryRow({ delivery }: { delivery: Delivery }) {
   );
 }
 
+/** What a retry or recover did; finding nothing is a warning (the customer expected something to go out), not a success. */
+function RetryOutcome({ scheduled, inFlight, nothing }: { scheduled: number; inFlight: number; nothing: string }) {
+  const busy = inFlight > 0 ? ` ${plural(inFlight, 'delivery is', 'deliveries are')} being sent right now and ${inFlight === 1 ? 'was' : 'were'} left alone.` : '';
+  if (scheduled === 0) return <Notice kind="warning">{inFlight > 0 ? busy.trim() : nothing}</Notice>;
+  return <Notice kind="success">{plural(scheduled, 'delivery', 'deliveries')} queued to be sent now.{busy}</Notice>;
+}
+
 function DeliveriesCard({ hook }: { hook: Webhook }) {
   const queryClient = useQueryClient();
   const [status, setStatus] = useState('');
   const [since, setSince] = useState('');
   const path = `/api/portal/webhooks/${hook.id}/deliveries`;
   const list = usePagedList<Delivery>(path, { status: status || undefined }, 25);
+  const refresh = () => {
+    void queryClient.invalidateQueries({ queryKey: [path] });
+    // The prefix covers this webhook and the dashboard's health list, so both say the same.
+    void queryClient.invalidateQueries({ queryKey: ['/api/portal/webhooks'] });
+  };
   const recover = useMutation({
-    mutationFn: () => api.post<{ requeued: number }>(`/api/portal/webhooks/${hook.id}/recover`, { since: new Date(since).toISOString() }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: [path] }),
+    mutationFn: () => api.post<RecoverResult>(`/api/portal/webhooks/${hook.id}/recover`, { since: new Date(since).toISOString() }),
+    onSuccess: refresh,
+  });
+  const retryAll = useMutation({
+    mutationFn: () => api.post<RetryNowResult>(`/api/portal/webhooks/${hook.id}/retry-now`),
+    onSuccess: refresh,
   });
   return (
     <section className="card">
@@ -256,16 +296,19 @@ function DeliveriesCard({ hook }: { hook: Webhook }) {
           <label htmlFor="dlv-status">Status</label>
           <select id="dlv-status" value={status} onChange={(e) => setStatus(e.target.value)}>
             <option value="">All</option>
-            <option value="failed">Failed</option>
-            <option value="retrying">Retrying</option>
-            <option value="pending">Pending</option>
-            <option value="succeeded">Succeeded</option>
+            {Object.entries(DELIVERY_STATUS).map(([value, word]) => <option key={value} value={value}>{word.label}</option>)}
           </select>
           <button type="button" className="button button-small" onClick={() => void list.refetch()}>Refresh</button>
+          <button type="button" className="button button-small" disabled={retryAll.isPending || hook.health.pending === 0} onClick={() => retryAll.mutate()}
+            title="Attempt every pending or retrying delivery now instead of at its next scheduled time">
+            {retryAll.isPending ? 'Queuing…' : `Retry all pending now${hook.health.pending > 0 ? ` (${hook.health.pending})` : ''}`}
+          </button>
         </div>
       </div>
+      <ErrorNotice error={retryAll.error} />
+      {retryAll.data ? <RetryOutcome scheduled={retryAll.data.scheduled} inFlight={retryAll.data.inFlight} nothing="No pending or retrying deliveries to send." /> : null}
       {list.isPending ? <Loading /> : list.isError ? <ErrorNotice error={list.error} /> : list.data.items.length === 0 ? (
-        <p className="muted">No deliveries{status ? ` with status ${status}` : ''} yet. Press “Send test”, or wait for the next event.</p>
+        <p className="muted">No deliveries{status ? ` with status “${deliveryStatusWord(status).label}”` : ''} yet. Press “Send test”, or wait for the next event.</p>
       ) : (
         <div className="table-wrap">
           <table>
@@ -276,13 +319,13 @@ function DeliveriesCard({ hook }: { hook: Webhook }) {
       )}
       <LoadMore hasMore={list.hasNextPage} loading={list.isFetchingNextPage} onLoad={() => void list.fetchNextPage()} />
       <form className="inline-form recover" onSubmit={(e) => { e.preventDefault(); if (since) recover.mutate(); }}>
-        <Field id="recover-since" label="Re-send every failed delivery since" hint="After fixing your endpoint: queues them all again.">
+        <Field id="recover-since" label="Recover every failed or retrying delivery since" hint="After fixing your endpoint: failed ones are queued again, retrying ones are attempted now.">
           <input id="recover-since" type="datetime-local" value={since} onChange={(e) => setSince(e.target.value)} />
         </Field>
         <button type="submit" className="button" disabled={!since || recover.isPending}>{recover.isPending ? 'Queuing…' : 'Recover'}</button>
       </form>
       <ErrorNotice error={recover.error} />
-      {recover.data ? <Notice kind="success">{recover.data.requeued === 0 ? 'No failed deliveries in that period.' : `${recover.data.requeued} delivery(ies) queued again.`}</Notice> : null}
+      {recover.data ? <RetryOutcome scheduled={recover.data.requeued} inFlight={recover.data.inFlight} nothing="No failed or retrying deliveries in that period: nothing was queued." /> : null}
     </section>
   );
 }

@@ -12,6 +12,8 @@ import {
   SESSION_TTL_MS, cancelAccount, changePassword, createApiKey, createPasswordReset, endAllSessions, getAccount, getApiKeys, logIn,
   logOut, resetPassword, revokeApiKey, signUp, toCustomerView, toUserView, type NewSession,
 } from './accounts.service.js';
+import type { PaymentProvider } from '../billing/payment-provider.js';
+import { getPlan } from '../billing/plan.service.js';
 import { findSessionByToken } from './accounts.repository.js';
 import { createRateLimits } from '../../http/rate-limits.js';
 import { createAccountMailer } from './account-email.js';
@@ -144,8 +146,8 @@ export function registerAuthRoutes(app: App, { config, database }: RouteDeps): v
   });
 }
 
-/** The account routes behind authentication: me, cancel, API keys. */
-export function registerAccountRoutes(app: App, { config, database }: RouteDeps): void {
+/** The account routes behind authentication: me, plan, cancel, API keys, password and sessions. */
+export function registerAccountRoutes(app: App, { config, database }: RouteDeps, options: { paymentProvider: PaymentProvider | null }): void {
   const { db } = database;
 
   app.get('/api/portal/me', {
@@ -155,6 +157,11 @@ export function registerAccountRoutes(app: App, { config, database }: RouteDeps)
     const { user, customer } = await getAccount(db, auth.customerId, auth.userId);
     return { user: user ? toUserView(user) : null, customer: toCustomerView(customer), csrfToken: auth.csrfToken };
   });
+
+  // Readable whatever the account's standing: it is where an expired trial learns how to continue.
+  app.get('/api/portal/account/plan', {
+    schema: { response: { 200: Type.Object({ customer: CustomerView, paymentProvider: Type.Union([Type.String(), Type.Null()]), activateCommand: Type.String() }) } },
+  }, async (request) => getPlan(db, requireAuth(request).customerId, options.paymentProvider));
 
   app.post('/api/portal/account/cancel', { config: { allowsInactiveAccount: true }, schema: { response: { 200: CustomerView } } }, async (request) => {
     const auth = requireAuth(request);

@@ -48,4 +48,40 @@ describe('POST /api/portal/chatbots/:id/test-question', () => {
     expect(response.statusCode).toBe(404);
     expect(response.body).not.toContain('every brand');
   });
+
+  it('shows the same confidence as the conversation view for the same turn, read with the conversation before it', async () => {
+    const ask = (question: string, at: Record<string, string> = {}) => ctx.app.inject({ method: 'POST', url: `/api/portal/chatbots/${chatbotId}/test-question`, headers: owner.headers, payload: { question, ...at } });
+    await ctx.app.inject({
+      method: 'POST', url: `/api/portal/chatbots/${chatbotId}/knowledge/import`, headers: owner.headers,
+      payload: { faqs: [{ question: 'Can I order a birthday cake?', answer: 'Yes, birthday cakes start at $40; order three days ahead.' }] },
+    });
+    const chat = async (message: string, previous?: { conversationId: string; conversationToken: string }) => (await ctx.app.inject({
+      method: 'POST', url: '/api/public/system-chat', payload: { chatbotId, visitorId: 'confidence-visitor', message, ...previous },
+    })).json<{ conversationId: string; conversationToken: string }>();
+    const first = await chat('Can I order a birthday cake?');
+    await chat('how much is that one?', { conversationId: first.conversationId, conversationToken: first.conversationToken });
+    const detail = (await ctx.app.inject({ method: 'GET', url: `/api/portal/conversations/${first.conversationId}`, headers: owner.headers }))
+      .json<{ messages: { id: string; role: string; text: string; confidence: number | null }[] }>();
+    const answers = detail.messages.filter((m) => m.role === 'assistant');
+    expect(answers).toHaveLength(2);
+    for (const [index, answer] of answers.entries()) {
+      const question = detail.messages.filter((m) => m.role === 'visitor')[index]!.text;
+      const replayed = (await ask(question, { conversationId: first.conversationId, messageId: answer.id })).json<{ confidence: number; context: string; answer: string }>();
+      // The same figure on the same 0–1 scale the conversation stored. PostgreSQL keeps it as `real` (float4, about
+      // seven significant digits), so it is compared to five places; the whole percentage the portal shows is equal.
+      expect(replayed).toMatchObject({ context: 'conversation', answer: answer.text });
+      expect(replayed.confidence).toBeCloseTo(answer.confidence ?? -1, 5);
+      expect(Math.round(replayed.confidence * 100)).toBe(Math.round((answer.confidence ?? -1) * 100));
+    }
+    // Asked on its own, the follow-up has no topic: that is why the two views used to disagree.
+    const alone = (await ask('how much is that one?')).json<{ confidence: number; context: string }>();
+    expect(alone.context).toBe('new');
+    expect(Math.round(alone.confidence * 100)).not.toBe(Math.round((answers[1]!.confidence ?? -1) * 100));
+    // Another customer's conversation cannot be replayed, and a half-given turn is refused.
+    const intruder = await signUpAccount(ctx.app);
+    const theirBot = (await createChatbotFor(ctx.app, intruder, { name: 'Other' })).id;
+    const stolen = await ctx.app.inject({ method: 'POST', url: `/api/portal/chatbots/${theirBot}/test-question`, headers: intruder.headers, payload: { question: 'x', conversationId: first.conversationId, messageId: answers[1]!.id } });
+    expect(stolen.statusCode).toBe(404);
+    expect((await ask('x', { conversationId: first.conversationId })).statusCode).toBe(400);
+  });
 });

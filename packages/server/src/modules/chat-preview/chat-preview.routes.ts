@@ -7,6 +7,7 @@ import type { ChatDeps } from '../chat/chat.service.js';
 import { previewAnswer } from './chat-preview.service.js';
 
 const PreviewReply = Type.Object({
+  context: Type.Union([Type.Literal('new'), Type.Literal('conversation')]),
   answer: Type.String(),
   answered: Type.Boolean(),
   confidence: Type.Number(),
@@ -15,16 +16,22 @@ const PreviewReply = Type.Object({
   escalation: Type.Union([Type.Object({ reason: Type.String() }), Type.Null()]),
 });
 
-/** POST /api/portal/chatbots/:id/test-question: the bot's answer to one question, recorded nowhere. */
+/** POST /api/portal/chatbots/:id/test-question: the bot's answer to one question (as a new conversation's first, or at a recorded turn), recorded nowhere. */
 export function registerChatPreviewRoutes(app: App, deps: ChatDeps): void {
   app.post('/api/portal/chatbots/:id/test-question', {
     schema: {
       params: IdParams,
-      body: Type.Object({ question: Type.String({ minLength: 1, maxLength: MAX_MESSAGE_CHARS }) }, { additionalProperties: false }),
+      body: Type.Object({
+        question: Type.String({ minLength: 1, maxLength: MAX_MESSAGE_CHARS }),
+        // Both or neither: ask at that bot answer's turn of a recorded conversation, with what was said before it.
+        conversationId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        messageId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+      }, { additionalProperties: false, dependencies: { conversationId: ['messageId'], messageId: ['conversationId'] } }),
       response: { 200: PreviewReply },
     },
   }, async (request) => {
     const auth = requireAuth(request);
-    return previewAnswer(deps, auth.customerId, request.params.id, request.body.question);
+    const { question, conversationId, messageId } = request.body;
+    return previewAnswer(deps, auth.customerId, request.params.id, question, conversationId && messageId ? { conversationId, messageId } : undefined);
   });
 }

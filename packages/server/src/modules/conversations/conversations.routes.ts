@@ -20,6 +20,7 @@ const ConversationItem = Type.Object({
   id: Type.String(), chatbotId: Type.String(), visitorId: Type.String(), status: Type.String(), startedAt: Type.String(), endedAt: Nullable(Type.String()),
   lastMessageAt: Type.String(), messageCount: Type.Integer(), intent: Nullable(Type.String()), escalated: Type.Boolean(), leadId: Nullable(Type.String()),
   pageUrl: Nullable(Type.String()), firstMessage: Nullable(Type.String()),
+  handoffState: Type.Union([Type.Literal('bot'), Type.Literal('waiting_for_human'), Type.Literal('human'), Type.Literal('resolved')]),
 });
 const LeadItem = Type.Object({
   id: Type.String(), chatbotId: Type.String(), conversationId: Type.String(), name: Nullable(Type.String()), email: Nullable(Type.String()),

@@ -39,13 +39,15 @@ function applyFilters<T extends TimedTable, O>(
 export interface ConversationView {
   id: string; chatbotId: string; visitorId: string; status: string; startedAt: string; endedAt: string | null; lastMessageAt: string;
   messageCount: number; intent: string | null; escalated: boolean; leadId: string | null; pageUrl: string | null; firstMessage: string | null;
+  /** Who answers now: `bot`, `waiting_for_human`, `human` or `resolved` (the portal words its outcome from this). */
+  handoffState: ConversationRow['handoff_state'];
 }
 
 function toConversationView(row: ConversationRow): ConversationView {
   return {
     id: row.id, chatbotId: row.chatbot_id, visitorId: row.visitor_id, status: row.status, startedAt: toWireTime(row.started_at),
     endedAt: toWireTime(row.ended_at), lastMessageAt: toWireTime(row.last_message_at), messageCount: row.message_count, intent: row.intent,
-    escalated: row.escalated === 1, leadId: row.lead_id, pageUrl: row.page_url, firstMessage: row.first_message,
+    escalated: row.escalated === 1, leadId: row.lead_id, pageUrl: row.page_url, firstMessage: row.first_message, handoffState: row.handoff_state,
   };
 }
 

@@ -29,6 +29,16 @@ function scheduleWake(): void {
 /** The PostgreSQL channel workers LISTEN on; NOTIFY inside a transaction is sent only when it commits. */
 export const DELIVERY_CHANNEL = 'fc_deliveries';
 
+/**
+ * Wakes delivery workers after deliveries were made due outside appendEvent (re-send, retry now, recover):
+ * NOTIFY for workers in other processes, the in-process wake-up for the inline worker. Call it after the
+ * change is committed; a worker that misses it still finds the deliveries on its next poll.
+ */
+export async function wakeDeliveryWorkers(db: Executor): Promise<void> {
+  if (isPostgres(db)) await sql`select pg_notify(${DELIVERY_CHANNEL}, '')`.execute(db);
+  scheduleWake();
+}
+
 export interface NewEvent {
   customerId: string;
   chatbotId: string | null;

@@ -337,3 +337,44 @@ export async function requeueFailedSince(db: Executor, customerId: string, webho
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
+
+/** What moving unfinished deliveries forward did: how many are due now, and how many a worker is sending already. */
+export interface RetryNowResult {
+  scheduled: number;
+  inFlight: number;
+}
+
+/**
+ * Makes unfinished (pending or retrying) deliveries due now, keeping their retry schedule and attempt count.
+ * A delivery a worker holds a live lease on is left alone: it is being sent this moment, and clearing its lease
+ * would let a second worker claim and send it concurrently. Only rows whose lease is free or expired move, so
+ * the claim's lease check stays the one guard against double sending.
+ */
+export async function scheduleUnfinishedNow(
+  db: Executor, customerId: string, filter: { deliveryId?: string; webhookId?: string; since?: string }, now: string,
+): Promise<RetryNowResult> {
+  let target = db.updateTable('deliveries')
+    .set({ next_attempt_at: now, updated_at: now })
+    .where('customer_id', '=', customerId)
+    .where('status', 'in', UNFINISHED)
+    .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<', now)]));
+  let leased = db.selectFrom('deliveries').select(db.fn.countAll<number | string>().as('n'))
+    .where('customer_id', '=', customerId)
+    .where('status', 'in', UNFINISHED)
+    .where('lease_expires_at', '>=', now);
+  if (filter.deliveryId !== undefined) {
+    target = target.where('id', '=', filter.deliveryId);
+    leased = leased.where('id', '=', filter.deliveryId);
+  }
+  if (filter.webhookId !== undefined) {
+    target = target.where('webhook_id', '=', filter.webhookId);
+    leased = leased.where('webhook_id', '=', filter.webhookId);
+  }
+  if (filter.since !== undefined) {
+    target = target.where('created_at', '>=', filter.since);
+    leased = leased.where('created_at', '>=', filter.since);
+  }
+  const result = await target.executeTakeFirst();
+  const inFlight = await leased.executeTakeFirst();
+  return { scheduled: Number(result.numUpdatedRows), inFlight: Number(inFlight?.n ?? 0) };
+}

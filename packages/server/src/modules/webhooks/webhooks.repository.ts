@@ -76,13 +76,27 @@ export async function findWebhook(db: Executor, customerId: string, webhookId: s
 
 /** Number of unfinished deliveries per webhook of a customer, for the list's health column. */
 export async function countPendingByWebhook(db: Executor, customerId: string, webhookIds: readonly string[]): Promise<Map<string, number>> {
+  const counts = await countUnfinishedByWebhook(db, customerId, webhookIds);
+  return new Map([...counts].map(([id, count]) => [id, count.pending]));
+}
+
+/** Unfinished deliveries per webhook: all of them (`pending`) and those that failed at least once (`retrying`). */
+export async function countUnfinishedByWebhook(db: Executor, customerId: string, webhookIds: readonly string[]): Promise<Map<string, { pending: number; retrying: number }>> {
   if (webhookIds.length === 0) return new Map();
   const rows = await db.selectFrom('deliveries')
-    .select(['webhook_id', db.fn.countAll<number | string>().as('n')])
+    .select(['webhook_id', 'status', db.fn.countAll<number | string>().as('n')])
     .where('customer_id', '=', customerId)
     .where('webhook_id', 'in', webhookIds)
     .where('status', 'in', ['pending', 'retrying'])
-    .groupBy('webhook_id')
+    .groupBy(['webhook_id', 'status'])
     .execute();
-  return new Map(rows.map((row) => [row.webhook_id, Number(row.n)]));
+  const counts = new Map<string, { pending: number; retrying: number }>();
+  for (const row of rows) {
+    const count = counts.get(row.webhook_id) ?? { pending: 0, retrying: 0 };
+    // `pending` counts every unfinished delivery (as before); `retrying` those of them that have failed at least once.
+    count.pending += Number(row.n);
+    if (row.status === 'retrying') count.retrying += Number(row.n);
+    counts.set(row.webhook_id, count);
+  }
+  return counts;
 }

@@ -154,7 +154,7 @@ describe('webhooks: configuration, delivery, retries, log and replay', () => {
     await waitForDelivery(webhook.id, (d) => d.status === 'failed');
     receiver.setBehaviour(() => ({ status: 200 }));
     const recovered = await ctx.app.inject({ method: 'POST', url: `/api/portal/webhooks/${webhook.id}/recover`, headers: account.headers, payload: { since } });
-    expect(recovered.json()).toEqual({ requeued: 1 });
+    expect(recovered.json()).toEqual({ requeued: 1, failed: 1, retrying: 0, inFlight: 0 });
     await waitForDelivery(webhook.id, (d) => d.status === 'succeeded');
   });
 
@@ -405,6 +405,7 @@ describe('webhooks: configuration, delivery, retries, log and replay', () => {
       ['POST', `/api/portal/webhooks/${webhook.id}/test`], ['POST', `/api/portal/webhooks/${webhook.id}/rotate-secret`],
       ['GET', `/api/portal/webhooks/${webhook.id}/deliveries`], ['POST', `/api/portal/webhooks/${webhook.id}/recover`],
       ['GET', `/api/portal/deliveries/${delivery.id}`], ['POST', `/api/portal/deliveries/${delivery.id}/resend`],
+      ['POST', `/api/portal/deliveries/${delivery.id}/retry-now`], ['POST', `/api/portal/webhooks/${webhook.id}/retry-now`],
     ] as const;
     for (const [method, url] of attempts) {
       const payload = method === 'PATCH' ? { enabled: false } : url.endsWith('recover') ? { since: '2020-01-01T00:00:00Z' } : method === 'POST' ? {} : undefined;
@@ -424,6 +425,14 @@ describe('webhooks: configuration, delivery, retries, log and replay', () => {
     expect(JSON.parse(request!.body)).toMatchObject({ properties: { email: 'jane@example.com', firstname: 'Jane Smith', phone: '+15125550123' } });
     expect(headerOf(request!, 'authorization')).toBe('Bearer pat-test-123');
     expect(await waitForDelivery(webhook.id, (d) => d.status === 'succeeded')).toMatchObject({ attempts: 1, lastStatusCode: 409 });
+  });
+
+  it('lists the presets with every event\'s default fields, which a Generic JSON webhook created without fields sends', async () => {
+    const presets = (await ctx.app.inject({ method: 'GET', url: '/api/portal/webhooks/presets', headers: account.headers })).json<{ items: { id: string }[]; defaults: Record<string, Record<string, unknown>> }>();
+    expect(presets.items.map((p) => p.id)).toContain('generic');
+    expect(Object.keys(presets.defaults['lead.captured'] ?? {})).toEqual(['name', 'email', 'phone', 'chatbot_name', 'intent']);
+    const generic = await createWebhook({ preset: 'generic' });
+    expect(Object.keys(generic.mappings['lead.captured'] ?? {})).toEqual(['name', 'email', 'phone', 'chatbot_name', 'intent']);
   });
 
   it('ships CRM presets whose mappings pass validation', () => {

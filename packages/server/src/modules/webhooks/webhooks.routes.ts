@@ -3,18 +3,19 @@ import { requireAuth } from '../../http/auth.js';
 import type { App } from '../../http/types.js';
 import { DEFAULT_PAGE_SIZE, PageQuery } from '../../lib/pagination.js';
 import { IdParams } from '../accounts/accounts.schemas.js';
+import { DEFAULT_MAPPINGS } from '../delivery/index.js';
 import { WEBHOOK_PRESETS } from './presets.js';
 import {
-  CreatedWebhook, CreateWebhookBody, DeliveriesQuery, DeliveryItem, PreviewBody, RecoverBody, RotateSecretBody, TestResult, UpdateWebhookBody, WebhookView,
+  CreatedWebhook, CreateWebhookBody, DeliveriesQuery, DeliveryItem, PreviewBody, RecoverBody, RecoverResult, RetryNowResult, RotateSecretBody, TestResult, UpdateWebhookBody, WebhookView,
 } from './webhooks.schemas.js';
 import {
   createWebhook, deleteWebhook, getDeliveryDetail, getWebhook, listDeliveries, listWebhooks, previewPayload, recoverFailedDeliveries,
-  resendDelivery, rotateWebhookSecret, sendTestDelivery, updateWebhook, type WebhookServiceDeps,
+  resendDelivery, retryDeliveryNow, retryPendingNow, rotateWebhookSecret, sendTestDelivery, updateWebhook, type WebhookServiceDeps,
 } from './webhooks.service.js';
 
 const Page = <T extends ReturnType<typeof Type.Object>>(item: T) => Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 
-/** Settings → Webhooks: CRUD, secret rotation, test sends, payload preview, the delivery log, re-send and recovery. */
+/** Settings → Webhooks: CRUD, secret rotation, test sends, payload preview, the delivery log, re-send, retry now and recovery. */
 export function registerWebhookRoutes(app: App, deps: WebhookServiceDeps): void {
   const { db } = deps;
 
@@ -30,7 +31,9 @@ export function registerWebhookRoutes(app: App, deps: WebhookServiceDeps): void 
     return reply.status(201).send(await createWebhook(deps, auth.customerId, request.body));
   });
 
-  app.get('/api/portal/webhooks/presets', async () => ({ items: WEBHOOK_PRESETS }));
+  // `defaults` are the fields an event sends when a webhook's mappings name neither it nor "*": the portal's
+  // editor starts from them, so customising an event never silently drops the fields it sent before.
+  app.get('/api/portal/webhooks/presets', async () => ({ items: WEBHOOK_PRESETS, defaults: DEFAULT_MAPPINGS }));
 
   app.post('/api/portal/webhooks/preview', { schema: { body: PreviewBody } }, async (request) => {
     const auth = requireAuth(request);
@@ -68,9 +71,14 @@ export function registerWebhookRoutes(app: App, deps: WebhookServiceDeps): void 
     return listDeliveries(db, auth.customerId, request.params.id, { ...request.query, limit: request.query.limit ?? DEFAULT_PAGE_SIZE });
   });
 
-  app.post('/api/portal/webhooks/:id/recover', { schema: { params: IdParams, body: RecoverBody } }, async (request) => {
+  app.post('/api/portal/webhooks/:id/recover', { schema: { params: IdParams, body: RecoverBody, response: { 200: RecoverResult } } }, async (request) => {
     const auth = requireAuth(request);
     return recoverFailedDeliveries(db, auth.customerId, request.params.id, request.body.since);
+  });
+
+  app.post('/api/portal/webhooks/:id/retry-now', { schema: { params: IdParams, response: { 200: RetryNowResult } } }, async (request) => {
+    const auth = requireAuth(request);
+    return retryPendingNow(db, auth.customerId, request.params.id);
   });
 
   app.get('/api/portal/deliveries/:id', { schema: { params: IdParams } }, async (request) => {
@@ -81,5 +89,10 @@ export function registerWebhookRoutes(app: App, deps: WebhookServiceDeps): void 
   app.post('/api/portal/deliveries/:id/resend', { schema: { params: IdParams, response: { 202: DeliveryItem } } }, async (request, reply) => {
     const auth = requireAuth(request);
     return reply.status(202).send(await resendDelivery(db, auth.customerId, request.params.id));
+  });
+
+  app.post('/api/portal/deliveries/:id/retry-now', { schema: { params: IdParams, response: { 202: DeliveryItem } } }, async (request, reply) => {
+    const auth = requireAuth(request);
+    return reply.status(202).send(await retryDeliveryNow(db, auth.customerId, request.params.id));
   });
 }

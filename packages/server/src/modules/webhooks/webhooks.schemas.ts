@@ -60,7 +60,10 @@ export const WebhookView = Type.Object({
     lastSuccessAt: Nullable(Type.String()),
     lastFailureAt: Nullable(Type.String()),
     failingSince: Nullable(Type.String()),
+    /** Unfinished deliveries (pending or retrying). */
     pending: Type.Integer(),
+    /** Those of them that failed at least once and wait for their next attempt. */
+    retrying: Type.Optional(Type.Integer()),
   }),
   createdAt: Type.String(),
   updatedAt: Type.String(),
@@ -112,3 +115,15 @@ export const DeliveriesQuery = Type.Object({
 }, { additionalProperties: false });
 
 export const RecoverBody = Type.Object({ since: Type.String({ pattern: ISO_TIME_PATTERN, maxLength: 40 }) }, { additionalProperties: false });
+
+export const RecoverResult = Type.Object({
+  requeued: Type.Integer({ description: 'failed + retrying' }),
+  failed: Type.Integer({ description: 'failed deliveries queued again with a fresh retry schedule' }),
+  retrying: Type.Integer({ description: 'pending or retrying deliveries made due now' }),
+  inFlight: Type.Integer({ description: 'deliveries a worker is sending right now (left alone)' }),
+});
+
+export const RetryNowResult = Type.Object({
+  scheduled: Type.Integer({ description: 'pending or retrying deliveries made due now' }),
+  inFlight: Type.Integer({ description: 'deliveries a worker is sending right now (left alone)' }),
+});

@@ -10,12 +10,12 @@ import {
   redactHeaders, renderPayload, validateCustomHeaders, validateMappings, validateWebhookSecret, validateWebhookUrl,
   type BodyFormat, type EventType, type Mappings, type ResolveAllFn, type SigningMode, type WebhookSender,
 } from '../delivery/index.js';
-import { appendEvent } from '../events/events.service.js';
-import { findDelivery, listAttempts, requeueDelivery, requeueFailedSince, type DeliveryRow } from './deliveries.repository.js';
+import { appendEvent, wakeDeliveryWorkers } from '../events/events.service.js';
+import { findDelivery, listAttempts, requeueDelivery, requeueFailedSince, scheduleUnfinishedNow, type DeliveryRow, type RetryNowResult } from './deliveries.repository.js';
 import { attemptDelivery, toDeliveryContext, type AttemptLog, type AttemptSummary } from './delivery-attempt.service.js';
 import { findPreset } from './presets.js';
 import {
-  ALL_DESTINATION_KINDS, countPendingByWebhook, findWebhook, openWebhookSecrets, readWebhookSettings, sealWebhookHeaders, sealWebhookSecret, SECRET_OVERLAP_MS,
+  ALL_DESTINATION_KINDS, countUnfinishedByWebhook, findWebhook, openWebhookSecrets, readWebhookSettings, sealWebhookHeaders, sealWebhookSecret, SECRET_OVERLAP_MS,
   type WebhookRow,
 } from './webhooks.repository.js';
 import type { CreateWebhookInput, UpdateWebhookInput, WebhookView } from './webhooks.schemas.js';
@@ -38,6 +38,7 @@ export interface WebhookServiceDeps {
 const SECRET_HINT_CHARS = 4;
 const SECRET_HINT_MIN_LENGTH = 16;
 const TEST_LEASE_MS = 60_000;
+const NONE_UNFINISHED = { pending: 0, retrying: 0 } as const;
 const SUBSCRIBABLE_EVENTS = EVENT_TYPES.filter((type) => type !== 'webhook.test');
 
 function hintOf(secret: string): string {
@@ -45,7 +46,7 @@ function hintOf(secret: string): string {
 }
 
 /** The portal's view of a webhook: never the secret itself, and credential header values masked. */
-export function toWebhookView(deps: Pick<WebhookServiceDeps, 'secretKey'>, row: WebhookRow, pending: number): WebhookView {
+export function toWebhookView(deps: Pick<WebhookServiceDeps, 'secretKey'>, row: WebhookRow, unfinished: { pending: number; retrying: number }): WebhookView {
   const settings = readWebhookSettings(row);
   const now = nowIso();
   const { secrets, headers } = openWebhookSecrets(deps.secretKey, row, now);
@@ -64,7 +65,7 @@ export function toWebhookView(deps: Pick<WebhookServiceDeps, 'secretKey'>, row: 
     disabledAt: toWireTime(row.disabled_at),
     secretHint: hintOf(secrets[0] ?? ''),
     previousSecretExpiresAt: row.previous_secret_expires_at && row.previous_secret_expires_at > now ? toWireTime(row.previous_secret_expires_at) : null,
-    health: { lastSuccessAt: toWireTime(row.last_success_at), lastFailureAt: toWireTime(row.last_failure_at), failingSince: toWireTime(row.failing_since), pending },
+    health: { lastSuccessAt: toWireTime(row.last_success_at), lastFailureAt: toWireTime(row.last_failure_at), failingSince: toWireTime(row.failing_since), pending: unfinished.pending, retrying: unfinished.retrying },
     createdAt: toWireTime(row.created_at),
     updatedAt: toWireTime(row.updated_at),
   };
@@ -102,15 +103,15 @@ export async function listWebhooks(deps: WebhookServiceDeps, customerId: string,
   let query = deps.db.selectFrom('webhooks').selectAll().where('customer_id', '=', customerId).where('kind', '=', 'webhook');
   if (cursor) query = query.where((eb) => eb.or([eb('created_at', '<', cursor.createdAt), eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '<', cursor.id)])]));
   const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit + 1).execute();
-  const pending = await countPendingByWebhook(deps.db, customerId, rows.map((r) => r.id));
-  return toPage(rows, page.limit, (row) => toWebhookView(deps, row, pending.get(row.id) ?? 0));
+  const unfinished = await countUnfinishedByWebhook(deps.db, customerId, rows.map((r) => r.id));
+  return toPage(rows, page.limit, (row) => toWebhookView(deps, row, unfinished.get(row.id) ?? NONE_UNFINISHED));
 }
 
 /** One webhook with its health. */
 export async function getWebhook(deps: WebhookServiceDeps, customerId: string, webhookId: string): Promise<WebhookView> {
   const row = assertFound(await findWebhook(deps.db, customerId, webhookId), 'Webhook');
-  const pending = await countPendingByWebhook(deps.db, customerId, [row.id]);
-  return toWebhookView(deps, row, pending.get(row.id) ?? 0);
+  const unfinished = await countUnfinishedByWebhook(deps.db, customerId, [row.id]);
+  return toWebhookView(deps, row, unfinished.get(row.id) ?? NONE_UNFINISHED);
 }
 
 /** Creates a webhook; the answer carries the full secret, the only time it is shown. */
@@ -335,20 +336,59 @@ export async function getDeliveryDetail(db: Kysely<Database>, customerId: string
   };
 }
 
-/** Re-sends a finished delivery now, keeping its id (the receiver can dedupe); 409 while it is still queued. */
+/** Re-sends a finished delivery now, keeping its id (the receiver can dedupe); 409 while it is still queued ("Retry now" is for those). */
 export async function resendDelivery(db: Kysely<Database>, customerId: string, deliveryId: string): Promise<DeliveryItem> {
   const row = assertFound(await findDelivery(db, customerId, deliveryId), 'Delivery');
   const webhook = assertFound(await findWebhook(db, customerId, row.webhook_id, ALL_DESTINATION_KINDS), 'Webhook');
   if (webhook.enabled === 0) throw new AppError('conflict', 'The webhook is disabled. Re-enable it first, then re-send.');
-  if (!(await requeueDelivery(db, customerId, deliveryId, nowIso()))) throw new AppError('conflict', 'This delivery is still queued; it will be attempted again on its schedule.');
+  if (!(await requeueDelivery(db, customerId, deliveryId, nowIso()))) throw new AppError('conflict', 'This delivery is still queued: use “Retry now” to attempt it at once.');
+  await wakeDeliveryWorkers(db);
   return toDeliveryItem(assertFound(await findDelivery(db, customerId, deliveryId), 'Delivery'));
 }
 
-/** Re-queues every failed delivery of a webhook since a time (after fixing an outage). */
-export async function recoverFailedDeliveries(db: Kysely<Database>, customerId: string, webhookId: string, since: string): Promise<{ requeued: number }> {
+/**
+ * Attempts a pending or retrying delivery at once instead of at its next scheduled time (after fixing the
+ * endpoint). Its attempt count and retry schedule are kept. 409 when it is finished (re-send it instead) or a
+ * worker is sending it right now — it is never handed to a second worker while one holds it.
+ */
+export async function retryDeliveryNow(db: Kysely<Database>, customerId: string, deliveryId: string): Promise<DeliveryItem> {
+  const row = assertFound(await findDelivery(db, customerId, deliveryId), 'Delivery');
+  const webhook = assertFound(await findWebhook(db, customerId, row.webhook_id, ALL_DESTINATION_KINDS), 'Webhook');
+  if (webhook.enabled === 0) throw new AppError('conflict', 'The webhook is disabled. Re-enable it first, then retry.');
+  if (row.status === 'succeeded' || row.status === 'failed') throw new AppError('conflict', 'This delivery is finished: use “Re-send” to send it again.');
+  const result = await scheduleUnfinishedNow(db, customerId, { deliveryId }, nowIso());
+  if (result.scheduled === 0) {
+    throw new AppError('conflict', result.inFlight > 0 ? 'This delivery is being sent right now; its result appears in the log in a moment.' : 'This delivery is no longer queued; refresh the log.');
+  }
+  await wakeDeliveryWorkers(db);
+  return toDeliveryItem(assertFound(await findDelivery(db, customerId, deliveryId), 'Delivery'));
+}
+
+/** Makes every pending or retrying delivery of a webhook due now ("Retry all pending now"). */
+export async function retryPendingNow(db: Kysely<Database>, customerId: string, webhookId: string): Promise<RetryNowResult> {
+  const webhook = assertFound(await findWebhook(db, customerId, webhookId, ALL_DESTINATION_KINDS), 'Webhook');
+  if (webhook.enabled === 0) throw new AppError('conflict', 'The webhook is disabled. Re-enable it first, then retry.');
+  const result = await scheduleUnfinishedNow(db, customerId, { webhookId: webhook.id }, nowIso());
+  if (result.scheduled > 0) await wakeDeliveryWorkers(db);
+  return result;
+}
+
+/**
+ * After fixing an outage: re-queues every failed delivery of a webhook since a time and makes every one still
+ * retrying (or pending) since then due now. `requeued` is the sum of both.
+ */
+export async function recoverFailedDeliveries(
+  db: Kysely<Database>, customerId: string, webhookId: string, since: string,
+): Promise<{ requeued: number; failed: number; retrying: number; inFlight: number }> {
   const webhook = assertFound(await findWebhook(db, customerId, webhookId, ALL_DESTINATION_KINDS), 'Webhook');
   if (webhook.enabled === 0) throw new AppError('conflict', 'The webhook is disabled. Re-enable it first, then recover.');
   const sinceMs = Date.parse(since);
   if (Number.isNaN(sinceMs)) throw new AppError('validation_failed', 'Invalid time', [{ field: 'since', message: 'must be an ISO 8601 time' }]);
-  return { requeued: await requeueFailedSince(db, customerId, webhookId, new Date(sinceMs).toISOString(), nowIso()) };
+  const sinceIso = new Date(sinceMs).toISOString();
+  const now = nowIso();
+  // Unfinished ones first: a failed delivery requeued a moment later must not be counted twice.
+  const unfinished = await scheduleUnfinishedNow(db, customerId, { webhookId: webhook.id, since: sinceIso }, now);
+  const failed = await requeueFailedSince(db, customerId, webhookId, sinceIso, now);
+  if (failed + unfinished.scheduled > 0) await wakeDeliveryWorkers(db);
+  return { requeued: failed + unfinished.scheduled, failed, retrying: unfinished.scheduled, inFlight: unfinished.inFlight };
 }
