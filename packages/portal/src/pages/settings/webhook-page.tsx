@@ -238,7 +238,8 @@ function DeliveryRow({ delivery }: { delivery: Delivery }) {
   );
 }
 
-function DeliveriesCard({ hook }: { hook: Webhook }) {
+/** The delivery log of any destination (webhook, Google Sheet): filter, details, re-send, recover. */
+export function DeliveriesCard({ hook }: { hook: Pick<Webhook, 'id'> }) {
   const queryClient = useQueryClient();
   const [status, setStatus] = useState('');
   const [since, setSince] = useState('');
