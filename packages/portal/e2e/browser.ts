@@ -111,10 +111,10 @@ export async function measureOverflow(page: Page): Promise<{ scrollWidth: number
       }
       return false;
     };
-    const wide = [...document.querySelectorAll<HTMLElement>('body *')].filter((element) => element.getBoundingClientRect().right > viewportWidth + 1 && !isClipped(element));
+    const wide = Array.from(document.querySelectorAll<HTMLElement>('body *')).filter((element) => element.getBoundingClientRect().right > viewportWidth + 1 && !isClipped(element));
     // Only the innermost: an element none of whose descendants also sticks out (ancestors are wide because of it).
     const innermost = wide.filter((element) => !wide.some((other) => other !== element && element.contains(other)));
-    const culprits = innermost.slice(0, 8).map((element) => `${element.tagName.toLowerCase()}.${[...element.classList].join('.')} ${Math.round(element.getBoundingClientRect().width)}px`);
+    const culprits = innermost.slice(0, 8).map((element) => `${element.tagName.toLowerCase()}.${Array.from(element.classList).join('.')} ${Math.round(element.getBoundingClientRect().width)}px`);
     // Text that does not wrap sticks out of a box that does not: report the text's element.
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     const range = document.createRange();
@@ -122,7 +122,7 @@ export async function measureOverflow(page: Page): Promise<{ scrollWidth: number
       const parent = node.parentElement;
       if (!parent || isClipped(parent)) continue;
       range.selectNodeContents(node);
-      if (range.getBoundingClientRect().right > viewportWidth + 1) culprits.push(`text in ${parent.tagName.toLowerCase()}.${[...parent.classList].join('.')}: "${(node.textContent ?? '').slice(0, 40)}"`);
+      if (range.getBoundingClientRect().right > viewportWidth + 1) culprits.push(`text in ${parent.tagName.toLowerCase()}.${Array.from(parent.classList).join('.')}: "${(node.textContent ?? '').slice(0, 40)}"`);
     }
     return { scrollWidth: document.documentElement.scrollWidth, viewportWidth, culprits };
   });
