@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 /**
  * Browser-test plumbing: Debian's Chromium driven by playwright-core, the built portal, screenshots in
@@ -93,4 +93,37 @@ export async function startReceiver(): Promise<{ url: string; received: Received
     received,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * The page's width against the viewport's, and the innermost elements that stick out past its right edge
+ * (tag, class, width), so a failing "no sideways scrolling" check says what to fix.
+ */
+export async function measureOverflow(page: Page): Promise<{ scrollWidth: number; viewportWidth: number; culprits: string[] }> {
+  return page.evaluate(() => {
+    const viewportWidth = document.documentElement.clientWidth;
+    // Content inside a box that scrolls or clips sideways (a wide table in .table-wrap) does not widen the page.
+    // (An absolutely positioned element escapes a scroller that is not its containing block: not clipped then.)
+    const isClipped = (element: HTMLElement): boolean => {
+      if (['absolute', 'fixed'].includes(getComputedStyle(element).position)) return false;
+      for (let parent = element.parentElement; parent && parent !== document.body; parent = parent.parentElement) {
+        if (getComputedStyle(parent).overflowX !== 'visible' && parent.getBoundingClientRect().right <= viewportWidth + 1) return true;
+      }
+      return false;
+    };
+    const wide = Array.from(document.querySelectorAll<HTMLElement>('body *')).filter((element) => element.getBoundingClientRect().right > viewportWidth + 1 && !isClipped(element));
+    // Only the innermost: an element none of whose descendants also sticks out (ancestors are wide because of it).
+    const innermost = wide.filter((element) => !wide.some((other) => other !== element && element.contains(other)));
+    const culprits = innermost.slice(0, 8).map((element) => `${element.tagName.toLowerCase()}.${Array.from(element.classList).join('.')} ${Math.round(element.getBoundingClientRect().width)}px`);
+    // Text that does not wrap sticks out of a box that does not: report the text's element.
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    for (let node = walker.nextNode(); node && culprits.length < 12; node = walker.nextNode()) {
+      const parent = node.parentElement;
+      if (!parent || isClipped(parent)) continue;
+      range.selectNodeContents(node);
+      if (range.getBoundingClientRect().right > viewportWidth + 1) culprits.push(`text in ${parent.tagName.toLowerCase()}.${Array.from(parent.classList).join('.')}: "${(node.textContent ?? '').slice(0, 40)}"`);
+    }
+    return { scrollWidth: document.documentElement.scrollWidth, viewportWidth, culprits };
+  });
 }

@@ -17,6 +17,7 @@ import { NotFoundPage } from './pages/not-found-page';
 import { AccountPage } from './pages/settings/account-page';
 import { PlanPage } from './pages/settings/plan-page';
 import { IntegrationsPage } from './pages/settings/integrations-page';
+import { SheetsNewPage, SheetsPage } from './pages/settings/sheets-pages';
 import { WebhookNewPage } from './pages/settings/webhook-new-page';
 import { WebhookPage } from './pages/settings/webhook-page';
 import { WebhooksPage } from './pages/settings/webhooks-page';
@@ -60,6 +61,8 @@ export const ROUTES: RouteObject[] = [
       { path: 'settings/webhooks/new', element: <WebhookNewPage /> },
       { path: 'settings/webhooks/:webhookId', element: <WebhookPage /> },
       { path: 'settings/integrations', element: <IntegrationsPage /> },
+      { path: 'settings/integrations/sheets/new', element: <SheetsNewPage /> },
+      { path: 'settings/integrations/sheets/:sheetId', element: <SheetsPage /> },
       { path: 'settings/account', element: <AccountPage /> },
       { path: 'settings/plan', element: <PlanPage /> },
       { path: 'developers', element: <Suspense fallback={<Loading />}><DevelopersPage /></Suspense> },

@@ -37,6 +37,7 @@ import { createWebhookSender } from './modules/delivery/index.js';
 import { countBacklog } from './modules/webhooks/deliveries.repository.js';
 import { registerWebhookRoutes } from './modules/webhooks/webhooks.routes.js';
 import { createGoogleSheetsClient } from './modules/integrations/google-sheets.client.js';
+import { createSheetsSender } from './modules/integrations/sheets.sender.js';
 import { registerIntegrationRoutes, registerZapierRoutes } from './modules/integrations/integrations.routes.js';
 import type { WebhookServiceDeps } from './modules/webhooks/webhooks.service.js';
 
@@ -170,6 +171,13 @@ export async function buildApp({ config, database, redis = null, liveBus, logStr
   const sheetsClient = createGoogleSheetsClient({ baseUrl: config.googleSheetsBaseUrl, allowPrivate: config.allowPrivateWebhookTargets });
   app.addHook('onClose', () => sheetsClient.close());
   const integrationDeps = { db: database.db, secretKey: config.secretKey, allowPrivate: config.allowPrivateWebhookTargets };
+  // "Send test row" appends at once (no batching wait) through the same sender the worker uses, so the row,
+  // the row ledger and the delivery log are exactly what a real lead produces.
+  const sheetsTestSender = createSheetsSender({
+    db: database.db, secretKey: config.secretKey, baseUrl: config.googleSheetsBaseUrl, allowPrivate: config.allowPrivateWebhookTargets,
+    batchMs: 0, maxWaitMs: Math.floor(config.deliveryLeaseMs / 4), log: app.log, client: sheetsClient,
+  });
+  app.addHook('onClose', () => sheetsTestSender.close());
 
   registerHealthRoutes(app, deps, () => countBacklog(database.db));
   registerChatRoutes(app, deps, chatDeps);
@@ -198,7 +206,7 @@ export async function buildApp({ config, database, redis = null, liveBus, logStr
     registerStatsRoutes(portal, deps);
     registerChatPreviewRoutes(portal, chatDeps);
     registerWebhookRoutes(portal, webhookDeps);
-    registerIntegrationRoutes(portal, { sheets: { ...integrationDeps, client: sheetsClient } });
+    registerIntegrationRoutes(portal, { sheets: { ...integrationDeps, client: sheetsClient }, testRow: { ...webhookDeps, destinations: { sheets: sheetsTestSender } } });
   });
   // Last: the portal app answers every other GET outside /api (SPA fallback).
   await registerPortalStatic(app);

@@ -6,7 +6,7 @@
  */
 export const WIDGET_CSS = `
 :host{all:initial!important;display:block!important;position:static!important;visibility:visible!important;opacity:1!important;transform:none!important;contain:none!important}
-.fc{--a:#2563eb;--at:#fff;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#111827;-webkit-font-smoothing:antialiased;text-align:left;direction:ltr}
+.fc{--a:#2563eb;--at:#fff;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif,"Apple Color Emoji","Segoe UI Emoji","Noto Color Emoji";color:#111827;-webkit-font-smoothing:antialiased;text-align:left;direction:ltr}
 .fc *{box-sizing:border-box;font:inherit;color:inherit;margin:0;letter-spacing:normal;text-transform:none}
 .fc [hidden]{display:none!important}
 .sr{position:absolute!important;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
@@ -65,6 +65,7 @@ svg{width:20px;height:20px;fill:currentColor;display:block}
 .comp textarea:disabled{background:#f3f4f6}
 .send{width:40px;height:40px;border-radius:10px;background:var(--a);color:var(--at);display:flex;align-items:center;justify-content:center;flex:none}
 .brand{text-align:center;font-size:11px;color:#9ca3af;padding:0 0 6px;background:#fff}
-@media (max-width:480px){.open .panel{inset:0;width:auto;height:auto;max-height:none;border-radius:0}.open .launch{display:none}}
+/* 16px text fields on phones: iOS Safari zooms the page into any field smaller than that on focus. */
+@media (max-width:480px){.open .panel{inset:0;width:auto;height:auto;max-height:none;border-radius:0}.open .launch{display:none}.comp textarea,.form input,.form textarea{font-size:16px}}
 @media (prefers-reduced-motion:reduce){.typing i{animation:none}}
 `;

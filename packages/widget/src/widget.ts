@@ -1,6 +1,7 @@
 import type { ChatMessage, SystemChatReply, WidgetConfig } from '@fc/contracts';
 import { ApiError, createChatApi } from './api-client.js';
 import { splitLinks } from './linkify.js';
+import { displayable } from './emoji.js';
 import { openVisitorStore } from './visitor-store.js';
 import { WIDGET_CSS } from './widget-styles.js';
 
@@ -233,14 +234,14 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
     root.style.setProperty('--a', color);
     root.style.setProperty('--at', readableOn(color));
     root.classList.toggle('left', value.position === 'bottom-left');
-    title.textContent = botName();
+    title.textContent = displayable(botName());
     avatar.textContent = '';
     if (value.avatarUrl && /^https?:\/\//i.test(value.avatarUrl)) {
       const image = el('img', 'av');
       image.src = value.avatarUrl;
       image.alt = '';
       avatar.replaceWith(image);
-    } else avatar.textContent = botName().charAt(0).toUpperCase();
+    } else avatar.textContent = (Array.from(displayable(botName()))[0] ?? '').toUpperCase();
   }
 
   function setComposerEnabled(enabled: boolean): void {
@@ -302,7 +303,7 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
       lastRole = role;
       const note = el('div', 'row note sys');
       log.append(note);
-      setRichText(note, text);
+      setRichText(note, displayable(text));
       if (id) {
         shownIds.add(id);
         lastMessageId = id;
@@ -324,7 +325,8 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
 
   /** Fills a message row with its final text; a streamed reply is finished in place, so it does not flicker. */
   function finishMessage(row: HTMLElement, role: Role, text: string, id?: string): void {
-    setRichText(row.querySelector('.bub') as HTMLElement, text);
+    // The visitor's own words stay as typed; the business's lose emoji this browser would draw as boxes.
+    setRichText(row.querySelector('.bub') as HTMLElement, role === 'visitor' ? text : displayable(text));
     if (id) {
       shownIds.add(id);
       lastMessageId = id;
@@ -386,7 +388,11 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
     quickReplies = el('div', 'qr');
     quickReplies.setAttribute('role', 'group');
     quickReplies.setAttribute('aria-label', 'Suggested replies');
-    for (const option of options) quickReplies.append(button('', option, () => void send(option)));
+    for (const option of options) {
+      // What the visitor sees on the button is what they send (and then see in their own bubble).
+      const label = displayable(option);
+      quickReplies.append(button('', label, () => void send(label)));
+    }
     log.append(quickReplies);
     scrollDown();
   }

@@ -352,3 +352,40 @@ export interface Plan {
   paymentProvider: string | null;
   activateCommand: string;
 }
+
+/** One spreadsheet column: its header in row 1 and its value in the webhook mapping language. */
+export interface SheetColumn {
+  header: string;
+  value: MappingValue;
+}
+
+/** `GET /api/portal/integrations/sheets/:id`: a Google Sheets destination (never its private key). */
+export interface SheetsDestination {
+  id: string;
+  spreadsheetId: string;
+  spreadsheetUrl: string;
+  tabName: string;
+  events: string[];
+  chatbotId: string | null;
+  columns: SheetColumn[];
+  /** Row 1: the fixed columns, then `columns`. */
+  header: string[];
+  serviceAccountEmail: string;
+  privateKeyId: string | null;
+  enabled: boolean;
+  disabledReason: string | null;
+  disabledAt: string | null;
+  health: WebhookHealth;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** "Test connection": what Google said, in plain words. */
+export interface SheetsConnectionReport {
+  ok: boolean;
+  serviceAccountEmail: string;
+  spreadsheetTitle: string | null;
+  tabs: string[];
+  problems: string[];
+  notes: string[];
+}

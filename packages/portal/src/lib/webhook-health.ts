@@ -10,7 +10,7 @@ export interface HealthSummary {
 }
 
 /** How a webhook is doing, in words; disabled and failing endpoints come first and say why. */
-export function webhookHealth(hook: Webhook, now = Date.now()): HealthSummary {
+export function webhookHealth(hook: Pick<Webhook, 'enabled' | 'disabledReason' | 'health'>, now = Date.now()): HealthSummary {
   if (!hook.enabled) {
     return { state: 'disabled', label: 'Disabled', detail: hook.disabledReason ?? 'Turned off.', rank: 0 };
   }

@@ -50,19 +50,19 @@ export function ConversationsPage() {
         </EmptyState>
       ) : (
         <div className="table-wrap card">
-          <table>
+          <table className="table-stack">
             <thead>
               <tr><th scope="col">Started</th><th scope="col">First message</th><th scope="col">Chatbot</th><th scope="col">Intent</th><th scope="col">Messages</th><th scope="col">Outcome</th></tr>
             </thead>
             <tbody>
               {list.data.items.map((c) => (
                 <tr key={c.id}>
-                  <td><Link to={`/conversations/${c.id}`}>{formatDateTime(c.startedAt)}</Link></td>
-                  <td className="cell-text">{c.firstMessage ?? '—'}</td>
-                  <td>{nameOf(c.chatbotId)}</td>
-                  <td>{humanize(c.intent)}</td>
-                  <td>{c.messageCount}</td>
-                  <td>
+                  <td data-label="Started"><Link to={`/conversations/${c.id}`}>{formatDateTime(c.startedAt)}</Link></td>
+                  <td data-label="First message" className="cell-text">{c.firstMessage ?? '—'}</td>
+                  <td data-label="Chatbot">{nameOf(c.chatbotId)}</td>
+                  <td data-label="Intent">{humanize(c.intent)}</td>
+                  <td data-label="Messages">{c.messageCount}</td>
+                  <td data-label="Outcome">
                     {conversationOutcome(c).map((word) => <StatusBadge key={word.label} status={word.badge} label={word.label} />)}
                   </td>
                 </tr>

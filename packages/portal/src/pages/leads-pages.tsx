@@ -36,19 +36,19 @@ export function LeadsPage() {
         </EmptyState>
       ) : (
         <div className="table-wrap card">
-          <table>
+          <table className="table-stack">
             <thead>
               <tr><th scope="col">Received</th><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Phone</th><th scope="col">Wants</th><th scope="col">Chatbot</th><th scope="col"><span className="visually-hidden">Conversation</span></th></tr>
             </thead>
             <tbody>
               {list.data.items.map((lead) => (
                 <tr key={lead.id}>
-                  <td>{formatDateTime(lead.createdAt)}</td>
-                  <td>{lead.name ?? '—'}</td>
-                  <td>{lead.email ? <a href={`mailto:${lead.email}`}>{lead.email}</a> : '—'}</td>
-                  <td>{lead.phone ? <a href={`tel:${lead.phone}`}>{lead.phone}</a> : '—'}</td>
-                  <td>{humanize(lead.intent)}</td>
-                  <td>{nameOf(lead.chatbotId)}</td>
+                  <td data-label="Received">{formatDateTime(lead.createdAt)}</td>
+                  <td data-label="Name">{lead.name ?? '—'}</td>
+                  <td data-label="Email" className="cell-text">{lead.email ? <a href={`mailto:${lead.email}`}>{lead.email}</a> : '—'}</td>
+                  <td data-label="Phone">{lead.phone ? <a href={`tel:${lead.phone}`}>{lead.phone}</a> : '—'}</td>
+                  <td data-label="Wants">{humanize(lead.intent)}</td>
+                  <td data-label="Chatbot">{nameOf(lead.chatbotId)}</td>
                   <td><Link to={`/conversations/${lead.conversationId}`}>Conversation</Link></td>
                 </tr>
               ))}

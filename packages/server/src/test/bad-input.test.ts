@@ -63,7 +63,7 @@ const BODY_ROUTES: BodyRoute[] = [
 const BODYLESS_WRITES = new Set([
   'POST /api/portal/logout', 'POST /api/portal/account/cancel', 'POST /api/portal/account/sign-out-everywhere', 'POST /api/portal/reviews/:id/dismiss', 'POST /api/portal/paraphrases/:id/dismiss',
   'POST /api/portal/webhooks/:id/test', 'POST /api/portal/deliveries/:id/resend', 'POST /api/portal/deliveries/:id/retry-now',
-  'POST /api/portal/webhooks/:id/retry-now', 'POST /api/portal/integrations/sheets/:id/test-connection',
+  'POST /api/portal/webhooks/:id/retry-now', 'POST /api/portal/integrations/sheets/:id/test-connection', 'POST /api/portal/integrations/sheets/:id/test-row',
   'POST /api/portal/inbox/:id/claim', 'POST /api/portal/inbox/:id/hand-back', 'POST /api/portal/inbox/:id/resolve', 'POST /api/portal/inbox/:id/read',
 ]);
 

@@ -60,6 +60,7 @@ const ID_ROUTES: Case[] = [
   { method: 'PATCH', url: '/api/portal/integrations/sheets/:id', path: (a) => `/api/portal/integrations/sheets/${a.sheetsId}`, payload: { tabName: 'Stolen' } },
   { method: 'DELETE', url: '/api/portal/integrations/sheets/:id', path: (a) => `/api/portal/integrations/sheets/${a.sheetsId}` },
   { method: 'POST', url: '/api/portal/integrations/sheets/:id/test-connection', path: (a) => `/api/portal/integrations/sheets/${a.sheetsId}/test-connection` },
+  { method: 'POST', url: '/api/portal/integrations/sheets/:id/test-row', path: (a) => `/api/portal/integrations/sheets/${a.sheetsId}/test-row` },
   { method: 'GET', url: '/api/portal/webhooks/:id/deliveries', path: (a) => `/api/portal/webhooks/${a.sheetsId}/deliveries` },
   { method: 'GET', url: '/api/portal/inbox/:id', path: (a) => `/api/portal/inbox/${a.conversationId}` },
   { method: 'POST', url: '/api/portal/inbox/:id/claim', path: (a) => `/api/portal/inbox/${a.conversationId}/claim` },

@@ -59,7 +59,7 @@ export function SettingsTab() {
         <Field id="name" label="Chatbot name" error={errors.name?.message}>
           <input id="name" {...describedBy('name', { error: errors.name?.message })} {...register('name', { required: 'A name is required.' })} />
         </Field>
-        <Field id="greeting" label="Greeting" hint="The first message visitors see." error={errors.greeting?.message}>
+        <Field id="greeting" label="Greeting" hint="The first message visitors see. Say everything in words: emoji are fine as decoration, but on computers without an emoji font the widget leaves them out." error={errors.greeting?.message}>
           <textarea id="greeting" rows={2} {...describedBy('greeting', { hint: true, error: errors.greeting?.message })}
             {...register('greeting', { required: 'Write a greeting.', maxLength: { value: 500, message: 'At most 500 characters.' } })} />
         </Field>

@@ -1,25 +1,64 @@
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { PageHeader } from '../../components/ui';
+import { api } from '../../api/client';
+import { useChatbotNames, usePagedList } from '../../api/queries';
+import { ErrorNotice, Loading, PageHeader, StatusBadge } from '../../components/ui';
+import { formatDateTime } from '../../lib/format';
 import { ApiKeysTable, CreateApiKeyForm } from './account-page';
+import { SheetsCard } from './sheets-pages';
 
-/** Whether this server already answers the Zapier add-on's REST-hook API (it arrives with the integrations work). */
-function useZapierApiAvailable() {
-  return useQuery({
-    queryKey: ['zapier-api'],
-    queryFn: async () => {
-      const response = await fetch('/api/zapier/me', { headers: { accept: 'application/json' } });
-      // Read the (no-store) answer to its end: Chromium leaves a request whose body nobody reads open, which
-      // kept the page from ever going network-idle once API answers stopped being cacheable.
-      await response.text();
-      return response.status !== 404;
-    },
-    staleTime: 5 * 60_000,
+const ZAPIER_HOOKS_PATH = '/api/portal/integrations/zapier/hooks';
+
+interface ZapierHook {
+  id: string;
+  event: string;
+  targetUrl: string;
+  chatbotId: string | null;
+  status: 'active' | 'unsubscribed';
+  statusReason: string | null;
+  createdAt: string;
+}
+
+/**
+ * The Zaps subscribed through the Zapier app. (This card used to probe `/api/zapier/me` to learn whether the
+ * server had the app's API; that route takes only the add-on's X-API-Key, so the portal's probe always logged a
+ * 401. The portal's own list route answers the same question with the session.)
+ */
+function ZapierSubscriptions() {
+  const queryClient = useQueryClient();
+  const botName = useChatbotNames();
+  const list = usePagedList<ZapierHook>(ZAPIER_HOOKS_PATH, {}, 50);
+  const remove = useMutation({
+    mutationFn: (id: string) => api.delete(`${ZAPIER_HOOKS_PATH}/${id}`),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: [ZAPIER_HOOKS_PATH] }),
   });
+  if (list.isPending) return <Loading />;
+  if (list.isError) return <ErrorNotice error={list.error} />;
+  if (list.data.items.length === 0) return <p className="muted small">No Zap is subscribed yet: turning a Zap on in Zapier makes it appear here.</p>;
+  return (
+    <div className="table-wrap">
+      <table aria-label="Zapier subscriptions">
+        <thead><tr><th scope="col">Trigger</th><th scope="col">Chatbot</th><th scope="col">Status</th><th scope="col">Since</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
+        <tbody>
+          {list.data.items.map((hook) => (
+            <tr key={hook.id}>
+              <td><code>{hook.event}</code></td>
+              <td>{botName(hook.chatbotId)}</td>
+              <td><StatusBadge status={hook.status === 'active' ? 'active' : 'disabled'} label={hook.status === 'active' ? 'Active' : 'Unsubscribed'} />{hook.statusReason ? <span className="muted small"> {hook.statusReason}</span> : null}</td>
+              <td>{formatDateTime(hook.createdAt)}</td>
+              <td className="row-actions">
+                <button type="button" className="button button-small button-danger" disabled={remove.isPending} onClick={() => { if (window.confirm('Remove this subscription? The Zap stops receiving events until it is turned on again in Zapier.')) remove.mutate(hook.id); }}>Remove</button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <ErrorNotice error={remove.error} />
+    </div>
+  );
 }
 
 export function IntegrationsPage() {
-  const zapier = useZapierApiAvailable();
   return (
     <>
       <PageHeader title="Integrations" description="Connect your chatbot to 5,000+ apps without writing code." />
@@ -33,8 +72,7 @@ export function IntegrationsPage() {
         </ol>
         <h3>Option 2: the FusionChatalyst Zapier app</h3>
         <p>
-          The app offers the triggers <em>New lead</em>, <em>New escalation</em> and <em>New conversation</em>, and connects with an API key.
-          {zapier.data === false ? ' This server does not offer the Zapier app’s API yet; use option 1 meanwhile.' : ''}
+          The app offers the triggers <em>New lead</em>, <em>Updated lead</em>, <em>New escalation</em> and <em>New conversation</em> (and the action <em>Add FAQ</em>), and connects with an API key.
         </p>
         <ol className="steps">
           <li>Create an API key below and name it “Zapier”. Copy it: it is shown once.</li>
@@ -43,11 +81,10 @@ export function IntegrationsPage() {
         </ol>
         <CreateApiKeyForm defaultName="Zapier" />
         <ApiKeysTable />
+        <h3>Subscribed Zaps</h3>
+        <ZapierSubscriptions />
       </section>
-      <section className="card">
-        <h2>Google Sheets</h2>
-        <p className="muted">Logging every lead and escalation straight into a Google Sheet with a service account is coming. Until then, Zapier (above) can add a row per lead.</p>
-      </section>
+      <SheetsCard />
     </>
   );
 }

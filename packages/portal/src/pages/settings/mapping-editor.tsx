@@ -23,16 +23,27 @@ export function collectMappings(rowsByEvent: RowsByEvent): { mappings: Mappings;
   return { mappings, errors };
 }
 
-function RowEditor({ row, index, eventKey, error, onChange, onRemove }: {
-  row: MappingRow; index: number; eventKey: string; error: string | undefined; onChange: (row: MappingRow) => void; onRemove: () => void;
+/** Words that differ between a webhook field and a spreadsheet column (the Google Sheets form reuses the row editor). */
+export interface RowLabels {
+  /** What one row is called: "Field", "Column". */
+  noun: string;
+  /** Label of the output name: "Receiver gets", "Column header". */
+  key: string;
+  keyPlaceholder: string;
+}
+const FIELD_LABELS: RowLabels = { noun: 'Field', key: 'Receiver gets', keyPlaceholder: 'e.g. email' };
+
+/** One "output ← source" row: a source path, a template, a constant or advanced JSON. */
+export function RowEditor({ row, index, eventKey, error, onChange, onRemove, labels = FIELD_LABELS }: {
+  row: MappingRow; index: number; eventKey: string; error: string | undefined; onChange: (row: MappingRow) => void; onRemove: () => void; labels?: RowLabels;
 }) {
   const id = `map-${eventKey}-${index}`;
   const paths = sourcePathsFor(eventKey);
   return (
-    <div className={`mapping-row${error ? ' field-invalid' : ''}`} role="group" aria-label={`Field ${index + 1}`}>
+    <div className={`mapping-row${error ? ' field-invalid' : ''}`} role="group" aria-label={`${labels.noun} ${index + 1}`}>
       <div className="mapping-cell">
-        <label htmlFor={`${id}-key`} className="small">Receiver gets</label>
-        <input id={`${id}-key`} value={row.key} placeholder="e.g. email" onChange={(e) => onChange({ ...row, key: e.target.value })} />
+        <label htmlFor={`${id}-key`} className="small">{labels.key}</label>
+        <input id={`${id}-key`} value={row.key} placeholder={labels.keyPlaceholder} onChange={(e) => onChange({ ...row, key: e.target.value })} />
       </div>
       <span className="mapping-arrow" aria-hidden="true">←</span>
       <div className="mapping-cell">
@@ -71,7 +82,7 @@ function RowEditor({ row, index, eventKey, error, onChange, onRemove }: {
           <textarea id={`${id}-value`} rows={4} className="code" value={row.value} onChange={(e) => onChange({ ...row, value: e.target.value })} />
         )}
       </div>
-      <button type="button" className="button button-small button-danger mapping-remove" onClick={onRemove} aria-label={`Remove field ${row.key || index + 1}`}>Remove</button>
+      <button type="button" className="button button-small button-danger mapping-remove" onClick={onRemove} aria-label={`Remove ${labels.noun.toLowerCase()} ${row.key || index + 1}`}>Remove</button>
       {error ? <p className="field-error mapping-error" role="alert">{error}</p> : null}
     </div>
   );

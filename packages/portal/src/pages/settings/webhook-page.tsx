@@ -269,7 +269,8 @@ function RetryOutcome({ scheduled, inFlight, nothing }: { scheduled: number; inF
   return <Notice kind="success">{plural(scheduled, 'delivery', 'deliveries')} queued to be sent now.{busy}</Notice>;
 }
 
-function DeliveriesCard({ hook }: { hook: Webhook }) {
+/** The delivery log of any destination (webhook, Google Sheet): filter, details, re-send, retry, recover. */
+export function DeliveriesCard({ hook }: { hook: Pick<Webhook, 'id' | 'health'> }) {
   const queryClient = useQueryClient();
   const [status, setStatus] = useState('');
   const [since, setSince] = useState('');

@@ -1,10 +1,10 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { stringify } from 'csv-stringify/sync';
 import { requireAuth } from '../../http/auth.js';
 import type { App, RouteDeps } from '../../http/types.js';
 import { DEFAULT_PAGE_SIZE, PageQuery } from '../../lib/pagination.js';
 import { IdParams } from '../accounts/accounts.schemas.js';
 import { exportLeads, getConversation, getEscalation, listConversations, listEscalations, listLeads } from './conversations.service.js';
+import { leadsToCsv } from './leads-csv.js';
 
 const MAX_EXPORT_ROWS = 50_000;
 const Filters = {
@@ -59,11 +59,8 @@ export function registerConversationRoutes(app: App, { database }: RouteDeps): v
   }, async (request, reply) => {
     const auth = requireAuth(request);
     const leads = await exportLeads(db, auth.customerId, request.query, MAX_EXPORT_ROWS);
-    // A cell starting with = + - @ is a formula in spreadsheet apps; prefix it so a lead named "=HYPERLINK(…)" stays text.
-    const safe = (value: string | null): string => (value && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value ?? '');
-    const csv = stringify(leads.map((l) => [l.id, l.createdAt, safe(l.name), safe(l.email), safe(l.phone), l.intent ?? '', l.chatbotId, l.conversationId]), {
-      header: true, columns: ['id', 'created_at', 'name', 'email', 'phone', 'intent', 'chatbot_id', 'conversation_id'],
-    });
+    // Formula-safe cells, and phones in a form spreadsheets show as they are (leads-csv.ts says why).
+    const csv = leadsToCsv(leads);
     return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="leads.csv"').send(csv);
   });
 

@@ -8,6 +8,8 @@ import { AppError } from '../../lib/errors.js';
 import { DEFAULT_PAGE_SIZE } from '../../lib/pagination.js';
 import { findApiKeyByToken, touchApiKey } from '../accounts/accounts.repository.js';
 import { IdParams } from '../accounts/accounts.schemas.js';
+import { TestResult } from '../webhooks/webhooks.schemas.js';
+import { sendTestDelivery, type WebhookServiceDeps } from '../webhooks/webhooks.service.js';
 import {
   ConnectionReport, CreateSheetsBody, ListQuery, Page, SheetsView, UpdateSheetsBody, ZapierEventParams, ZapierHookBody, ZapierHookView, ZapierMe,
   ZapierSamplesQuery,
@@ -67,7 +69,7 @@ export function registerZapierRoutes(app: App, deps: ZapierServiceDeps): void {
  * Settings → Integrations in the portal: Google Sheets destinations and the list of Zapier subscriptions.
  * Their delivery logs are the webhooks' (`/api/portal/webhooks/:id/deliveries`, `/api/portal/deliveries/:id`).
  */
-export function registerIntegrationRoutes(app: App, deps: { sheets: SheetsServiceDeps }): void {
+export function registerIntegrationRoutes(app: App, deps: { sheets: SheetsServiceDeps; testRow: WebhookServiceDeps }): void {
   const { db } = deps.sheets;
 
   app.get('/api/portal/integrations/zapier/hooks', { schema: { querystring: ListQuery, response: { 200: Page(ZapierHookView) } } }, async (request) => {
@@ -118,5 +120,15 @@ export function registerIntegrationRoutes(app: App, deps: { sheets: SheetsServic
   }, async (request) => {
     const auth = requireAuth(request);
     return testSheetsConnection(deps.sheets, auth.customerId, request.params.id);
+  });
+
+  // "Send test row": a `webhook.test` event appended now as one real row (Event column "webhook.test"), logged
+  // like any delivery, even for a disabled destination; the same limit as "Test connection" (both call Google).
+  app.post('/api/portal/integrations/sheets/:id/test-row', {
+    schema: { params: IdParams, response: { 200: TestResult } },
+    config: { rateLimit: { max: CONNECTION_TESTS_PER_MINUTE, timeWindow: '1 minute', keyGenerator: (request: FastifyRequest) => `sheets-test-row:${request.auth?.customerId ?? request.ip}` } },
+  }, async (request) => {
+    const auth = requireAuth(request);
+    return sendTestDelivery(deps.testRow, auth.customerId, request.params.id, ['sheets']);
   });
 }

@@ -81,10 +81,10 @@ export async function validateServiceAccountKey(
   return { clientEmail, privateKey, privateKeyId, tokenUri };
 }
 
-/** Accepts the id or the sheet's address (`https://docs.google.com/spreadsheets/d/<id>/edit…`). */
+/** Accepts the id or the sheet's address (`https://docs.google.com/spreadsheets/d/<id>/edit…`, or `…/spreadsheets/u/1/d/<id>/…` when signed in to several Google accounts). */
 export function parseSpreadsheetId(input: string): string {
   const text = input.trim();
-  const fromUrl = /\/spreadsheets\/d\/([A-Za-z0-9_-]+)/.exec(text)?.[1];
+  const fromUrl = /\/spreadsheets\/(?:u\/\d+\/)?d\/([A-Za-z0-9_-]+)/.exec(text)?.[1];
   const id = fromUrl ?? text;
   if (!SPREADSHEET_ID_SHAPE.test(id)) {
     throw new AppError('validation_failed', 'The spreadsheet id is not valid', [{ field: 'spreadsheetId', message: 'must be the id from the sheet\'s address (the long part between /d/ and /edit), or the address itself' }]);

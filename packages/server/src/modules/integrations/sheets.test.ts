@@ -120,6 +120,11 @@ describe('Google Sheets destinations', () => {
     const { view } = await createSheet({ columns: [{ header: 'Name', value: 'lead.name' }, { header: 'Summary', value: '{{lead.name}} via {{chatbot.name}}' }] });
     expect(view).toMatchObject({ serviceAccountEmail: SA_EMAIL, header: [...FIXED_HEADERS, 'Name', 'Summary'] });
     expect(JSON.stringify(view)).not.toContain('PRIVATE KEY');
+    // The address Google shows someone signed in to several accounts (…/spreadsheets/u/1/d/<id>/…) works too.
+    const multiAccount = await ctx.app.inject({
+      method: 'PATCH', url: `/api/portal/integrations/sheets/${view.id}`, headers: account.headers, payload: { spreadsheetId: `https://docs.google.com/spreadsheets/u/1/d/${SPREADSHEET_ID}/edit?usp=sharing` },
+    });
+    expect(multiAccount.json()).toMatchObject({ spreadsheetId: SPREADSHEET_ID });
     const listed = await ctx.app.inject({ method: 'GET', url: '/api/portal/integrations/sheets', headers: account.headers });
     expect(listed.json().items.map((i: { id: string }) => i.id)).toEqual([view.id]);
     expect(listed.body).not.toContain('PRIVATE KEY');
@@ -155,6 +160,36 @@ describe('Google Sheets destinations', () => {
 
     expect(fake.appends()).toHaveLength(0);
     expect(sheet.tabs.get('Leads')).toEqual([]);
+  });
+
+  it('"Send test row" appends one webhook.test row now (header first), logs it, and says why when it cannot', async () => {
+    // Its own tab name: other tests count header writes to 'Leads' across the fake.
+    const { view, sheet } = await createSheet({}, 'Test rows');
+    const testRow = async () => ctx.app.inject({ method: 'POST', url: `/api/portal/integrations/sheets/${view.id}/test-row`, headers: account.headers });
+
+    const sent = await testRow();
+    expect(sent.statusCode, sent.body).toBe(200);
+    expect(sent.json()).toMatchObject({ status: 'succeeded', statusCode: 200, error: null, deliveryId: expect.stringMatching(/^dlv_/) });
+    const rows = sheet.tabs.get('Test rows')!;
+    expect(rows[0]).toEqual(view.header);
+    expect(rows).toHaveLength(2);
+    expect(rows[1]!.slice(1, 2)).toEqual(['webhook.test']);
+    expect(rows[1]![3]).not.toBe('');
+    const log = await deliveriesOf(view.id);
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatchObject({ id: sent.json().deliveryId, status: 'succeeded' });
+
+    // Not shared: the plain-words reason comes back, nothing is written, and it is not retried (a test is sent once).
+    sheet.sharedWith.clear();
+    const refused = (await testRow()).json<{ status: string; error: string }>();
+    expect(refused.status).toBe('failed');
+    expect(refused.error).toMatch(/not shared with the service account/);
+    expect(rows).toHaveLength(2);
+    sheet.sharedWith.add(SA_EMAIL);
+
+    // A webhook id is not a sheet, and another customer's sheet is not found.
+    const other = await signUpAccount(ctx.app);
+    expect((await ctx.app.inject({ method: 'POST', url: `/api/portal/integrations/sheets/${view.id}/test-row`, headers: other.headers })).statusCode).toBe(404);
   });
 
   it('batches several events into one RAW append, writes the header once, and keeps formulas as text', async () => {

@@ -85,6 +85,7 @@ describe.skipIf(!HAS_CHROMIUM)('widget in Chromium', () => {
   let chatbotId: string;
   let tightBotId: string;
   let endedBotId: string;
+  let bakeryBotId: string;
   let dispose: () => Promise<void>;
 
   let database: () => Db;
@@ -99,7 +100,7 @@ describe.skipIf(!HAS_CHROMIUM)('widget in Chromium', () => {
     return `${hostOrigin}/page?bot=${bot}&css=${css}`;
   }
 
-  async function openPage(url: string, viewport = { width: 1280, height: 800 }): Promise<PageReport> {
+  async function openPage(url: string, viewport = { width: 1280, height: 800 }, initScript?: string): Promise<PageReport> {
     const context = await browser.newContext({ viewport, ...(viewport.width < 500 ? { isMobile: true, hasTouch: true } : {}) });
     const page = await context.newPage();
     const problems: string[] = [];
@@ -115,6 +116,7 @@ describe.skipIf(!HAS_CHROMIUM)('widget in Chromium', () => {
       if (message.type() === 'error' && !/status of 429/.test(message.text())) problems.push(`console: ${message.text()}`);
     });
     await page.addInitScript({ content: INSTRUMENT_PAGE });
+    if (initScript) await page.addInitScript({ content: initScript });
     await page.goto(url);
     return { page, context, problems };
   }
@@ -190,6 +192,11 @@ describe.skipIf(!HAS_CHROMIUM)('widget in Chromium', () => {
     tightBotId = await createBot(account, 'Tight Bot', { ...look, allowedOrigins: [hostOrigin], rateLimit: { perVisitorPerMinute: 2, perIpPerMinute: 1000 } });
     const ended = await signUpAccount(app, { company: 'Lapsed Co' });
     endedBotId = await createBot(ended, 'Lapsed Bot', { allowedOrigins: [hostOrigin] });
+    bakeryBotId = await createBot(account, 'Crumb Bot', {
+      greeting: 'Hi there 👋 Fresh bread daily! Ask me about orders.', quickReplies: ['🥐 Croissant prices', 'Opening hours'],
+      appearance: { title: 'Crumb & Co 🥐', color: '#9a3412', position: 'bottom-right', avatarUrl: null },
+      allowedOrigins: [hostOrigin], rateLimit: { perVisitorPerMinute: 1000, perIpPerMinute: 1000 },
+    });
     await opened.database.db.updateTable('customers').set({ status: 'trial', trial_ends_at: '2020-01-01T00:00:00.000Z' }).where('id', '=', ended.customerId).execute();
 
     // launch() gives the browser a fresh temporary profile (user-data-dir) and deletes it on close.
@@ -409,7 +416,7 @@ describe.skipIf(!HAS_CHROMIUM)('widget in Chromium', () => {
     const plain = await measure('plain');
     const hostile = await measure('aggressive');
     expect(hostile.boxes).toEqual(plain.boxes);
-    expect(plain.styles).toEqual(['system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif', '14px', 'rgb(17, 24, 39)', 'rgb(255, 255, 255)', 'normal', 'block', '8px 12px']);
+    expect(plain.styles).toEqual(['system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif, "Apple Color Emoji", "Segoe UI Emoji", "Noto Color Emoji"', '14px', 'rgb(17, 24, 39)', 'rgb(255, 255, 255)', 'normal', 'block', '8px 12px']);
     expect(hostile.styles).toEqual(plain.styles);
     expect(hostile.image.equals(plain.image)).toBe(true);
     // The widget adds one element and no stylesheet to the host document.
@@ -431,6 +438,63 @@ describe.skipIf(!HAS_CHROMIUM)('widget in Chromium', () => {
     await page.getByRole('button', { name: 'Open chat' }).waitFor({ timeout: UI_TIMEOUT_MS });
     await expectNoProblems(report);
     await report.context.close();
+  });
+
+  it('on a phone, its text boxes are 16 px (iOS does not zoom on focus); on a desktop they stay 14 px', async () => {
+    const fontSizes = `(() => { const root = document.querySelector('fusionchatalyst-widget').shadowRoot;
+      return [...root.querySelectorAll('.comp textarea, .form input')].map((field) => getComputedStyle(field).fontSize); })()`;
+    const phone = await openPage(hostPageUrl(chatbotId), { width: 390, height: 844 });
+    await phone.page.getByRole('button', { name: 'Open chat' }).click({ timeout: UI_TIMEOUT_MS });
+    await send(phone.page, "I'd like to book a plumber to fix a leaking pipe");
+    await phone.page.getByRole('form', { name: 'Your contact details' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    const onPhone = (await phone.page.evaluate(fontSizes)) as string[];
+    expect(onPhone.length).toBeGreaterThan(1);
+    expect(new Set(onPhone)).toEqual(new Set(['16px']));
+    await phone.page.getByRole('textbox', { name: 'Your message' }).focus();
+    await screenshot(phone.page, 'phone-390-text-box');
+    await expectNoProblems(phone);
+    await phone.context.close();
+
+    const desktop = await openPage(hostPageUrl(chatbotId));
+    await desktop.page.getByRole('button', { name: 'Open chat' }).click({ timeout: UI_TIMEOUT_MS });
+    await desktop.page.getByRole('textbox', { name: 'Your message' }).waitFor();
+    expect(await desktop.page.evaluate(fontSizes)).toEqual(['14px']);
+    await desktop.context.close();
+  });
+
+  it('never shows the business’s emoji as empty boxes: without an emoji font the words stand alone', async () => {
+    // The canvas is where the widget asks whether emoji can be drawn: a browser that paints them in colour, and
+    // one that paints nothing but the same "missing glyph" box for every one (a system without an emoji font).
+    const colourEmoji = `CanvasRenderingContext2D.prototype.getImageData = function (x, y, w, h) {
+      const data = new Uint8ClampedArray(w * h * 4); for (let i = 0; i < data.length; i += 4) { data[i] = 250; data[i + 1] = 200; data[i + 3] = 255; }
+      return new ImageData(data, w, h); };`;
+    const noEmojiFont = `CanvasRenderingContext2D.prototype.getImageData = function (x, y, w, h) { return new ImageData(w, h); };`;
+    const greetingOf = (page: Page) => page.locator('.row.b .bub').first();
+
+    const plain = await openPage(hostPageUrl(bakeryBotId), { width: 390, height: 844 }, noEmojiFont);
+    await plain.page.getByRole('button', { name: 'Open chat' }).click({ timeout: UI_TIMEOUT_MS });
+    await expect(greetingOf(plain.page).innerText()).resolves.toBe('Hi there Fresh bread daily! Ask me about orders.');
+    await expect(plain.page.getByRole('heading', { level: 2 }).innerText()).resolves.toBe('Crumb & Co');
+    const croissants = plain.page.getByRole('button', { name: 'Croissant prices', exact: true });
+    await croissants.waitFor();
+    // The quick reply sends what its button shows, so the visitor's own bubble has no box either.
+    await croissants.click();
+    await expect(plain.page.locator('.row.v .bub').first().innerText()).resolves.toBe('Croissant prices');
+    await expectNoProblems(plain);
+    await plain.context.close();
+
+    const colour = await openPage(hostPageUrl(bakeryBotId), { width: 390, height: 844 }, colourEmoji);
+    await colour.page.getByRole('button', { name: 'Open chat' }).click({ timeout: UI_TIMEOUT_MS });
+    await expect(greetingOf(colour.page).innerText()).resolves.toBe('Hi there 👋 Fresh bread daily! Ask me about orders.');
+    await colour.page.getByRole('button', { name: '🥐 Croissant prices' }).waitFor();
+    await colour.context.close();
+
+    // This machine as it is (the test VM has no emoji font): the screenshot must show no empty box.
+    const real = await openPage(hostPageUrl(bakeryBotId), { width: 390, height: 844 });
+    await real.page.getByRole('button', { name: 'Open chat' }).click({ timeout: UI_TIMEOUT_MS });
+    await greetingOf(real.page).waitFor();
+    await screenshot(real.page, 'phone-390-emoji-greeting');
+    await real.context.close();
   });
 
   it('explains a rate limit with the wait from Retry-After, and a network failure with a working retry', async () => {

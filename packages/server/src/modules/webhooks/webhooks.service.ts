@@ -12,7 +12,7 @@ import {
 } from '../delivery/index.js';
 import { appendEvent, wakeDeliveryWorkers } from '../events/events.service.js';
 import { findDelivery, listAttempts, requeueDelivery, requeueFailedSince, scheduleUnfinishedNow, type DeliveryRow, type RetryNowResult } from './deliveries.repository.js';
-import { attemptDelivery, toDeliveryContext, type AttemptLog, type AttemptSummary } from './delivery-attempt.service.js';
+import { attemptDelivery, toDeliveryContext, type AttemptDeps, type AttemptLog, type AttemptSummary } from './delivery-attempt.service.js';
 import { findPreset } from './presets.js';
 import {
   ALL_DESTINATION_KINDS, countUnfinishedByWebhook, findWebhook, openWebhookSecrets, readWebhookSettings, sealWebhookHeaders, sealWebhookSecret, SECRET_OVERLAP_MS,
@@ -32,6 +32,8 @@ export interface WebhookServiceDeps {
   log: AttemptLog;
   /** DNS override for the save-time check (tests). */
   resolve?: ResolveAllFn;
+  /** Senders of non-HTTP kinds for a test delivery (Google Sheets' "Send test row"). */
+  destinations?: AttemptDeps['destinations'];
 }
 
 /** A secret's hint shows at most its last characters, and none of a short secret (typed secrets can be short). */
@@ -203,10 +205,13 @@ async function testContext(db: Kysely<Database>, customerId: string, chatbotId: 
 
 /**
  * "Send test": a `webhook.test` event with a realistic sample, delivered once, now, to this webhook only (even
- * a disabled one), and logged like any delivery. Answers what happened.
+ * a disabled one), and logged like any delivery. Answers what happened. `kinds` lets Google Sheets' "Send test
+ * row" reuse it (its deps then carry the sheets sender).
  */
-export async function sendTestDelivery(deps: WebhookServiceDeps, customerId: string, webhookId: string): Promise<AttemptSummary & { deliveryId: string }> {
-  const row = assertFound(await findWebhook(deps.db, customerId, webhookId), 'Webhook');
+export async function sendTestDelivery(
+  deps: WebhookServiceDeps, customerId: string, webhookId: string, kinds: readonly WebhookRow['kind'][] = ['webhook'],
+): Promise<AttemptSummary & { deliveryId: string }> {
+  const row = assertFound(await findWebhook(deps.db, customerId, webhookId, kinds), kinds.includes('webhook') ? 'Webhook' : 'Google Sheets destination');
   const context = await testContext(deps.db, customerId, row.chatbot_id);
   const owner = `portal-test:${newId('dlv')}`;
   const now = nowIso();
