@@ -40,9 +40,15 @@ describe('phone numbers', () => {
       ['We are open 0730-1800, 12 sessions cost $1,200', 'AU'],
       ['Order 55512345, 20 people, 10 weeks', 'US'],
       ['Flight BA0018 lands 0015 on the 14th', 'GB'],
+      ['my sheet is https://docs.google.com/spreadsheets/d/0123456789abcdef/edit if that helps', 'US'],
+      ['see example.org/orders/2125550199 for the order', 'US'],
     ] as const) {
       expect(extract(text, null, region).phone).toBeNull();
     }
+  });
+
+  it('still reads a number written next to a link', () => {
+    expect(extract('photos at www.example.com/gallery, call me on 512-555-0199', null, 'US').phone).toBe('+15125550199');
   });
 
   it('keeps the corrected number when the visitor fixes a typo', () => {

@@ -292,6 +292,14 @@ function findPossiblePhones(text: string, region: CountryCode): FoundPhone[] {
   return found;
 }
 
+/** A web address ("https://…", "www.…", "docs.example.com/d/0123456789"): its digits are never a phone number. */
+const LINK = /\b(?:https?:\/\/|www\.)\S+|\b[\w-]+(?:\.[\w-]+)+\/\S*/gi;
+
+/** The message with every link replaced by spaces of the same length (found positions still point into the message). */
+function blankOutLinks(message: string): string {
+  return message.replace(LINK, (link) => ' '.repeat(link.length));
+}
+
 function findPhones(message: string, defaultRegion: string): FoundPhone[] {
   // libphonenumber's matcher only finds numbers with digits (any script's); most messages have none and
   // it is one of the costlier steps of a turn, so they skip it.
@@ -299,7 +307,7 @@ function findPhones(message: string, defaultRegion: string): FoundPhone[] {
   const region = toRegion(defaultRegion);
   // "0044 …" and "0061 …": 00 is the international prefix almost everywhere, but not in every default region.
   // Same length as the message, so the positions found point into it.
-  const text = message.replace(/(?<![\d+][\s().-]{0,3})\b00(?=[1-9]\d)/g, ' +');
+  const text = blankOutLinks(message).replace(/(?<![\d+][\s().-]{0,3})\b00(?=[1-9]\d)/g, ' +');
   const valid: FoundPhone[] = findPhoneNumbersInText(text, region).map((f) => ({ start: f.startsAt, end: f.endsAt, e164: f.number.number as string }));
   const possible = findPossiblePhones(text, region).filter((p) => !valid.some((v) => p.start < v.end && v.start < p.end));
   return [...valid, ...possible].sort((a, b) => a.start - b.start);
