@@ -117,6 +117,12 @@ describe('security', () => {
       customer: expect.objectContaining({ status: 'trial', isActive: false, trialDaysLeft: 0 }),
       paymentProvider: null, activateCommand: `npm run admin -- activate ${lapsed.customerId}`,
     });
+    // The Zapier API is read-only too: no new subscription, but turning a Zap off still works.
+    const subscribe = await ctx.app.inject({ method: 'POST', url: '/api/zapier/hooks', headers: { 'x-api-key': key.key }, payload: { event: 'lead.captured', targetUrl: 'http://127.0.0.1:9/zap' } });
+    expect(subscribe.statusCode).toBe(402);
+    expect(await snapshot()).toBe(before);
+    const unsubscribe = await ctx.app.inject({ method: 'DELETE', url: '/api/zapier/hooks/wh_doesnotexist', headers: { 'x-api-key': key.key } });
+    expect(unsubscribe.statusCode).toBe(404);
     // A visitor's chat answers 402 like the portal's writes.
     const chat = await ctx.app.inject({ method: 'POST', url: '/api/public/system-chat', payload: { chatbotId: lapsedBot, visitorId: 'lapsed-visitor', message: 'hello' } });
     expect(chat.statusCode).toBe(402);

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { authenticateApiKey, requireAuth } from '../../http/auth.js';
+import { assertAccountWritable, authenticateApiKey, requireAuth } from '../../http/auth.js';
 import type { App } from '../../http/types.js';
 import { AppError } from '../../lib/errors.js';
 import { DEFAULT_PAGE_SIZE } from '../../lib/pagination.js';
@@ -38,6 +38,8 @@ async function authenticateApiKeyHeader(db: Kysely<Database>, request: FastifyRe
 export function registerZapierRoutes(app: App, deps: ZapierServiceDeps): void {
   const { db } = deps;
   app.addHook('onRequest', async (request) => authenticateApiKeyHeader(db, request));
+  // A lapsed account is read-only here as in the portal: no new subscriptions, but a Zap can always be turned off.
+  app.addHook('onRequest', async (request) => assertAccountWritable(db, request));
   const rateLimit = { max: ZAPIER_REQUESTS_PER_MINUTE, timeWindow: '1 minute', keyGenerator: (request: FastifyRequest) => `zapier:${request.auth?.apiKeyId ?? request.ip}` };
 
   app.get('/api/zapier/me', { schema: { response: { 200: ZapierMe } }, config: { rateLimit } }, async (request) => {
@@ -50,7 +52,7 @@ export function registerZapierRoutes(app: App, deps: ZapierServiceDeps): void {
     return reply.status(201).send(await subscribeZapierHook(deps, auth.customerId, request.body));
   });
 
-  app.delete('/api/zapier/hooks/:id', { schema: { params: IdParams, response: { 204: Type.Null() } }, config: { rateLimit } }, async (request, reply) => {
+  app.delete('/api/zapier/hooks/:id', { schema: { params: IdParams, response: { 204: Type.Null() } }, config: { rateLimit, allowsInactiveAccount: true } }, async (request, reply) => {
     const auth = requireAuth(request);
     await unsubscribeZapierHook(db, auth.customerId, request.params.id);
     return reply.status(204).send(null);
