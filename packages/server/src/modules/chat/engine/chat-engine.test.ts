@@ -39,6 +39,16 @@ describe('a conversation with the built-in engine', () => {
     expect(chat(['when you do the deluxe wash, how much is it?'])[0]?.sources.map((s) => s.id)).toEqual(['price']);
   });
 
+  it('does not answer for a neighbouring business, however well the words match', () => {
+    for (const message of ['is the coffee shop next door to you open on fridays?', 'what are the hours of that tyre place across the road']) {
+      const [result] = chat([message]);
+      expect(result?.answered, message).toBe(false);
+      expect(result?.text, message).not.toContain('8 AM to 5 PM');
+    }
+    // Sent by a neighbour, asking this business: answered.
+    expect(chat(['the tyre place across the road sent me, do you do a deluxe wash and how much is it?'])[0]?.text).toContain('$30');
+  });
+
   it('says it does not know and offers a person instead of guessing', () => {
     const [result] = chat(['Who won the game last night?']);
     expect(result?.sources).toEqual([]);

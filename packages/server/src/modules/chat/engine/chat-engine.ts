@@ -2,7 +2,7 @@ import { restoreState } from './conversation-state.js';
 import type { ConversationState, EngineSettings, LeadField, LeadResult, RetrievalHit, TurnInput, TurnResult } from './engine.types.js';
 import { detectEscalation, isNegativeFeedback, type EscalationReason } from './escalation.js';
 import { DEFAULT_ENGINE_TUNING } from './engine-tuning.js';
-import { detectIntent, guessLeadIntent, isOffTopic, SMALL_TALK_INTENTS } from './intents.js';
+import { asksAboutNeighbour, detectIntent, guessLeadIntent, isOffTopic, SMALL_TALK_INTENTS } from './intents.js';
 import { asksQuestion, extractLeadDetails, removeLeadDetails } from './lead-extraction.js';
 import { isPromptInjection } from './prompt-guard.js';
 import { analyzeText, splitQuestions } from './text-analysis.js';
@@ -304,7 +304,7 @@ export function runTurn(input: TurnInput): TurnResult {
     answeredViaContext = found.viaContext;
     confidence = top?.confidence ?? 0;
     // The scope classifier knows no business's trade, so a very confident match ("what time does the bakery open?" to a bakery) still answers.
-    if (top && isAnswer(found, threshold) && (top.confidence >= SURE_ANSWER_CONFIDENCE || !isOffTopic(lead.query))) answer = top;
+    if (top && isAnswer(found, threshold) && (top.confidence >= SURE_ANSWER_CONFIDENCE || !isOffTopic(lead.query)) && !asksAboutNeighbour(lead.query)) answer = top;
     if (answer && !found.viaContext) secondAnswer = findSecondAnswer(index, lead.query, answer, threshold);
   }
 

@@ -71,6 +71,20 @@ export function isOffTopic(message: string): boolean {
   return prediction?.label === 'off_topic' && prediction.probability >= OFF_TOPIC_MIN_PROBABILITY;
 }
 
+/** "the pet shop next door", "that café across the road": another business placed by where it is relative to this one. */
+const NEIGHBOUR = /\b(?:the|that)\s+(?:[a-z'’&-]+\s+){1,3}?(?:next door|across the (?:road|street|way)|over the road|(?:down|up) the (?:road|street)|next to (?:you|yours|your place)|opposite (?:you|yours)|(?:a|)round the corner)\b/i;
+/** …unless the visitor then asks this business something ("the pharmacy across the road sent me, do you do flu jabs"). */
+const ASKS_THIS_BUSINESS = /\b(?:do|can|could|will|would|are|have)\s+(?:you|yous|ya|u)\b(?!\s+know\b)/i;
+
+/**
+ * Whether a message asks about a neighbouring business ("is the pet shop next door to you open on Sundays?"): its
+ * hours or prices are not this business's, however well the words match, so no knowledge entry answers it.
+ */
+export function asksAboutNeighbour(message: string): boolean {
+  const match = NEIGHBOUR.exec(message);
+  return match !== null && !ASKS_THIS_BUSINESS.test(message.slice(match.index + match[0].length));
+}
+
 /** Detects the intent of one visitor message: a custom intent, a built-in one, or general_question. */
 export function detectIntent(message: string, customIntents: CustomIntent[] = []): string {
   const text = message.trim();
