@@ -49,6 +49,13 @@ describe('a conversation with the built-in engine', () => {
     expect(chat(['the tyre place across the road sent me, do you do a deluxe wash and how much is it?'])[0]?.text).toContain('$30');
   });
 
+  it('lets the first real request decide the intent when contact details came first', () => {
+    const booking = chat(['Hi, this is Dana Lee, 512-555-0142, dana.lee@example.com', 'I need to get on the schedule for a deluxe wash on Friday']);
+    expect(booking.at(-1)?.conversationIntent).toBe('book_appointment');
+    const quote = chat(['Hi, this is Dana Lee, 512-555-0142, dana.lee@example.com', 'could you send me a written price for cleaning a whole fleet of vans']);
+    expect(quote.at(-1)?.conversationIntent).toBe('request_quote');
+  });
+
   it('says it does not know and offers a person instead of guessing', () => {
     const [result] = chat(['Who won the game last night?']);
     expect(result?.sources).toEqual([]);

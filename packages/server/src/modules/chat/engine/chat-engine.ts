@@ -160,9 +160,17 @@ function fill(template: string, settings: EngineSettings): string {
   return template.replaceAll('{business}', settings.businessName || 'our');
 }
 
-function updateConversationIntent(state: ConversationState, intent: string, settings: EngineSettings): void {
+function updateConversationIntent(state: ConversationState, intent: string, settings: EngineSettings, message: string, hasContent: boolean): void {
   if (isLeadIntent(intent, settings)) {
-    if (!isLeadIntent(state.intent, settings)) state.intent = intent;
+    if (!isLeadIntent(state.intent, settings) || state.intentGuessed) state.intent = intent;
+    delete state.intentGuessed;
+    return;
+  }
+  // The intent was guessed from contact details alone: the first message that asks for something decides it.
+  if (state.intentGuessed && hasContent && INFORMATIONAL_INTENTS.has(intent)) {
+    const leaning = guessLeadIntent(message, intent);
+    if (isLeadIntent(leaning, settings)) state.intent = leaning;
+    delete state.intentGuessed;
     return;
   }
   if (state.intent === null && !SMALL_TALK_INTENTS.has(intent)) state.intent = intent;
@@ -247,14 +255,20 @@ export function runTurn(input: TurnInput): TurnResult {
 
   const lead = applyLeadDetails(state, message, settings);
   const intent = detectIntent(message, settings.customIntents);
-  updateConversationIntent(state, intent, settings);
+  const queryAnalysis = analyzeText(lead.query);
+  const queryHasContent = queryAnalysis.units.length + queryAnalysis.phraseConcepts.length > 0;
+  updateConversationIntent(state, intent, settings, lead.query, queryHasContent);
   if (!state.leadIntentHint && INFORMATIONAL_INTENTS.has(intent) && !lead.captured.length) state.leadIntentHint = guessLeadIntent(message, intent);
   // A visitor who leaves a phone or e-mail after asking something wants follow-up on it: a price question becomes
   // a quote request, anything else what the intent classifier leaned to for that first question.
   const gaveContact = lead.captured.includes('phone') || lead.captured.includes('email');
   if (gaveContact && (state.intent === null || INFORMATIONAL_INTENTS.has(state.intent)) && settings.leadCapture.enabled) {
     const hinted = state.leadIntentHint ?? guessLeadIntent(message, intent);
-    if (isLeadIntent(hinted, settings)) state.intent = hinted;
+    if (isLeadIntent(hinted, settings)) {
+      state.intent = hinted;
+      // Nothing asked yet, only details given: a guess the next request may correct.
+      if (!state.leadIntentHint && !queryHasContent) state.intentGuessed = true;
+    }
   }
 
   let answer: RetrievalHit | null = null;

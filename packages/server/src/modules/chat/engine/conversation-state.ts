@@ -52,6 +52,7 @@ export function restoreState(raw: unknown): ConversationState {
     leadAcknowledged: stored.leadAcknowledged === true,
   };
   if (typeof stored.lastBotText === 'string') state.lastBotText = stored.lastBotText;
+  if (stored.intentGuessed === true) state.intentGuessed = true;
   if (typeof stored.leadIntentHint === 'string') state.leadIntentHint = stored.leadIntentHint.slice(0, 64);
   if (typeof stored.lastQuestion === 'string') state.lastQuestion = stored.lastQuestion.slice(0, MAX_LAST_QUESTION_CHARS);
   if (Array.isArray(stored.lastSourceIds)) state.lastSourceIds = stored.lastSourceIds.filter((id): id is string => typeof id === 'string');

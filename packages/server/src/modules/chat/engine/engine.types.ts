@@ -76,6 +76,11 @@ export interface ConversationState {
   lastSourceIds?: string[];
   /** The lead intent the conversation's first question leans to, used when the visitor later leaves a contact. */
   leadIntentHint?: string;
+  /**
+   * True while `intent` is only a guess made when contact details came before any request ("Hi, Sarah Kim,
+   * 512 555 0171"): the visitor's first real request then decides it.
+   */
+  intentGuessed?: boolean;
   /** The last question the bot answered from the knowledge base: a follow-up ("and on Saturdays?") is read against it. */
   lastQuestion?: string;
 }
