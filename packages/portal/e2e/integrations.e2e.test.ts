@@ -113,7 +113,7 @@ describe.skipIf(skipReason !== null)('Google Sheets and Zapier in Settings → I
     // The delivery log shows the test row's delivery.
     const log = page.locator('table').filter({ has: page.getByRole('columnheader', { name: 'Next try' }) });
     await log.getByRole('cell', { name: 'webhook.test' }).waitFor();
-    await log.getByText('succeeded').waitFor();
+    await log.getByText('Delivered').waitFor();
     await page.screenshot({ path: screenshotPath('issue15-03-sheets-detail'), fullPage: true });
 
     // Not shared any more: the test row says why in plain words and nothing is written.
