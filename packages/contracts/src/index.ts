@@ -1,2 +1,3 @@
 export * from './chat.js';
 export * from './events.js';
+export * from './sheets.js';

@@ -1,3 +1,4 @@
+import { DEFAULT_SHEET_COLUMNS as CONTRACT_DEFAULT_SHEET_COLUMNS, DEFAULT_SHEETS_EVENT_TYPES, SHEETS_EVENT_TYPES } from '@fc/contracts';
 import type { SheetColumn } from '../api/types';
 import { rowsToMapping, valueToRow, type MappingRow } from './mapping-rows';
 
@@ -7,22 +8,10 @@ import { rowsToMapping, valueToRow, type MappingRow } from './mapping-rows';
  * the customer types.
  */
 
-/** Events a sheet can log, as the server's SHEETS_EVENT_TYPES (a row per event). */
-export const SHEETS_EVENTS = ['lead.captured', 'lead.updated', 'escalation.created'] as const;
-export const DEFAULT_SHEETS_EVENTS: string[] = ['lead.captured', 'escalation.created'];
-
-/** The columns a new sheet starts with (the server's DEFAULT_SHEET_COLUMNS). */
-export const DEFAULT_SHEET_COLUMNS: SheetColumn[] = [
-  { header: 'Name', value: 'lead.name' },
-  { header: 'Email', value: 'lead.email' },
-  { header: 'Phone', value: 'lead.phone' },
-  { header: 'Intent', value: 'conversation.intent' },
-  { header: 'Chatbot', value: 'chatbot.name' },
-  { header: 'Escalation reason', value: 'escalation.reason' },
-  { header: 'Last message', value: 'escalation.lastMessage' },
-  { header: 'Page', value: 'visitor.pageUrl' },
-  { header: 'Conversation', value: 'conversation.id' },
-];
+/** Events a sheet can log (a row per event), and what a new sheet starts with: the server's own lists. */
+export const SHEETS_EVENTS = SHEETS_EVENT_TYPES;
+export const DEFAULT_SHEETS_EVENTS: string[] = [...DEFAULT_SHEETS_EVENT_TYPES];
+export const DEFAULT_SHEET_COLUMNS: SheetColumn[] = CONTRACT_DEFAULT_SHEET_COLUMNS.map((column) => ({ ...column }));
 
 /** Columns FusionChatalyst always writes first (the event id lets a retry find a row it already wrote). */
 export const FIXED_SHEET_HEADERS = ['Event ID', 'Event', 'Time (UTC)'];

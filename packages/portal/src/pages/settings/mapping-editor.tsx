@@ -7,6 +7,18 @@ import { useDebouncedValue } from '../../lib/use-debounced-value';
 import { mappingToRows, rowsToMapping, sourcePathsFor, type ConstType, type MappingRow, type RowKind } from '../../lib/mapping-rows';
 
 const PREVIEW_DEBOUNCE_MS = 400;
+
+/** The server's rendering of a payload preview request (a JSON string), debounced while the customer types. */
+export function usePayloadPreview(request: string, enabled: boolean) {
+  const debounced = useDebouncedValue(request, PREVIEW_DEBOUNCE_MS);
+  return useQuery({
+    queryKey: ['/api/portal/webhooks/preview', debounced],
+    queryFn: ({ signal }) => api.post<PreviewResult>('/api/portal/webhooks/preview', JSON.parse(debounced) as unknown, { signal }),
+    enabled,
+    placeholderData: (previous) => previous,
+    retry: false,
+  });
+}
 const KIND_LABEL: Record<RowKind, string> = { path: 'Field', template: 'Template', const: 'Fixed value', json: 'Advanced (JSON)' };
 
 export type RowsByEvent = Record<string, MappingRow[]>;
@@ -120,14 +132,7 @@ export function MappingEditor({ rowsByEvent, onChange, eventKeys, subscribedEven
   const previewEvent = eventKey === '*' ? previewType : eventKey;
 
   const previewRequest = JSON.stringify({ eventType: previewEvent, mappings, bodyFormat, ...(chatbotId ? { chatbotId } : {}) });
-  const debounced = useDebouncedValue(previewRequest, PREVIEW_DEBOUNCE_MS);
-  const preview = useQuery({
-    queryKey: ['/api/portal/webhooks/preview', debounced],
-    queryFn: ({ signal }) => api.post<PreviewResult>('/api/portal/webhooks/preview', JSON.parse(debounced) as unknown, { signal }),
-    enabled: !hasErrors,
-    placeholderData: (previous) => previous,
-    retry: false,
-  });
+  const preview = usePayloadPreview(previewRequest, !hasErrors);
 
   const setRows = (next: MappingRow[]) => {
     const changed: RowsByEvent = { ...rowsByEvent, [eventKey]: next };

@@ -3,7 +3,7 @@ import { useMemo, useState, type ChangeEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, api } from '../../api/client';
 import { usePagedList } from '../../api/queries';
-import type { PreviewResult, SheetColumn, SheetsConnectionReport, SheetsDestination, TestResult } from '../../api/types';
+import type { SheetColumn, SheetsConnectionReport, SheetsDestination, TestResult } from '../../api/types';
 import { ChatbotSelect } from '../../components/chatbot-select';
 import { CopyButton, describedBy, ErrorNotice, Field, Loading, Notice, PageHeader, StatusBadge } from '../../components/ui';
 import { formatDateTime } from '../../lib/format';
@@ -11,14 +11,12 @@ import type { MappingRow } from '../../lib/mapping-rows';
 import {
   columnsToRows, DEFAULT_SHEET_COLUMNS, DEFAULT_SHEETS_EVENTS, FIXED_SHEET_HEADERS, parseSpreadsheetInput, readKeyFile, rowsToColumns, SHEETS_EVENTS, type KeyFileSummary,
 } from '../../lib/sheets-form';
-import { useDebouncedValue } from '../../lib/use-debounced-value';
 import { webhookHealth } from '../../lib/webhook-health';
-import { RowEditor, type RowLabels } from './mapping-editor';
-import { EVENT_DESCRIPTIONS } from './webhook-form';
+import { RowEditor, usePayloadPreview, type RowLabels } from './mapping-editor';
+import { EventCheckboxes } from './webhook-form';
 import { DeliveriesCard } from './webhook-page';
 
 const SHEETS_PATH = '/api/portal/integrations/sheets';
-const PREVIEW_DEBOUNCE_MS = 400;
 const COLUMN_LABELS: RowLabels = { noun: 'Column', key: 'Column header', keyPlaceholder: 'e.g. Email' };
 
 function sheetKey(id: string) {
@@ -100,16 +98,7 @@ function SheetsFields({ values, update, errors }: { values: SheetsFormValues; up
           <ChatbotSelect id="gs-bot" value={values.chatbotId} onChange={(chatbotId) => update({ chatbotId })} allLabel="All chatbots" />
         </Field>
       </div>
-      <fieldset className={errors.events ? 'field-invalid' : ''}>
-        <legend>A row for each</legend>
-        {SHEETS_EVENTS.map((event) => (
-          <label key={event} className="checkbox">
-            <input type="checkbox" checked={values.events.includes(event)} onChange={(e) => toggleEvent(event, e.target.checked)} />
-            <code>{event}</code> <span className="muted small">{EVENT_DESCRIPTIONS[event] ?? ''}</span>
-          </label>
-        ))}
-        {errors.events ? <p className="field-error" role="alert">{errors.events}</p> : null}
-      </fieldset>
+      <EventCheckboxes legend="A row for each" events={SHEETS_EVENTS} selected={values.events} onToggle={toggleEvent} error={errors.events} />
     </>
   );
 }
@@ -126,14 +115,7 @@ function SheetColumnsEditor({ rows, onChange, chatbotId, events, serverErrors }:
   const hasErrors = Object.keys(errors).length > 0 || columns.length === 0;
   const mapping = Object.fromEntries(columns.map((column) => [column.header, column.value]));
   const request = JSON.stringify({ eventType: previewType, mappings: { '*': mapping }, bodyFormat: 'json', ...(chatbotId ? { chatbotId } : {}) });
-  const debounced = useDebouncedValue(request, PREVIEW_DEBOUNCE_MS);
-  const preview = useQuery({
-    queryKey: ['/api/portal/webhooks/preview', debounced],
-    queryFn: ({ signal }) => api.post<PreviewResult>('/api/portal/webhooks/preview', JSON.parse(debounced) as unknown, { signal }),
-    enabled: !hasErrors,
-    placeholderData: (previous) => previous,
-    retry: false,
-  });
+  const preview = usePayloadPreview(request, !hasErrors);
   const cell = (value: unknown): string => (value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value));
   return (
     <fieldset className="mapping-editor">

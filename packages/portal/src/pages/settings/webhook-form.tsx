@@ -58,16 +58,7 @@ export function WebhookFields({ values, update, errors, headerErrors }: {
         <input id="wh-url" type="url" value={values.url} placeholder="https://example.com/hooks/fusionchatalyst" {...describedBy('wh-url', { hint: true, error: errors.url })}
           onChange={(e) => update({ url: e.target.value })} />
       </Field>
-      <fieldset className={errors.events ? 'field-invalid' : ''}>
-        <legend>Events</legend>
-        {SUBSCRIBABLE_EVENTS.map((event) => (
-          <label key={event} className="checkbox">
-            <input type="checkbox" checked={values.events.includes(event)} onChange={(e) => toggleEvent(event, e.target.checked)} />
-            <code>{event}</code> <span className="muted small">{EVENT_DESCRIPTIONS[event] ?? ''}</span>
-          </label>
-        ))}
-        {errors.events ? <p className="field-error" role="alert">{errors.events}</p> : null}
-      </fieldset>
+      <EventCheckboxes legend="Events" events={SUBSCRIBABLE_EVENTS} selected={values.events} onToggle={toggleEvent} error={errors.events} />
       <div className="grid-2">
         <Field id="wh-bot" label="Only for chatbot" error={errors.chatbotId}>
           <ChatbotSelect id="wh-bot" value={values.chatbotId} onChange={(chatbotId) => update({ chatbotId })} allLabel="All chatbots" />
@@ -107,5 +98,23 @@ export function WebhookFields({ values, update, errors, headerErrors }: {
         <button type="button" className="button button-small" onClick={() => update({ headers: [...values.headers, { name: '', value: '', hidden: '' }] })}>Add header</button>
       </fieldset>
     </>
+  );
+}
+
+/** A checkbox per event type with its description (webhooks and Google Sheets). */
+export function EventCheckboxes({ legend, events, selected, onToggle, error }: {
+  legend: string; events: readonly string[]; selected: readonly string[]; onToggle: (event: string, checked: boolean) => void; error?: string | undefined;
+}) {
+  return (
+    <fieldset className={error ? 'field-invalid' : ''}>
+      <legend>{legend}</legend>
+      {events.map((event) => (
+        <label key={event} className="checkbox">
+          <input type="checkbox" checked={selected.includes(event)} onChange={(e) => onToggle(event, e.target.checked)} />
+          <code>{event}</code> <span className="muted small">{EVENT_DESCRIPTIONS[event] ?? ''}</span>
+        </label>
+      ))}
+      {error ? <p className="field-error" role="alert">{error}</p> : null}
+    </fieldset>
   );
 }

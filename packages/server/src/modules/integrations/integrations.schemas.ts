@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { EVENT_TYPES } from '@fc/contracts';
+import { EVENT_TYPES, SHEETS_EVENT_TYPES } from '@fc/contracts';
 import { PageQuery } from '../../lib/pagination.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -46,9 +46,7 @@ export type ZapierHookView = Static<typeof ZapierHookView>;
 // ---------------------------------------------------------------------------------------------------------
 // Google Sheets (portal)
 
-// The same list as SHEETS_EVENT_TYPES (sheets-columns.ts); spelled out so the schemas import no service code.
-const SHEETS_EVENTS = ['lead.captured', 'lead.updated', 'escalation.created'] as const;
-const SheetsEvent = Type.Union(SHEETS_EVENTS.map((type) => Type.Literal(type)));
+const SheetsEvent = Type.Union(SHEETS_EVENT_TYPES.map((type) => Type.Literal(type)));
 // The key file is checked field by field by the service (plain-words errors); the schema bounds its size.
 const ServiceAccountKey = Type.Union([Type.String({ minLength: 2, maxLength: 20_000 }), Type.Record(Type.String({ maxLength: 100 }), Type.Unknown(), { maxProperties: 30 })]);
 const Column = Type.Object({ header: Type.String({ minLength: 1, maxLength: 100 }), value: Type.Unknown() }, { additionalProperties: false });
@@ -58,7 +56,7 @@ export const CreateSheetsBody = Type.Object({
   /** The id, or the sheet's whole address (the id is taken from it). */
   spreadsheetId: Type.String({ minLength: 10, maxLength: 300 }),
   tabName: Type.String({ minLength: 1, maxLength: 100 }),
-  events: Type.Optional(Type.Array(SheetsEvent, { minItems: 1, maxItems: SHEETS_EVENTS.length })),
+  events: Type.Optional(Type.Array(SheetsEvent, { minItems: 1, maxItems: SHEETS_EVENT_TYPES.length })),
   chatbotId: Type.Optional(ChatbotId),
   columns: Type.Optional(Type.Array(Column, { minItems: 1, maxItems: 40 })),
 }, { additionalProperties: false });
@@ -68,7 +66,7 @@ export const UpdateSheetsBody = Type.Object({
   serviceAccountKey: Type.Optional(ServiceAccountKey),
   spreadsheetId: Type.Optional(Type.String({ minLength: 10, maxLength: 300 })),
   tabName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-  events: Type.Optional(Type.Array(SheetsEvent, { minItems: 1, maxItems: SHEETS_EVENTS.length })),
+  events: Type.Optional(Type.Array(SheetsEvent, { minItems: 1, maxItems: SHEETS_EVENT_TYPES.length })),
   chatbotId: Type.Optional(ChatbotId),
   columns: Type.Optional(Type.Array(Column, { minItems: 1, maxItems: 40 })),
   enabled: Type.Optional(Type.Boolean()),

@@ -1,4 +1,4 @@
-import type { EventContext as StoredEventContext } from '@fc/contracts';
+import { DEFAULT_SHEET_COLUMNS as CONTRACT_DEFAULT_SHEET_COLUMNS, type EventContext as StoredEventContext } from '@fc/contracts';
 import { AppError, type FieldError } from '../../lib/errors.js';
 import { toWireTime } from '../../lib/time.js';
 import { renderPayload, validateMappings, type EventType, type MappingValue, type Mappings } from '../delivery/index.js';
@@ -16,25 +16,12 @@ export interface SheetColumn {
 }
 
 export const FIXED_HEADERS = ['Event ID', 'Event', 'Time (UTC)'] as const;
-/** Events a sheet can log. `lead.updated` adds a row with the changed lead (same columns; match it on the conversation). */
-export const SHEETS_EVENT_TYPES = ['lead.captured', 'lead.updated', 'escalation.created'] as const satisfies readonly EventType[];
-/** Contract section 5: by default one row per lead and per escalation; later lead changes are opt-in. */
-export const DEFAULT_SHEETS_EVENT_TYPES = ['lead.captured', 'escalation.created'] as const satisfies readonly (typeof SHEETS_EVENT_TYPES)[number][];
+export { DEFAULT_SHEETS_EVENT_TYPES } from '@fc/contracts';
 export const SHEET_COLUMNS_MAX = 40;
 const HEADER_MAX_CHARS = 100;
 
-/** The columns a new sheet starts with: the lead, the escalation and where the conversation happened. */
-export const DEFAULT_SHEET_COLUMNS: readonly SheetColumn[] = Object.freeze([
-  { header: 'Name', value: 'lead.name' },
-  { header: 'Email', value: 'lead.email' },
-  { header: 'Phone', value: 'lead.phone' },
-  { header: 'Intent', value: 'conversation.intent' },
-  { header: 'Chatbot', value: 'chatbot.name' },
-  { header: 'Escalation reason', value: 'escalation.reason' },
-  { header: 'Last message', value: 'escalation.lastMessage' },
-  { header: 'Page', value: 'visitor.pageUrl' },
-  { header: 'Conversation', value: 'conversation.id' },
-]);
+/** The columns a new sheet starts with (`@fc/contracts`, shared with the portal's form). */
+export const DEFAULT_SHEET_COLUMNS: readonly SheetColumn[] = CONTRACT_DEFAULT_SHEET_COLUMNS;
 
 /** Validates customer columns (headers unique, values in the mapping language); returns them normalised or throws with field errors. */
 export function validateColumns(input: unknown, field = 'columns'): SheetColumn[] {
