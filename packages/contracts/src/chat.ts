@@ -22,6 +22,11 @@ export const SystemChatRequest = Type.Object(
     conversationToken: Type.Optional(Type.String({ minLength: 16, maxLength: 128 })),
     message: Type.String({ minLength: 1, maxLength: MAX_MESSAGE_CHARS }),
     context: Type.Optional(ChatContext),
+    /**
+     * The client's id for this message (optional extension): a repeat with the same id in the same conversation
+     * (or, without `conversationId`, for the same chatbot and visitor) answers the stored reply instead of a second turn.
+     */
+    clientMessageId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._~-]+$' })),
   },
   { additionalProperties: false },
 );

@@ -157,7 +157,7 @@ export async function buildApp({ config, database, redis = null, liveBus, logStr
   app.addHook('onClose', () => llm.close());
   const bus = liveBus ?? createLiveBus(redis, (error) => app.log.warn({ err: error }, 'live bus error'));
   if (!liveBus) app.addHook('onClose', () => bus.close());
-  const chatDeps: ChatDeps = { db: database.db, indexCache, phrase: llm.phrase, liveBus: bus, notifyByEmail: config.smtp !== null };
+  const chatDeps: ChatDeps = { db: database.db, secretKey: config.secretKey, indexCache, phrase: llm.phrase, liveBus: bus, notifyByEmail: config.smtp !== null };
 
   // "Send test" delivers from the API process with its own pooled sender; everything else goes through workers.
   const testSender = createWebhookSender({ allowPrivate: config.allowPrivateWebhookTargets });

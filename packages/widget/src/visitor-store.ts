@@ -9,7 +9,8 @@ export interface VisitorState {
   isOpen?: boolean;
 }
 
-function createVisitorId(): string {
+/** A random URL-safe id: the visitor's, and one per message sent (`clientMessageId`, the same again on retry). */
+export function createRandomId(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -28,7 +29,7 @@ export function openVisitorStore(chatbotId: string): { state: VisitorState; save
   } catch {
     // Unreadable or corrupt: start over with a fresh visitor.
   }
-  const current: VisitorState = state ?? { visitorId: createVisitorId() };
+  const current: VisitorState = state ?? { visitorId: createRandomId() };
   const save = (): void => {
     try {
       localStorage.setItem(key, JSON.stringify(current));

@@ -2,7 +2,7 @@ import type { ChatMessage, SystemChatReply, WidgetConfig } from '@fc/contracts';
 import { ApiError, createChatApi } from './api-client.js';
 import { splitLinks } from './linkify.js';
 import { displayable } from './emoji.js';
-import { openVisitorStore } from './visitor-store.js';
+import { createRandomId, openVisitorStore } from './visitor-store.js';
 import { WIDGET_CSS } from './widget-styles.js';
 
 declare const __FC_VERSION__: string;
@@ -523,7 +523,9 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
     else showAlert('We could not reach the chat. Check your connection and try again.', { label: 'Retry', run: retry });
   }
 
-  async function send(text: string, row?: HTMLElement): Promise<void> {
+  // `clientMessageId`: a retry of the same message sends the same id, so a send whose reply was lost on the way
+  // (the server answered, the network did not deliver) is answered from the stored reply instead of a second turn.
+  async function send(text: string, row?: HTMLElement, clientMessageId = createRandomId()): Promise<void> {
     const message = text.trim().slice(0, MAX_MESSAGE_CHARS);
     if (!message || isBusy || isLoadingTranscript) return;
     const details = sentDetails;
@@ -548,7 +550,7 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
     let streamedText = '';
     try {
       const reply = await api.sendMessage({
-        chatbotId, visitorId: state.visitorId, message,
+        chatbotId, visitorId: state.visitorId, message, clientMessageId,
         ...(state.conversationId && state.conversationToken ? { conversationId: state.conversationId, conversationToken: state.conversationToken } : {}),
         context: {
           pageUrl: clip(location.href), ...(document.referrer ? { referrer: clip(document.referrer) } : {}),
@@ -585,11 +587,11 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
           announce(EXPIRED_NOTE);
         }
         resetConversation();
-        return send(message, visitorRow);
+        return send(message, visitorRow, clientMessageId);
       }
       visitorRow.classList.add('failed');
       visitorRow.append(el('span', 'who err', 'Not sent'));
-      describeFailure(error, () => void send(message, visitorRow));
+      describeFailure(error, () => void send(message, visitorRow, clientMessageId));
     }
     flushHeldLive();
   }

@@ -79,3 +79,9 @@ export function openDatabase(config: DatabaseConfig): Db {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: 'sqlite', pgPool: null, close: () => db.destroy() };
 }
+
+/** True when an insert hit a unique index or primary key (PostgreSQL SQLSTATE 23505, SQLite's constraint codes). */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

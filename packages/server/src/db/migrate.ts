@@ -11,6 +11,7 @@ import * as paraphraseApproval from './migrations/2026-12-03-03-paraphrase-appro
 import * as apiKeyScopes from './migrations/2026-12-03-04-api-key-scopes.js';
 import * as passwordResets from './migrations/2026-12-03-10-password-resets.js';
 import * as conversationTokenExpiry from './migrations/2026-12-03-11-conversation-token-expiry.js';
+import * as idempotency from './migrations/2026-12-03-20-idempotency.js';
 
 /**
  * Dated migrations, listed explicitly so the compiled build needs no directory scanning. Names sort by date;
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03-04-api-key-scopes': apiKeyScopes,
   '2026-12-03-10-password-resets': passwordResets,
   '2026-12-03-11-conversation-token-expiry': conversationTokenExpiry,
+  '2026-12-03-20-idempotency': idempotency,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

@@ -116,6 +116,8 @@ export interface ConversationsTable {
   handoff_changed_at: string | null;
   /** Visitor messages the inbox has not read yet. */
   unread_count: number;
+  /** The `clientMessageId` of the message that started the conversation (unique per chatbot and visitor). */
+  client_message_id: string | null;
 }
 
 export type HandoffState = 'bot' | 'waiting_for_human' | 'human' | 'resolved';
@@ -136,6 +138,10 @@ export interface MessagesTable {
   confidence: number | null;
   author_name: string | null;
   created_at: string;
+  /** The widget's id for a visitor message (unique per conversation): a repeat answers `client_reply`. */
+  client_message_id: string | null;
+  /** JSON: the reply as first answered (conversation token left out, or sealed for a new conversation). */
+  client_reply: string | null;
 }
 
 export interface RatingsTable {
@@ -359,4 +365,19 @@ export interface Database {
   sheets_destinations: SheetsDestinationsTable;
   sheets_appended_events: SheetsAppendedEventsTable;
   escalation_emails: EscalationEmailsTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+/** A portal `Idempotency-Key` (kept 24 hours): the first request's hash and, once answered, its response. */
+export interface IdempotencyKeysTable {
+  customer_id: string;
+  key: string;
+  /** SHA-256 of method, path and body. */
+  request_hash: string;
+  /** Null while the first request is still running. */
+  status_code: number | null;
+  /** Sealed with FC_SECRET_KEY: a response can hold a one-time API key or a webhook secret. */
+  response_body: string | null;
+  created_at: string;
+  expires_at: string;
 }

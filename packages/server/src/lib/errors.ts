@@ -17,6 +17,10 @@ export const ERROR_STATUS = {
   session_required: 403,
   not_found: 404,
   conflict: 409,
+  /** An `Idempotency-Key` or `clientMessageId` sent again with a different request. */
+  idempotency_key_reused: 409,
+  /** An `Idempotency-Key` whose first request is still running. */
+  idempotency_key_in_use: 409,
   gone: 410,
   payload_too_large: 413,
   knowledge_limit: 413,

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { createTestApp, IS_POSTGRES, signUpAccount, type TestContext } from './harness.js';
+import { createChatbotFor, createTestApp, IS_POSTGRES, signUpAccount, type TestContext } from './harness.js';
 
 /** Secrets we must read back later are sealed: the database file never holds them in clear text. */
 describe('secrets at rest', () => {
@@ -23,7 +23,7 @@ describe('secrets at rest', () => {
         .map((file) => readFileSync(path.join(ctx.config.dataDir, file)).toString('latin1'))
         .join('\n');
     }
-    const tables = ['chatbots', 'api_keys', 'sessions', 'users', 'webhooks', 'sheets_destinations'] as const;
+    const tables = ['chatbots', 'api_keys', 'sessions', 'users', 'webhooks', 'sheets_destinations', 'idempotency_keys', 'conversations', 'messages'] as const;
     const dumps = await Promise.all(tables.map((table) => ctx.database.db.selectFrom(table).selectAll().execute()));
     return JSON.stringify(dumps);
   }
@@ -55,5 +55,23 @@ describe('secrets at rest', () => {
     // Any 64-character line of the key's base64 body would give it away.
     for (const line of privateKey.split('\n').filter((l) => l.length === 64)) expect(stored).not.toContain(line);
     expect(stored).not.toContain('BEGIN PRIVATE KEY');
+  });
+
+  it('does not keep the one-time API key, a webhook secret or a conversation token in clear text for idempotent repeats', async () => {
+    const account = await signUpAccount(ctx.app);
+    const headers = { ...account.headers, 'idempotency-key': 'leakcheck-1' };
+    const key = (await ctx.app.inject({ method: 'POST', url: '/api/portal/api-keys', headers, payload: { name: 'k' } })).json().key as string;
+    const webhook = await ctx.app.inject({
+      method: 'POST', url: '/api/portal/webhooks', headers: { ...account.headers, 'idempotency-key': 'leakcheck-2' }, payload: { url: 'https://hooks.example/in', events: ['lead.captured'] },
+    });
+    const chatbot = await createChatbotFor(ctx.app, account);
+    const chat = await ctx.app.inject({
+      method: 'POST', url: '/api/public/system-chat', payload: { chatbotId: chatbot.id, visitorId: 'leakcheck', message: 'hello', clientMessageId: 'leakcheck-3' },
+    });
+    expect(chat.statusCode).toBe(200);
+    const stored = await readAllStoredBytes();
+    expect(stored).not.toContain(key);
+    expect(stored).not.toContain(webhook.json().secret as string);
+    expect(stored).not.toContain(chat.json().conversationToken as string);
   });
 });

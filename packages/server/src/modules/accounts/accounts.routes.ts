@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SESSION_COOKIE, requireAuth, requireSession } from '../../http/auth.js';
+import { IdempotencyHeaders, sendIdempotent } from '../../http/idempotency.js';
 import type { App, RouteDeps } from '../../http/types.js';
 import { safeEqual } from '../../lib/crypto.js';
 import { AppError } from '../../lib/errors.js';
@@ -199,9 +200,11 @@ export function registerAccountRoutes(app: App, { config, database }: RouteDeps,
   });
 
   // Keys are managed from the portal only: a leaked key must not mint itself a successor or revoke the owner's keys.
-  app.post('/api/portal/api-keys', { schema: { body: CreateApiKeyBody, response: { 201: CreatedApiKey } } }, async (request, reply) => {
+  app.post('/api/portal/api-keys', { schema: { headers: IdempotencyHeaders, body: CreateApiKeyBody, response: { 201: CreatedApiKey } } }, async (request, reply) => {
     const auth = requireSession(request, 'Create API keys in the portal, not with an API key.');
-    return reply.status(201).send(await createApiKey(db, auth.customerId, request.body));
+    // The stored response holds the one-time key: it is sealed at rest like every stored response, and only a
+    // session of the same customer (this check runs first) can have it answered again.
+    return sendIdempotent({ db, secretKey: config.secretKey }, request, reply, auth.customerId, async () => ({ status: 201, body: await createApiKey(db, auth.customerId, request.body) }));
   });
 
   app.delete('/api/portal/api-keys/:id', { config: { allowsInactiveAccount: true }, schema: { params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {

@@ -2,7 +2,8 @@ import type { EventContext, SystemChatReply, SystemChatRequest } from '@fc/contr
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, HandoffState, MessageRole } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
-import { hashToken, newToken, safeEqual } from '../../lib/crypto.js';
+import { hashToken, newToken, openSecret, safeEqual, sealSecret } from '../../lib/crypto.js';
+import { isUniqueViolation } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
 import { addMs, nowIso, toWireTime } from '../../lib/time.js';
 import { isCustomerActive } from '../accounts/accounts.service.js';
@@ -24,10 +25,13 @@ const DAY_MS = 86_400_000;
  */
 export const CONVERSATION_TOKEN_TTL_MS = 30 * DAY_MS;
 const CONVERSATION_EXPIRED_DETAIL = 'This conversation has expired: start a new one (send the message without conversationId).';
+const CONVERSATION_NOT_FOUND_DETAIL = 'Conversation not found, or the conversation token does not match.';
 const MAX_TURN_ATTEMPTS = 3;
 
 export interface ChatDeps {
   db: Kysely<Database>;
+  /** FC_SECRET_KEY: seals the conversation token kept with a new conversation's first reply (`clientMessageId` repeats). */
+  secretKey: Buffer;
   indexCache: KnowledgeIndexCache;
   /** Announces stored messages to open `/events` streams (live/live-bus.ts). */
   liveBus?: LiveBus;
@@ -126,7 +130,7 @@ async function prepareTurn(deps: ChatDeps, target: ChatTarget, settings: StoredS
   if (input.conversationId) {
     const found = await findConversation(deps.db, target.chatbot_id, input.conversationId);
     // Same answer for "no such conversation" and "wrong token": nobody can probe for ids.
-    if (!found || !isTokenValid(found, input.conversationToken)) throw new AppError('not_found', 'Conversation not found, or the conversation token does not match.');
+    if (!found || !isTokenValid(found, input.conversationToken)) throw new AppError('not_found', CONVERSATION_NOT_FOUND_DETAIL);
     assertTokenLive(found, now);
     conversation = found;
     token = input.conversationToken as string;
@@ -139,7 +143,7 @@ async function prepareTurn(deps: ChatDeps, target: ChatTarget, settings: StoredS
       first_message: input.message, lead_id: null, escalated: 0, page_url: input.context?.pageUrl ?? null,
       referrer: input.context?.referrer ?? null, locale: input.context?.locale ?? null, started_at: now, last_message_at: now,
       idle_deadline_at: null, ended_at: null, handoff_state: 'bot', handoff_agent_id: null, handoff_agent_name: null,
-      handoff_notice_id: null, handoff_changed_at: null, unread_count: 0,
+      handoff_notice_id: null, handoff_changed_at: null, unread_count: 0, client_message_id: input.clientMessageId ?? null,
     };
   }
   const index = await deps.indexCache.get(target.chatbot_id, target.knowledge_version);
@@ -231,7 +235,10 @@ async function persistTurn(
   const visitorMessageId = newId('msg');
   const base = { customer_id: target.customer_id, conversation_id: conversation.id, created_at: now };
   await trx.insertInto('messages').values([
-    { ...base, id: visitorMessageId, seq: visitorSeq, role: 'visitor', text: input.message, intent: result.intent, sources: null, confidence: null, author_name: null },
+    {
+      ...base, id: visitorMessageId, seq: visitorSeq, role: 'visitor', text: input.message, intent: result.intent, sources: null, confidence: null, author_name: null,
+      client_message_id: input.clientMessageId ?? null,
+    },
     ...(botSeq !== null && output.botText !== null
       ? [{ ...base, id: messageId, seq: botSeq, role: 'assistant' as const, text: output.botText, intent: result.intent, sources: JSON.stringify(result.sources), confidence: result.confidence, author_name: null }]
       : []),
@@ -341,9 +348,50 @@ function findOpening(settings: StoredSettings): Opening | null {
   return at ? { at, timezone: hours.timezone, locale: settings.locale } : null;
 }
 
+/** What a visitor message sent with a `clientMessageId` keeps of its reply (`messages.client_reply`). */
+interface StoredReply {
+  reply: Omit<SystemChatReply, 'conversationToken'>;
+  /** Only for the message that started the conversation: its request carried no token, so a repeat needs this one. */
+  sealedToken?: string;
+}
+
+const sealContextOfToken = (conversationId: string): string => `messages:${conversationId}:client_reply.token`;
+
+/**
+ * The reply already given to this `clientMessageId`, or null when no turn stored it yet. Looked up in the named
+ * conversation (after the same token checks as a turn), or, without one, in the conversation this chatbot's visitor
+ * started with that id. The same id with another text is refused: it is a client bug, not a retry.
+ */
+async function findStoredReply(deps: ChatDeps, target: ChatTarget, input: SystemChatRequest): Promise<SystemChatReply | null> {
+  const clientMessageId = input.clientMessageId;
+  if (clientMessageId === undefined) return null;
+  let conversation: ConversationRow | undefined;
+  if (input.conversationId) {
+    conversation = await findConversation(deps.db, target.chatbot_id, input.conversationId);
+    if (!conversation || !isTokenValid(conversation, input.conversationToken)) throw new AppError('not_found', CONVERSATION_NOT_FOUND_DETAIL);
+    assertTokenLive(conversation);
+  } else {
+    conversation = await deps.db.selectFrom('conversations').selectAll()
+      .where('chatbot_id', '=', target.chatbot_id).where('visitor_id', '=', input.visitorId).where('client_message_id', '=', clientMessageId)
+      .executeTakeFirst();
+    if (!conversation) return null;
+  }
+  const stored = await deps.db.selectFrom('messages').select(['text', 'client_reply'])
+    .where('conversation_id', '=', conversation.id).where('client_message_id', '=', clientMessageId).executeTakeFirst();
+  if (!stored) return null;
+  const { reply, sealedToken } = stored.text === input.message && stored.client_reply !== null ? JSON.parse(stored.client_reply) as StoredReply : { reply: null };
+  const token = input.conversationToken ?? (sealedToken === undefined ? undefined : openSecret(deps.secretKey, sealedToken, sealContextOfToken(conversation.id)));
+  if (reply === null || token === undefined) {
+    throw new AppError('idempotency_key_reused', 'This clientMessageId was already used for a different message: give each new message a new id.');
+  }
+  // The token's expiry as it is now (later messages may have moved it on since the stored reply).
+  return { ...reply, conversationToken: token, conversationTokenExpiresAt: toWireTime(conversationTokenExpiresAt(conversation)) };
+}
+
 /**
  * One visitor message in, one bot reply out: the engine decides the answer, intent, lead fields and
  * escalation; the messages, lead, escalation and their outbox events are written in one transaction.
+ * With a `clientMessageId`, a repeat of an answered message answers the stored reply: no second turn, no second event.
  */
 export async function runChatTurn(
   deps: ChatDeps, target: ChatTarget, input: SystemChatRequest, options: { onDelta?: (text: string) => void } = {},
@@ -351,6 +399,8 @@ export async function runChatTurn(
   assertChatAllowed(target);
   const settings = readCachedSettings(target);
   for (let attempt = 1; attempt <= MAX_TURN_ATTEMPTS; attempt += 1) {
+    const stored = await findStoredReply(deps, target, input);
+    if (stored) return stored;
     const turn = await prepareTurn(deps, target, settings, input);
     const { result, conversation: before } = turn;
     const opening = findOpening(settings);
@@ -379,13 +429,53 @@ export async function runChatTurn(
       if (result.escalation && opening) text = withClosedLine(text, target.chatbot_name, opening);
     }
     const output: TurnOutput = { botText: isSilent ? null : text, notice, notifyByEmail: deps.notifyByEmail ?? false };
-    const saved = await deps.db.transaction().execute((trx) => persistTurn(trx, target, settings, turn, input, output));
-    if (!saved) continue;
-    const createdAt = toWireTime(saved.createdAt);
+    const describe = (saved: SavedTurn) => {
+      const createdAt = toWireTime(saved.createdAt);
+      const visitorMessage = { id: saved.visitorMessageId, role: 'visitor' as const, text: input.message, createdAt };
+      const botMessage = saved.bot ? { id: saved.bot.id, role: 'assistant' as const, text, createdAt } : null;
+      const noticeMessage = saved.notice && notice !== null ? { id: saved.notice.id, role: 'system' as const, text: notice, createdAt } : null;
+      // While the bot is silent, the reply's message is the system notice (the same one again when unchanged).
+      const message = botMessage ?? noticeMessage
+        ?? (currentNotice ? { id: currentNotice.id, role: 'system' as const, text: currentNotice.text, createdAt: toWireTime(currentNotice.created_at) } : visitorMessage);
+      const handoff = toHandoffInfo(saved.handoffState, before.handoff_agent_name, saved.handoffState === 'waiting_for_human' ? opening : null);
+      const lead = asksForContact
+        ? { captured: saved.leadId !== null, missing: (['phone', 'email'] as const).filter((f) => !result.state.declinedFields.includes(f)) as string[] }
+        : !isSilent && result.lead ? { captured: saved.leadId !== null, missing: result.lead.missing } : undefined;
+      const reply: SystemChatReply = {
+        conversationId: before.id,
+        conversationToken: turn.token,
+        conversationTokenExpiresAt: toWireTime(saved.tokenExpiresAt),
+        message,
+        intent: result.conversationIntent,
+        ...(lead ? { lead } : {}),
+        escalated: Boolean(before.escalated) || result.escalation !== null,
+        ...(!isSilent && result.quickReplies.length > 0 ? { quickReplies: result.quickReplies } : {}),
+        sources: isSilent ? [] : result.sources,
+        ...(handoff ? { handoff } : {}),
+      };
+      return { saved, reply, visitorMessage, botMessage, noticeMessage };
+    };
+    let turnDone: ReturnType<typeof describe> | null;
+    try {
+      turnDone = await deps.db.transaction().execute(async (trx) => {
+        const saved = await persistTurn(trx, target, settings, turn, input, output);
+        if (!saved) return null;
+        const described = describe(saved);
+        if (input.clientMessageId !== undefined) {
+          const { conversationToken, ...reply } = described.reply;
+          const stored: StoredReply = { reply, ...(turn.isNew ? { sealedToken: sealSecret(deps.secretKey, conversationToken, sealContextOfToken(before.id)) } : {}) };
+          await trx.updateTable('messages').set({ client_reply: JSON.stringify(stored) }).where('id', '=', saved.visitorMessageId).execute();
+        }
+        return described;
+      });
+    } catch (error) {
+      // Two requests with one clientMessageId raced and the other one won (unique index): the next attempt answers its reply.
+      if (input.clientMessageId !== undefined && isUniqueViolation(error)) continue;
+      throw error;
+    }
+    if (!turnDone) continue;
+    const { saved, reply, visitorMessage, botMessage, noticeMessage } = turnDone;
     const conversationId = before.id;
-    const visitorMessage = { id: saved.visitorMessageId, role: 'visitor' as const, text: input.message, createdAt };
-    const botMessage = saved.bot ? { id: saved.bot.id, role: 'assistant' as const, text, createdAt } : null;
-    const noticeMessage = saved.notice && notice !== null ? { id: saved.notice.id, role: 'system' as const, text: notice, createdAt } : null;
     // After commit, so a stream never shows a message that was rolled back.
     void deps.liveBus?.publish({ conversationId, seq: saved.visitorSeq, message: visitorMessage });
     if (botMessage && saved.bot) void deps.liveBus?.publish({ conversationId, seq: saved.bot.seq, message: botMessage });
@@ -393,25 +483,9 @@ export async function runChatTurn(
     if (before.escalated || saved.handoffState !== 'bot') {
       void deps.liveBus?.publishInbox({ customerId: target.customer_id, conversationId, kind: saved.escalationCreated || saved.handoffState !== before.handoff_state ? 'updated' : 'message', message: visitorMessage });
     }
-    // While the bot is silent, the reply's message is the system notice (the same one again when unchanged).
-    const message = botMessage ?? noticeMessage
-      ?? (currentNotice ? { id: currentNotice.id, role: 'system' as const, text: currentNotice.text, createdAt: toWireTime(currentNotice.created_at) } : visitorMessage);
-    const handoff = toHandoffInfo(saved.handoffState, before.handoff_agent_name, saved.handoffState === 'waiting_for_human' ? opening : null);
-    const lead = asksForContact
-      ? { captured: saved.leadId !== null, missing: (['phone', 'email'] as const).filter((f) => !result.state.declinedFields.includes(f)) as string[] }
-      : !isSilent && result.lead ? { captured: saved.leadId !== null, missing: result.lead.missing } : undefined;
-    return {
-      conversationId,
-      conversationToken: turn.token,
-      conversationTokenExpiresAt: toWireTime(saved.tokenExpiresAt),
-      message,
-      intent: result.conversationIntent,
-      ...(lead ? { lead } : {}),
-      escalated: Boolean(before.escalated) || result.escalation !== null,
-      ...(!isSilent && result.quickReplies.length > 0 ? { quickReplies: result.quickReplies } : {}),
-      sources: isSilent ? [] : result.sources,
-      ...(handoff ? { handoff } : {}),
-    };
+    return reply;
   }
+  const stored = await findStoredReply(deps, target, input);
+  if (stored) return stored;
   throw new AppError('conflict', 'Another message in this conversation is being answered; send yours again.');
 }

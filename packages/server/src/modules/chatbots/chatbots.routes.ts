@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { requireAuth } from '../../http/auth.js';
+import { IdempotencyHeaders, sendIdempotent } from '../../http/idempotency.js';
 import type { App, RouteDeps } from '../../http/types.js';
 import { DEFAULT_PAGE_SIZE, PageQuery } from '../../lib/pagination.js';
 import { IdParams } from '../accounts/accounts.schemas.js';
@@ -18,10 +19,12 @@ export function registerChatbotRoutes(app: App, { config, database }: RouteDeps)
     return listChatbots(db, auth.customerId, { limit: request.query.limit ?? DEFAULT_PAGE_SIZE, cursor: request.query.cursor });
   });
 
-  app.post('/api/portal/chatbots', { schema: { body: CreateChatbotBody, response: { 201: ChatbotView } } }, async (request, reply) => {
+  app.post('/api/portal/chatbots', { schema: { headers: IdempotencyHeaders, body: CreateChatbotBody, response: { 201: ChatbotView } } }, async (request, reply) => {
     const auth = requireAuth(request);
     assertLlmBaseUrlAllowed(request.body.settings, urlGuard);
-    return reply.status(201).send(toChatbotView(await createChatbot(db, config.secretKey, auth.customerId, request.body)));
+    return sendIdempotent({ db, secretKey: config.secretKey }, request, reply, auth.customerId, async () => (
+      { status: 201, body: toChatbotView(await createChatbot(db, config.secretKey, auth.customerId, request.body)) }
+    ));
   });
 
   app.get('/api/portal/chatbots/:id', { schema: { params: IdParams, response: { 200: ChatbotView } } }, async (request) => {

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { requireAuth } from '../../http/auth.js';
+import { IdempotencyHeaders, sendIdempotent } from '../../http/idempotency.js';
 import type { App, RouteDeps } from '../../http/types.js';
 import { AppError } from '../../lib/errors.js';
 import { DEFAULT_PAGE_SIZE } from '../../lib/pagination.js';
@@ -12,7 +13,7 @@ import { createEntry, deleteEntry, getEntry, importEntries, listEntries, parseFa
 const importChecker = TypeCompiler.Compile(ImportBody);
 
 /** Knowledge base routes under /api/portal/chatbots/:id/knowledge. */
-export function registerKnowledgeRoutes(app: App, { database }: RouteDeps): void {
+export function registerKnowledgeRoutes(app: App, { config, database }: RouteDeps): void {
   const { db } = database;
 
   app.get('/api/portal/chatbots/:id/knowledge', {
@@ -32,8 +33,8 @@ export function registerKnowledgeRoutes(app: App, { database }: RouteDeps): void
 
   app.post('/api/portal/chatbots/:id/knowledge/import', {
     bodyLimit: IMPORT_BODY_LIMIT_BYTES,
-    schema: { params: KnowledgeParams, response: { 200: Type.Object({ imported: Type.Integer() }) } },
-  }, async (request) => {
+    schema: { headers: IdempotencyHeaders, params: KnowledgeParams, response: { 200: Type.Object({ imported: Type.Integer() }) } },
+  }, async (request, reply) => {
     const auth = requireAuth(request);
     const body: unknown = request.body;
     let input: { faqs?: unknown[]; documents?: unknown[] };
@@ -43,7 +44,9 @@ export function registerKnowledgeRoutes(app: App, { database }: RouteDeps): void
       const errors = [...importChecker.Errors(body)].slice(0, 20).map((e) => ({ field: `body${e.path.replaceAll('/', '.')}`, message: e.message }));
       throw new AppError('validation_failed', 'Send {faqs: [{question, answer}], documents: [{title, text}]} as JSON, or a CSV with a question,answer header.', errors);
     }
-    return importEntries(db, auth.customerId, request.params.id, input);
+    return sendIdempotent({ db, secretKey: config.secretKey }, request, reply, auth.customerId, async () => (
+      { status: 200, body: await importEntries(db, auth.customerId, request.params.id, input) }
+    ));
   });
 
   app.get('/api/portal/chatbots/:id/knowledge/:entryId', { schema: { params: EntryParams, response: { 200: EntryView } } }, async (request) => {

@@ -13,7 +13,7 @@ const OPENS_PER_IP_PER_MINUTE = 60;
 const MESSAGE_ID_PATTERN = '^msg_[A-Za-z0-9_-]{8,40}$';
 
 /** Maps a stored message row to what the live stream sends. */
-export function toLiveMessage(row: MessageRow): LiveMessage {
+export function toLiveMessage(row: Pick<MessageRow, 'conversation_id' | 'seq' | 'id' | 'role' | 'text' | 'created_at' | 'author_name'>): LiveMessage {
   return {
     conversationId: row.conversation_id,
     seq: row.seq,

@@ -529,6 +529,41 @@ describe.skipIf(!HAS_CHROMIUM)('widget in Chromium', () => {
     await offline.context.close();
   });
 
+  it('retries a message whose reply was lost on the way with the same clientMessageId: one turn, not two', async () => {
+    const report = await openPage(hostPageUrl(chatbotId));
+    const { page } = report;
+    await page.getByRole('button', { name: 'Open chat' }).click({ timeout: UI_TIMEOUT_MS });
+    const sentIds: string[] = [];
+    let isReplyLost = true;
+    // The server answers the first send, but its reply never reaches the browser (the connection drops on the way back).
+    await page.route(`${apiBase}/api/public/system-chat`, async (route) => {
+      sentIds.push((route.request().postDataJSON() as { clientMessageId: string }).clientMessageId);
+      if (!isReplyLost) return route.continue();
+      isReplyLost = false;
+      await route.fetch();
+      return route.abort('internetdisconnected');
+    });
+    await send(page, 'Do you offer financing?');
+    const alert = page.getByRole('alert');
+    await expect.poll(() => alert.textContent(), { timeout: UI_TIMEOUT_MS }).toContain('We could not reach the chat.');
+    await alert.getByRole('button', { name: 'Retry' }).click();
+    await botReply(page, 'interest-free').waitFor({ timeout: UI_TIMEOUT_MS });
+    await send(page, 'What are your hours?');
+    await botReply(page, 'Monday through Friday').waitFor({ timeout: UI_TIMEOUT_MS });
+
+    expect(sentIds).toHaveLength(3);
+    expect(sentIds[1]).toBe(sentIds[0]);
+    expect(sentIds[2]).not.toBe(sentIds[0]);
+    expect(sentIds[0]).toMatch(/^[A-Za-z0-9._~-]{1,64}$/);
+    const first = await database().db.selectFrom('messages').select('conversation_id').where('client_message_id', '=', sentIds[0]!).executeTakeFirstOrThrow();
+    const stored = await database().db.selectFrom('messages').select(['role', 'text']).where('conversation_id', '=', first.conversation_id).orderBy('seq').execute();
+    // Both messages in one conversation, each answered once.
+    expect(stored.map((m) => m.role)).toEqual(['visitor', 'assistant', 'visitor', 'assistant']);
+    expect(stored.filter((m) => m.text === 'Do you offer financing?')).toHaveLength(1);
+    await expect.poll(() => page.locator('.row.b', { hasText: 'interest-free' }).count()).toBe(1);
+    await report.context.close();
+  });
+
   it('says in the header who answers: the agent while they own the chat, the bot again after a hand-back', async () => {
     const report = await openPage(hostPageUrl(chatbotId));
     const { page } = report;

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { requireAuth } from '../../http/auth.js';
+import { IdempotencyHeaders, sendIdempotent } from '../../http/idempotency.js';
 import type { App } from '../../http/types.js';
 import { DEFAULT_PAGE_SIZE, PageQuery } from '../../lib/pagination.js';
 import { IdParams } from '../accounts/accounts.schemas.js';
@@ -26,9 +27,9 @@ export function registerWebhookRoutes(app: App, deps: WebhookServiceDeps): void 
     return listWebhooks(deps, auth.customerId, { limit: request.query.limit ?? DEFAULT_PAGE_SIZE, cursor: request.query.cursor });
   });
 
-  app.post('/api/portal/webhooks', { schema: { body: CreateWebhookBody, response: { 201: CreatedWebhook } } }, async (request, reply) => {
+  app.post('/api/portal/webhooks', { schema: { headers: IdempotencyHeaders, body: CreateWebhookBody, response: { 201: CreatedWebhook } } }, async (request, reply) => {
     const auth = requireAuth(request);
-    return reply.status(201).send(await createWebhook(deps, auth.customerId, request.body));
+    return sendIdempotent(deps, request, reply, auth.customerId, async () => ({ status: 201, body: await createWebhook(deps, auth.customerId, request.body) }));
   });
 
   // `defaults` are the fields an event sends when a webhook's mappings name neither it nor "*": the portal's
