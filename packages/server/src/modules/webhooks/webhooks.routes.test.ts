@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createChatbotFor, createTestApp, signUpAccount, type TestAccount, type TestContext } from '../../test/harness.js';
@@ -6,6 +7,7 @@ import { createDeliveryWorker, type DeliveryWorker } from '../../worker.js';
 import { createWebhookSender } from '../delivery/index.js';
 import { WEBHOOK_PRESETS } from './presets.js';
 import { validateMappings } from '../delivery/index.js';
+import * as maskLoggedHeaderValues from '../../db/migrations/2026-12-03-21-mask-logged-header-values.js';
 
 const quietLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -254,6 +256,11 @@ describe('webhooks: configuration, delivery, retries, log and replay', () => {
       .where('delivery_id', '=', deliveryId).execute();
     const old = await detailOf();
     expect(old.json<{ attempts: { requestHeaders: Record<string, string> }[] }>().attempts[0]!.requestHeaders).toEqual({ 'X-Client-Id': '[redacted]', 'X-FC-Event': 'webhook.test' });
+    // …and the 2026-12-03 migration masks such rows in the table itself (running it again changes nothing).
+    await maskLoggedHeaderValues.up(ctx.database.db as unknown as Kysely<unknown>);
+    await maskLoggedHeaderValues.up(ctx.database.db as unknown as Kysely<unknown>);
+    const scrubbed = await ctx.database.db.selectFrom('delivery_attempts').select('request_headers').where('delivery_id', '=', deliveryId).executeTakeFirstOrThrow();
+    expect(JSON.parse(scrubbed.request_headers)).toEqual({ 'X-Client-Id': '[redacted]', 'X-FC-Event': 'webhook.test' });
     await ctx.app.inject({ method: 'DELETE', url: `/api/portal/webhooks/${webhook.id}`, headers: account.headers });
   });
 
