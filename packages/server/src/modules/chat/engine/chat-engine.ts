@@ -5,7 +5,7 @@ import { DEFAULT_ENGINE_TUNING } from './engine-tuning.js';
 import { asksAboutNeighbour, detectIntent, guessLeadIntent, isOffTopic, SMALL_TALK_INTENTS } from './intents.js';
 import { asksQuestion, extractLeadDetails, removeLeadDetails } from './lead-extraction.js';
 import { isPromptInjection } from './prompt-guard.js';
-import { analyzeText, splitQuestions } from './text-analysis.js';
+import { analyzeText, hasContent, splitQuestions } from './text-analysis.js';
 
 /** Default minimum retrieval confidence to answer from the knowledge base: fitted by `npm run eval -- --fit` (engine-tuning.ts). */
 export const DEFAULT_ANSWER_THRESHOLD = DEFAULT_ENGINE_TUNING.answerThreshold;
@@ -160,14 +160,14 @@ function fill(template: string, settings: EngineSettings): string {
   return template.replaceAll('{business}', settings.businessName || 'our');
 }
 
-function updateConversationIntent(state: ConversationState, intent: string, settings: EngineSettings, message: string, hasContent: boolean): void {
+function updateConversationIntent(state: ConversationState, intent: string, settings: EngineSettings, message: string, asksSomething: boolean): void {
   if (isLeadIntent(intent, settings)) {
     if (!isLeadIntent(state.intent, settings) || state.intentGuessed) state.intent = intent;
     delete state.intentGuessed;
     return;
   }
   // The intent was guessed from contact details alone: the first message that asks for something decides it.
-  if (state.intentGuessed && hasContent && INFORMATIONAL_INTENTS.has(intent)) {
+  if (state.intentGuessed && asksSomething && INFORMATIONAL_INTENTS.has(intent)) {
     const leaning = guessLeadIntent(message, intent);
     if (isLeadIntent(leaning, settings)) state.intent = leaning;
     delete state.intentGuessed;
@@ -255,8 +255,7 @@ export function runTurn(input: TurnInput): TurnResult {
 
   const lead = applyLeadDetails(state, message, settings);
   const intent = detectIntent(message, settings.customIntents);
-  const queryAnalysis = analyzeText(lead.query);
-  const queryHasContent = queryAnalysis.units.length + queryAnalysis.phraseConcepts.length > 0;
+  const queryHasContent = hasContent(analyzeText(lead.query));
   updateConversationIntent(state, intent, settings, lead.query, queryHasContent);
   if (!state.leadIntentHint && INFORMATIONAL_INTENTS.has(intent) && !lead.captured.length) state.leadIntentHint = guessLeadIntent(message, intent);
   // A visitor who leaves a phone or e-mail after asking something wants follow-up on it: a price question becomes
@@ -307,10 +306,10 @@ export function runTurn(input: TurnInput): TurnResult {
   const answeredAwaited = wasAwaiting !== null && lead.captured.includes(wasAwaiting) && !asksQuestion(message);
   const isSmallTalk = SMALL_TALK_INTENTS.has(intent);
   // "how much is that?" is all question frame (a phrase concept), and still a question.
-  const hasContent = analyzedMessage.units.length > 0 || analyzedMessage.phraseConcepts.length > 0;
+  const messageHasContent = hasContent(analyzedMessage);
   // A person is on the way for a request or frustration; an urgent or complaining message may still ask something the knowledge answers.
   const isAnswerableEscalation = escalationReason === null || ANSWER_WITH_ESCALATION.has(escalationReason);
-  const shouldSearch = !isInjection && isAnswerableEscalation && !gaveOnlyDetails && !answeredAwaited && !isSmallTalk && hasContent;
+  const shouldSearch = !isInjection && isAnswerableEscalation && !gaveOnlyDetails && !answeredAwaited && !isSmallTalk && messageHasContent;
 
   if (shouldSearch) {
     const found = searchWithContext(index, lead.query, state.lastQuestion);

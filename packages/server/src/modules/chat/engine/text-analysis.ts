@@ -14,6 +14,11 @@ export interface AnalyzedText {
   phraseConcepts: string[];
 }
 
+/** Whether an analysed text names anything: a content word, or a phrase such as "how much" (all question frame). */
+export function hasContent(analyzed: AnalyzedText): boolean {
+  return analyzed.units.length > 0 || analyzed.phraseConcepts.length > 0;
+}
+
 /** Concept terms are prefixed so they can never collide with a real stem in the index. */
 export const CONCEPT_PREFIX = '_';
 
@@ -186,10 +191,7 @@ export function splitQuestions(text: string): string[] {
     else if (asked) questions.push(interrogative[0] ?? piece.replace(/\?+$/, '').trim());
     else if (interrogative[0]) questions.push(interrogative[0]);
   }
-  return questions.filter((q) => {
-    const analyzed = analyzeText(q);
-    return analyzed.units.length + analyzed.phraseConcepts.length > 0;
-  });
+  return questions.filter((q) => hasContent(analyzeText(q)));
 }
 
 /**
