@@ -21,6 +21,8 @@ import { registerChatRoutes } from './modules/chat/chat.routes.js';
 import type { ChatDeps } from './modules/chat/chat.service.js';
 import { KnowledgeIndexCache } from './modules/chat/knowledge-index.cache.js';
 import { createLlmPhraser } from './modules/chat/llm.client.js';
+import { createLlmProvider } from './modules/chat/llm.provider.js';
+import { understandMessage, type UnderstandRequest } from './modules/chat/llm.understanding.js';
 import { registerChatbotRoutes } from './modules/chatbots/chatbots.routes.js';
 import { registerConversationRoutes } from './modules/conversations/conversations.routes.js';
 import { registerHandoffRoutes } from './modules/handoff/handoff.routes.js';
@@ -152,12 +154,17 @@ export async function buildApp({ config, database, redis = null, liveBus, logStr
   const deps: RouteDeps = { config, database };
 
   const indexCache = new KnowledgeIndexCache(database.db, { logger: app.log });
-  // Chatbots that name an OpenAI-compatible provider get their answers phrased by it (contract section 7).
-  const llm = createLlmPhraser({ secretKey: config.secretKey, indexCache, allowPrivate: config.allowPrivateWebhookTargets, logger: app.log });
-  app.addHook('onClose', () => llm.close());
+  // Chatbots that name an OpenAI-compatible provider (contract section 7) have it read each question with the
+  // retrieved knowledge (llm.understanding.ts), or, in `phrase` mode, reword the built-in answers (llm.client.ts).
+  const llmProvider = createLlmProvider({ allowPrivate: config.allowPrivateWebhookTargets });
+  app.addHook('onClose', () => llmProvider.close());
+  const llm = createLlmPhraser({ secretKey: config.secretKey, indexCache, allowPrivate: config.allowPrivateWebhookTargets, logger: app.log, provider: llmProvider });
+  const understand = (request: UnderstandRequest) => understandMessage({ provider: llmProvider, secretKey: config.secretKey }, request);
   const bus = liveBus ?? createLiveBus(redis, (error) => app.log.warn({ err: error }, 'live bus error'));
   if (!liveBus) app.addHook('onClose', () => bus.close());
-  const chatDeps: ChatDeps = { db: database.db, secretKey: config.secretKey, indexCache, phrase: llm.phrase, liveBus: bus, notifyByEmail: config.smtp !== null };
+  const chatDeps: ChatDeps = {
+    db: database.db, secretKey: config.secretKey, indexCache, phrase: llm.phrase, understand, logger: app.log, liveBus: bus, notifyByEmail: config.smtp !== null,
+  };
 
   // "Send test" delivers from the API process with its own pooled sender; everything else goes through workers.
   const testSender = createWebhookSender({ allowPrivate: config.allowPrivateWebhookTargets });

@@ -142,6 +142,8 @@ export interface MessagesTable {
   client_message_id: string | null;
   /** JSON: the reply as first answered (conversation token left out, or sealed for a new conversation). */
   client_reply: string | null;
+  /** `model` for a bot answer the chatbot's language model wrote (issue 18); null otherwise. */
+  answered_by: 'model' | null;
 }
 
 export interface RatingsTable {
@@ -366,6 +368,22 @@ export interface Database {
   sheets_appended_events: SheetsAppendedEventsTable;
   escalation_emails: EscalationEmailsTable;
   idempotency_keys: IdempotencyKeysTable;
+  llm_usage: LlmUsageTable;
+}
+
+/** A chatbot's language-model calls per UTC day (`day` = YYYY-MM-DD): the daily token cap and the dashboard read it. */
+export interface LlmUsageTable {
+  chatbot_id: string;
+  day: string;
+  customer_id: string;
+  calls: number;
+  answered: number;
+  declined: number;
+  failures: number;
+  /** Turns the model was not asked because the daily token cap was reached. */
+  skipped: number;
+  prompt_tokens: number;
+  completion_tokens: number;
 }
 
 /** A portal `Idempotency-Key` (kept 24 hours): the first request's hash and, once answered, its response. */
