@@ -60,7 +60,9 @@ export interface ChatbotSettings {
   intents: { name: string; examples: string[]; captureLead: boolean }[];
   quickReplies: string[];
   appearance: { title: string; color: string; position: 'bottom-right' | 'bottom-left'; avatarUrl: string | null };
-  llm: { baseUrl: string; model: string; timeoutMs: number; apiKeySet?: boolean } | null;
+  llm: { baseUrl: string; model: string; timeoutMs: number; apiKeySet?: boolean; mode?: 'understand' | 'phrase'; dailyTokenLimit?: number } | null;
+  /** What the business does, in a few sentences (read by a configured language model). */
+  description?: string;
   businessHours: BusinessHours;
 }
 
@@ -156,6 +158,8 @@ export interface TranscriptMessage {
   authorName: string | null;
   sources: Source[];
   confidence: number | null;
+  /** Bot answers: written by the chatbot's language model, or the built-in engine's. */
+  answeredBy: 'model' | 'engine' | null;
   rating: { rating: 'up' | 'down'; comment: string | null; updatedAt: string } | null;
 }
 
@@ -204,10 +208,22 @@ export interface StatsDay {
   ratingsDown: number;
 }
 
+export interface ModelStatsDay {
+  date: string;
+  calls: number;
+  answered: number;
+  declined: number;
+  failures: number;
+  /** Turns kept from the model because the daily token limit was reached. */
+  skipped: number;
+  tokens: number;
+}
+
 export interface Stats {
   since: string;
   days: StatsDay[];
   totals: Omit<StatsDay, 'date'>;
+  model: { days: ModelStatsDay[]; totals: Omit<ModelStatsDay, 'date'> };
 }
 
 // ---- Webhooks (Settings → Webhooks)

@@ -60,7 +60,7 @@ export function isUnderstandingMode(settings: StoredSettings): boolean {
  * that gave details (the model may read ones the extraction missed). Small talk, a prompt injection and a turn
  * that already hands over to a person are the engine's alone.
  */
-function isWorthAModel(result: TurnResult): boolean {
+export function isWorthAModel(result: TurnResult): boolean {
   return result.askedKnowledge || (result.lead?.changed ?? false);
 }
 

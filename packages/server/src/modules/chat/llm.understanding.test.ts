@@ -228,6 +228,28 @@ describe('a language model that reads the visitor (understanding mode)', () => {
     expect(await usage(chatbotId)).toMatchObject({ calls: 1, answered: 1, skipped: 1, prompt_tokens: 900, completion_tokens: 200 });
   });
 
+  it('shows the portal what the model did: test-question passages and reasons, the conversation’s model answers, the dashboard’s counts', async () => {
+    const chatbotId = await createModelBot();
+    script.next = (request) => ({ kind: 'json', content: output({ answer: 'Full colour starts at $90.', sourceIds: [passageId(request, 'Do you colour hair?')] }) });
+    const tested = await ctx.app.inject({ method: 'POST', url: `/api/portal/chatbots/${chatbotId}/test-question`, headers: account.headers, payload: { question: 'do u do colour' } });
+    expect(tested.statusCode).toBe(200);
+    const preview = tested.json();
+    expect(preview.answer).toBe('Full colour starts at $90.');
+    expect(preview.model).toMatchObject({ status: 'answered', reason: null });
+    expect(preview.model.passages.filter((p: { used: boolean }) => p.used).map((p: { title: string }) => p.title)).toEqual(['Do you colour hair?']);
+    script.next = () => ({ kind: 'json', content: output({ answer: 'Colour is $120.', sourceIds: ['S1'] }) });
+    const declined = (await ctx.app.inject({ method: 'POST', url: `/api/portal/chatbots/${chatbotId}/test-question`, headers: account.headers, payload: { question: 'do u do colour' } })).json();
+    expect(declined.model).toMatchObject({ status: 'declined', reason: expect.stringContaining('120') });
+
+    script.next = (request) => ({ kind: 'json', content: output({ answer: 'A haircut is $35.', sourceIds: [passageId(request, 'How much does a haircut cost?')] }) });
+    const reply = (await chat(chatbotId, 'how much is a haircut?')).json();
+    const detail = (await ctx.app.inject({ method: 'GET', url: `/api/portal/conversations/${reply.conversationId}`, headers: account.headers })).json();
+    expect(detail.messages.map((m: { role: string; answeredBy: string | null }) => [m.role, m.answeredBy])).toEqual([['visitor', null], ['assistant', 'model']]);
+
+    const stats = (await ctx.app.inject({ method: 'GET', url: `/api/portal/stats?days=1&chatbotId=${chatbotId}`, headers: account.headers })).json();
+    expect(stats.model.totals).toMatchObject({ calls: 3, answered: 2, declined: 1, failures: 0, tokens: 3 * 480 });
+  });
+
   it('answers a streaming visitor with the checked answer (one delta-free final message)', async () => {
     const chatbotId = await createModelBot();
     script.next = (request) => ({ kind: 'json', content: output({ answer: 'Full colour starts at $90.', sourceIds: [passageId(request, 'Do you colour hair?')] }) });
