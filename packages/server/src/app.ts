@@ -22,6 +22,7 @@ import type { ChatDeps } from './modules/chat/chat.service.js';
 import { KnowledgeIndexCache } from './modules/chat/knowledge-index.cache.js';
 import { createLlmPhraser } from './modules/chat/llm.client.js';
 import { createLlmProvider } from './modules/chat/llm.provider.js';
+import { KnowledgeVectorCache } from './modules/chat/knowledge-embeddings.js';
 import { understandMessage, type UnderstandRequest } from './modules/chat/llm.understanding.js';
 import { registerChatbotRoutes } from './modules/chatbots/chatbots.routes.js';
 import { registerConversationRoutes } from './modules/conversations/conversations.routes.js';
@@ -159,7 +160,8 @@ export async function buildApp({ config, database, redis = null, liveBus, logStr
   const llmProvider = createLlmProvider({ allowPrivate: config.allowPrivateWebhookTargets });
   app.addHook('onClose', () => llmProvider.close());
   const llm = createLlmPhraser({ secretKey: config.secretKey, indexCache, allowPrivate: config.allowPrivateWebhookTargets, logger: app.log, provider: llmProvider });
-  const understand = (request: UnderstandRequest) => understandMessage({ provider: llmProvider, secretKey: config.secretKey }, request);
+  const vectors = new KnowledgeVectorCache(database.db);
+  const understand = (request: UnderstandRequest) => understandMessage({ provider: llmProvider, secretKey: config.secretKey, vectors }, request);
   const bus = liveBus ?? createLiveBus(redis, (error) => app.log.warn({ err: error }, 'live bus error'));
   if (!liveBus) app.addHook('onClose', () => bus.close());
   const chatDeps: ChatDeps = {

@@ -369,6 +369,22 @@ export interface Database {
   escalation_emails: EscalationEmailsTable;
   idempotency_keys: IdempotencyKeysTable;
   llm_usage: LlmUsageTable;
+  knowledge_embeddings: KnowledgeEmbeddingsTable;
+}
+
+/** A passage of a knowledge entry embedded by a chatbot's embeddings model (vector: base64 little-endian float32). */
+export interface KnowledgeEmbeddingsTable {
+  chatbot_id: string;
+  entry_id: string;
+  /** Position of the passage in the entry (FAQs have one). */
+  passage: number;
+  model: string;
+  customer_id: string;
+  /** SHA-256 of the embedded text: a changed passage is embedded again. */
+  text_hash: string;
+  dims: number;
+  vector: string;
+  created_at: string;
 }
 
 /** A chatbot's language-model calls per UTC day (`day` = YYYY-MM-DD): the daily token cap and the dashboard read it. */

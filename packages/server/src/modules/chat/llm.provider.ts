@@ -14,6 +14,10 @@ export const LLM_TIMEOUT_MS = 12_000;
 /** Bytes read from the provider before the call is given up. */
 export const LLM_MAX_RESPONSE_BYTES = 256 * 1024;
 const CONNECTIONS_PER_ORIGIN = 16;
+/** An embeddings response carries a batch of vectors (32 × 3,072 floats as JSON is about 2 MB): it may be this much larger. */
+const EMBEDDING_RESPONSE_FACTOR = 16;
+/** Longest vector accepted. */
+const MAX_EMBEDDING_DIMS = 8_192;
 const KEEP_ALIVE_TIMEOUT_MS = 10_000;
 
 export interface ChatCompletionMessage {
@@ -48,8 +52,25 @@ export interface CompletionResult {
   usage: { promptTokens: number; completionTokens: number } | null;
 }
 
+export interface EmbeddingCall {
+  baseUrl: string;
+  apiKey: string | null;
+  timeoutMs?: number | undefined;
+  model: string;
+  /** Texts to embed, in order. */
+  input: string[];
+}
+
+export interface EmbeddingResult {
+  /** One unit-length vector per input, in input order. */
+  vectors: Float32Array[];
+  usage: CompletionResult['usage'];
+}
+
 export interface LlmProvider {
   complete(call: CompletionCall): Promise<CompletionResult>;
+  /** `POST {baseUrl}/embeddings` (OpenAI-compatible). */
+  embed(call: EmbeddingCall): Promise<EmbeddingResult>;
   /** Closes pooled connections to providers. */
   close(): Promise<void>;
 }
@@ -86,9 +107,32 @@ function readToolArguments(payload: unknown): string | null {
 
 function readUsage(payload: unknown): CompletionResult['usage'] {
   if (!isRecord(payload) || !isRecord(payload.usage)) return null;
-  const { prompt_tokens: prompt, completion_tokens: completion } = payload.usage;
+  // Embeddings responses report prompt tokens only.
+  const { prompt_tokens: prompt, completion_tokens: completion = 0 } = payload.usage;
   if (typeof prompt !== 'number' || typeof completion !== 'number' || !Number.isFinite(prompt) || !Number.isFinite(completion)) return null;
   return { promptTokens: Math.max(0, Math.round(prompt)), completionTokens: Math.max(0, Math.round(completion)) };
+}
+
+/** The vectors of an embeddings response (`data[].embedding`, ordered by `index`), scaled to unit length. */
+function readEmbeddings(payload: unknown, expected: number): Float32Array[] {
+  if (!isRecord(payload) || !Array.isArray(payload.data)) throw new LlmError('the embeddings response has no data array');
+  const items = payload.data.filter(isRecord).map((item, position) => ({ index: typeof item.index === 'number' ? item.index : position, embedding: item.embedding }));
+  if (items.length !== expected) throw new LlmError(`the provider returned ${items.length} embeddings for ${expected} texts`);
+  items.sort((a, b) => a.index - b.index);
+  let dims = -1;
+  return items.map(({ embedding }) => {
+    if (!Array.isArray(embedding) || embedding.length === 0 || embedding.length > MAX_EMBEDDING_DIMS || !embedding.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+      throw new LlmError('an embedding is not a list of numbers');
+    }
+    if (dims !== -1 && embedding.length !== dims) throw new LlmError('the embeddings differ in length');
+    dims = embedding.length;
+    const vector = Float32Array.from(embedding as number[]);
+    let norm = 0;
+    for (const v of vector) norm += v * v;
+    norm = Math.sqrt(norm) || 1;
+    for (let i = 0; i < vector.length; i++) vector[i] = (vector[i] ?? 0) / norm;
+    return vector;
+  });
 }
 
 async function readLimited(body: AsyncIterable<Buffer>, maxBytes: number, onChunk: (chunk: Buffer) => boolean | void): Promise<void> {
@@ -154,11 +198,17 @@ export function createLlmProvider(options: LlmProviderOptions): LlmProvider {
     connect: { lookup: createGuardedLookup(options.resolve ? { ...guard, resolve: options.resolve } : guard) },
   });
 
-  async function complete(call: CompletionCall): Promise<CompletionResult> {
-    const check = checkWebhookUrl(`${call.baseUrl.replace(/\/+$/, '')}/chat/completions`, guard);
+  /**
+   * One POST to `{baseUrl}{path}` through the guarded pool: the URL checked, a time limit over the whole exchange,
+   * a non-2xx status an error, the body dropped afterwards whatever `read` did with it.
+   */
+  async function post<T>(
+    target: { baseUrl: string; path: string; apiKey: string | null; timeoutMs?: number | undefined }, body: Record<string, unknown>, accept: string,
+    read: (response: { body: AsyncIterable<Buffer>; contentType: string }) => Promise<T>,
+  ): Promise<T> {
+    const check = checkWebhookUrl(`${target.baseUrl.replace(/\/+$/, '')}${target.path}`, guard);
     if (!check.ok) throw new LlmError(`the provider URL ${check.message}`);
-    const isStreaming = call.onText !== undefined;
-    const timeoutMs = call.timeoutMs ?? LLM_TIMEOUT_MS;
+    const timeoutMs = target.timeoutMs ?? LLM_TIMEOUT_MS;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new LlmError(`no complete answer within ${timeoutMs} ms`)), timeoutMs);
     try {
@@ -168,32 +218,18 @@ export function createLlmProvider(options: LlmProviderOptions): LlmProvider {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          accept: isStreaming ? 'text/event-stream' : 'application/json',
+          accept,
           'user-agent': 'FusionChatalyst',
-          ...(call.apiKey ? { authorization: `Bearer ${call.apiKey}` } : {}),
+          ...(target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {}),
         },
-        body: JSON.stringify({ ...call.body, stream: isStreaming }),
+        body: JSON.stringify(body),
         signal: controller.signal,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
-      const body = response.body as AsyncIterable<Buffer>;
       try {
         if (response.statusCode < 200 || response.statusCode >= 300) throw new LlmError(`the provider answered HTTP ${response.statusCode}`);
-        const contentType = String(response.headers['content-type'] ?? '');
-        // A provider that ignores `stream: true` (or streams unasked) is read in whichever form it sent.
-        if (contentType.includes('text/event-stream')) {
-          const pieces: string[] = [];
-          const usage = await readEventStream(body, maxResponseBytes, (text) => {
-            pieces.push(text);
-            call.onText?.(text);
-          });
-          return { content: pieces.join(''), toolArguments: null, usage };
-        }
-        const payload = await readJson(body, maxResponseBytes);
-        const content = readChoiceText(payload, 'message');
-        if (content !== null) call.onText?.(content);
-        return { content, toolArguments: readToolArguments(payload), usage: readUsage(payload) };
+        return await read({ body: response.body as AsyncIterable<Buffer>, contentType: String(response.headers['content-type'] ?? '') });
       } finally {
         // Unread or half-read bodies are dropped with their socket; undici reports that as an 'error' event.
         if (!response.body.destroyed) response.body.on('error', () => undefined).destroy();
@@ -205,5 +241,33 @@ export function createLlmProvider(options: LlmProviderOptions): LlmProvider {
     }
   }
 
-  return { complete, close: () => agent.close() };
+  function complete(call: CompletionCall): Promise<CompletionResult> {
+    const isStreaming = call.onText !== undefined;
+    const target = { baseUrl: call.baseUrl, path: '/chat/completions', apiKey: call.apiKey, timeoutMs: call.timeoutMs };
+    return post(target, { ...call.body, stream: isStreaming }, isStreaming ? 'text/event-stream' : 'application/json', async ({ body, contentType }) => {
+      // A provider that ignores `stream: true` (or streams unasked) is read in whichever form it sent.
+      if (contentType.includes('text/event-stream')) {
+        const pieces: string[] = [];
+        const usage = await readEventStream(body, maxResponseBytes, (text) => {
+          pieces.push(text);
+          call.onText?.(text);
+        });
+        return { content: pieces.join(''), toolArguments: null, usage };
+      }
+      const payload = await readJson(body, maxResponseBytes);
+      const content = readChoiceText(payload, 'message');
+      if (content !== null) call.onText?.(content);
+      return { content, toolArguments: readToolArguments(payload), usage: readUsage(payload) };
+    });
+  }
+
+  function embed(call: EmbeddingCall): Promise<EmbeddingResult> {
+    const target = { baseUrl: call.baseUrl, path: '/embeddings', apiKey: call.apiKey, timeoutMs: call.timeoutMs };
+    return post(target, { model: call.model, input: call.input }, 'application/json', async ({ body }) => {
+      const payload = await readJson(body, maxResponseBytes * EMBEDDING_RESPONSE_FACTOR);
+      return { vectors: readEmbeddings(payload, call.input.length), usage: readUsage(payload) };
+    });
+  }
+
+  return { complete, embed, close: () => agent.close() };
 }

@@ -3,6 +3,7 @@ import type { MessageRole } from '../../db/schema.js';
 import { revealLlmApiKey, type StoredSettings } from '../chatbots/chatbots.service.js';
 import { extractLeadDetails, type KnowledgeIndex, type LeadDetails, type RetrievalHit, type TurnUnderstanding } from './engine/index.js';
 import type { ChatTarget } from './chat.repository.js';
+import { nearestPassages, type KnowledgePassage, type KnowledgeVectorCache } from './knowledge-embeddings.js';
 import { isRecord, LlmError, type ChatCompletionMessage, type CompletionResult, type LlmProvider } from './llm.provider.js';
 
 /**
@@ -77,10 +78,26 @@ export interface UnderstandOutcome {
   elapsedMs: number;
 }
 
-/** The passages for a message: the index's best hits, each with a short id the model cites. */
-export function offerPassages(index: KnowledgeIndex, message: string): OfferedPassage[] {
+/** Reciprocal-rank fusion's constant: a passage ranked r by one retrieval scores 1 / (RRF_K + r). */
+const RRF_K = 10;
+
+/**
+ * The passages for a message, each with a short id the model cites: the built-in index's best hits, fused by
+ * reciprocal rank with the model-embedding neighbours when the chatbot has them (a passage both find comes first).
+ */
+export function offerPassages(index: KnowledgeIndex, message: string, semantic: readonly KnowledgePassage[] = []): OfferedPassage[] {
   const hits: RetrievalHit[] = index.search(message, PASSAGE_LIMIT).filter((hit) => hit.confidence >= PASSAGE_MIN_CONFIDENCE);
-  return hits.map((hit, i) => ({ id: `S${i + 1}`, entryId: hit.entryId, title: hit.title, text: hit.text.slice(0, PASSAGE_MAX_CHARS) }));
+  const fused = new Map<string, { entryId: string; title: string; text: string; score: number }>();
+  const add = (entryId: string, title: string, text: string, rank: number): void => {
+    const key = `${entryId}\u0000${text}`;
+    const known = fused.get(key);
+    if (known) known.score += 1 / (RRF_K + rank);
+    else fused.set(key, { entryId, title, text, score: 1 / (RRF_K + rank) });
+  };
+  hits.forEach((hit, rank) => add(hit.entryId, hit.title, hit.text, rank));
+  semantic.forEach((passage, rank) => add(passage.entryId, passage.title, passage.text, rank));
+  return [...fused.values()].sort((a, b) => b.score - a.score).slice(0, PASSAGE_LIMIT)
+    .map((p, i) => ({ id: `S${i + 1}`, entryId: p.entryId, title: p.title, text: p.text.slice(0, PASSAGE_MAX_CHARS) }));
 }
 
 /** The rules and the passages. The visitor's words and the passages are data: the rules say so, and nothing of theirs is placed above them. */
@@ -208,24 +225,54 @@ export interface UnderstandOptions {
   provider: LlmProvider;
   /** FC_SECRET_KEY: opens the chatbot's sealed API key. */
   secretKey: Buffer;
+  /** Stored passage embeddings, for chatbots that name an embeddings model. */
+  vectors?: KnowledgeVectorCache;
+}
+
+/** The embedding neighbours of a message, or none (no embeddings model, nothing embedded yet, or the call failed: the built-in retrieval still answers). */
+async function findSemanticPassages(
+  options: UnderstandOptions, request: UnderstandRequest, apiKey: string | null,
+): Promise<{ passages: KnowledgePassage[]; usage: CompletionResult['usage'] }> {
+  const llm = request.settings.llm;
+  const model = llm?.embeddingsModel;
+  if (!llm || !model || !options.vectors) return { passages: [], usage: null };
+  try {
+    const items = await options.vectors.get(request.target.chatbot_id, model);
+    if (items.length === 0) return { passages: [], usage: null };
+    const result = await options.provider.embed({ baseUrl: llm.baseUrl, apiKey, timeoutMs: llm.timeoutMs, model, input: [request.message] });
+    const [query] = result.vectors;
+    return { passages: query ? nearestPassages(items, query, PASSAGE_LIMIT) : [], usage: result.usage };
+  } catch {
+    return { passages: [], usage: null };
+  }
+}
+
+function addUsage(a: CompletionResult['usage'], b: CompletionResult['usage']): CompletionResult['usage'] {
+  if (!a || !b) return a ?? b;
+  return { promptTokens: a.promptTokens + b.promptTokens, completionTokens: a.completionTokens + b.completionTokens };
 }
 
 /** Asks the chatbot's model about one visitor message; never throws (a failure is an outcome). */
 export async function understandMessage(options: UnderstandOptions, request: UnderstandRequest): Promise<UnderstandOutcome> {
   const startedAt = performance.now();
-  const passages = offerPassages(request.index, request.message);
   const llm = request.settings.llm;
-  const failed = (error: unknown, usage: CompletionResult['usage'] = null): UnderstandOutcome => ({
+  let passages = offerPassages(request.index, request.message);
+  let embeddingUsage: CompletionResult['usage'] = null;
+  const failed = (error: unknown, usage: CompletionResult['usage'] = embeddingUsage): UnderstandOutcome => ({
     status: 'failed', reason: error instanceof Error ? error.message : String(error), understanding: null, passages, usedPassageIds: [], usage,
     elapsedMs: Math.round(performance.now() - startedAt),
   });
   if (!llm) return failed(new LlmError('no provider configured'));
   let result: CompletionResult;
   try {
+    const apiKey = revealLlmApiKey(options.secretKey, request.target.chatbot_id, request.settings);
+    const semantic = await findSemanticPassages(options, request, apiKey);
+    embeddingUsage = semantic.usage;
+    if (semantic.passages.length > 0) passages = offerPassages(request.index, request.message, semantic.passages);
     const system = buildUnderstandingPrompt(request.target.customer_name, request.settings.description, passages);
     result = await options.provider.complete({
       baseUrl: llm.baseUrl,
-      apiKey: revealLlmApiKey(options.secretKey, request.target.chatbot_id, request.settings),
+      apiKey,
       timeoutMs: llm.timeoutMs,
       body: {
         model: llm.model,
@@ -242,8 +289,8 @@ export async function understandMessage(options: UnderstandOptions, request: Und
     const text = result.toolArguments ?? result.content;
     if (text === null || text.trim() === '') throw new LlmError('the model returned nothing');
     const checked = checkModelOutput(parseModelJson(text), passages, request);
-    return { ...checked, passages, usage: result.usage, elapsedMs: Math.round(performance.now() - startedAt) };
+    return { ...checked, passages, usage: addUsage(result.usage, embeddingUsage), elapsedMs: Math.round(performance.now() - startedAt) };
   } catch (error) {
-    return failed(error, result.usage);
+    return failed(error, addUsage(result.usage, embeddingUsage));
   }
 }

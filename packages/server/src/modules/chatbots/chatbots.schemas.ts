@@ -99,6 +99,8 @@ export const ChatbotSettings = Type.Object(
           mode: Type.Optional(Type.Union([Type.Literal('understand'), Type.Literal('phrase')])),
           /** Tokens (prompt + completion, as the provider reports them) this chatbot may use per UTC day; then the built-in engine answers alone (default 200,000). */
           dailyTokenLimit: Type.Optional(Type.Integer({ minimum: 1_000, maximum: 100_000_000 })),
+          /** An embeddings model on the same provider (`POST {baseUrl}/embeddings`): passages are embedded in the background and searched with the built-in retrieval. */
+          embeddingsModel: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()])),
         },
         { additionalProperties: false },
       ),
