@@ -36,8 +36,9 @@ export function AcceptInvitePage() {
   const accept = useMutation({
     mutationFn: (values: AcceptValues) => api.post<Session>('/api/portal/invites/accept', { token, password: values.password, ...(values.name.trim() ? { name: values.name.trim() } : {}) }, { quietUnauthorized: true }),
     onSuccess: (session) => {
-      // Whoever was signed in in this browser before has been signed out by the server.
-      queryClient.clear();
+      // Whoever was signed in in this browser before has been signed out by the server: forget their answers (but not
+      // this invitation's, which would be fetched again and, used now, answer 400).
+      queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== 'invite' });
       acceptSession(session);
       void navigate(session.user?.role === 'agent' ? '/inbox' : '/', { replace: true });
     },

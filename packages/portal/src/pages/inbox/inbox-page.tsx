@@ -178,13 +178,16 @@ function Conversation({ id }: { id: string }) {
 interface Presence { userId: string; name: string | null; email: string; role: 'owner' | 'agent'; online: boolean; lastSeenAt: string | null }
 
 /**
- * Who else is here: teammates with the inbox open now. Refetched on every inbox event (someone opening or closing
- * the inbox is one) and every 30 s, since a teammate whose browser died drops off only when their presence goes stale.
+ * Who else is here: teammates with the inbox open now. Fetched once this page's own stream is live (so the list
+ * includes this tab; a first fetch still in flight is not repeated when the stream's `ready` arrives), then on every
+ * inbox event (someone opening or closing the inbox is one) and every 30 s, since a teammate whose browser died
+ * drops off only when their presence goes stale.
  */
-function TeamPresence() {
+function TeamPresence({ isLive }: { isLive: boolean }) {
   const presence = useQuery({
     queryKey: [...INBOX_KEY, 'presence'],
     queryFn: ({ signal }) => api.get<Page<Presence>>('/api/portal/inbox/presence', { signal }),
+    enabled: isLive,
     refetchInterval: 30_000,
   });
   const me = useSession().data?.user?.id;
@@ -225,7 +228,7 @@ export function InboxPage() {
         title="Inbox"
         description={<><span className={`live-dot${isLive ? ' on' : ''}`} aria-hidden="true" />{isLive ? 'Live: new escalations and messages appear here as they happen.' : 'Connecting…'}</>}
       />
-      <TeamPresence />
+      <TeamPresence isLive={isLive} />
       <div className="segmented" role="group" aria-label="Show">
         {FILTERS.map((f) => (
           <button key={f.value} type="button" className={state === f.value ? 'active' : ''} aria-pressed={state === f.value} onClick={() => select('state', f.value)}>{f.label}</button>

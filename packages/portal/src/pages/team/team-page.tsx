@@ -78,7 +78,7 @@ function MembersTable() {
   return (
     <div className="table-wrap">
       <ErrorNotice error={changeRole.error ?? remove.error} />
-      <table>
+      <table className="table-stack">
         <thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Inbox</th><th scope="col">Joined</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
         <tbody>
           {members.data.items.map((member) => (
@@ -125,7 +125,7 @@ function InvitesTable() {
   return (
     <div className="table-wrap">
       <ErrorNotice error={revoke.error} />
-      <table>
+      <table className="table-stack">
         <thead><tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Invited by</th><th scope="col">Link works until</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
         <tbody>
           {invites.data.items.map((invite) => (
