@@ -2,6 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql, type Kysely } from 'kysely';
+import * as teamMigration from '../../db/migrations/2026-12-04-team-members-invites.js';
 import { hashToken } from '../../lib/crypto.js';
 import { addTeamMember, createChatbotFor, createTestApp, readSessionCookie, signUpAccount, type TestAccount, type TestContext } from '../../test/harness.js';
 
@@ -311,5 +313,34 @@ describe('team invitations with SMTP', () => {
     expect(link).not.toBeNull();
     const accepted = await ctx.app.inject({ method: 'POST', url: '/api/portal/invites/accept', payload: { token: link![1], password: 'mailed horse battery' } });
     expect(accepted.json()).toMatchObject({ user: { email: 'mail.me@example.com', role: 'agent' }, customer: { id: owner.customerId } });
+  });
+});
+
+describe('the 2026-12-04 team migration', () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestApp();
+  });
+  afterAll(async () => {
+    await ctx.close();
+  });
+
+  it('makes every user the owner of the account they signed up with, and goes back and forth without losing a role', async () => {
+    const owner = await signUpAccount(ctx.app, { company: 'Before Teams' });
+    const agent = await addTeamMember(ctx.app, owner);
+    const db = ctx.database.db as unknown as Kysely<unknown>;
+    await teamMigration.down(db);
+    // Before the migration a user had one account and a role on the user row.
+    const { rows } = await sql<{ id: string; customer_id: string; role: string }>`select id, customer_id, role from users order by created_at`.execute(ctx.database.db);
+    expect(rows.map((u) => [u.id, u.customer_id, u.role])).toEqual([[owner.userId, owner.customerId, 'owner'], [agent.userId, owner.customerId, 'agent']]);
+    await ctx.database.db.deleteFrom('sessions').execute();
+    await teamMigration.up(db);
+    const memberships = await ctx.database.db.selectFrom('memberships').select(['customer_id', 'user_id', 'role']).orderBy('created_at').execute();
+    expect(memberships).toEqual([
+      { customer_id: owner.customerId, user_id: owner.userId, role: 'owner' },
+      { customer_id: owner.customerId, user_id: agent.userId, role: 'agent' },
+    ]);
+    const login = await ctx.app.inject({ method: 'POST', url: '/api/portal/login', payload: { email: owner.email, password: owner.password } });
+    expect(login.json()).toMatchObject({ user: { role: 'owner' }, customer: { id: owner.customerId } });
   });
 });
