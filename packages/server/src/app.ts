@@ -12,6 +12,7 @@ import type { Db } from './db/database.js';
 import { assertAccountWritable, authenticatePortalRequest } from './http/auth.js';
 import { serializeRequestForLog } from './http/log-redaction.js';
 import { preventCaching } from './http/no-store.js';
+import { assertRoleAllows } from './http/roles.js';
 import { createResilientRateLimitStore } from './http/rate-limit-store.js';
 import { buildProblem, mapErrorToProblem, sendProblem } from './http/problem.js';
 import type { App, RouteDeps } from './http/types.js';
@@ -28,6 +29,7 @@ import { registerChatbotRoutes } from './modules/chatbots/chatbots.routes.js';
 import { registerConversationRoutes } from './modules/conversations/conversations.routes.js';
 import { registerHandoffRoutes } from './modules/handoff/handoff.routes.js';
 import { registerTrainingRoutes } from './modules/training/training.routes.js';
+import { registerInviteRoutes, registerTeamRoutes } from './modules/team/team.routes.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
 import { registerKnowledgeRoutes } from './modules/knowledge/knowledge.routes.js';
 import { registerChatPreviewRoutes } from './modules/chat-preview/chat-preview.routes.js';
@@ -195,6 +197,7 @@ export async function buildApp({ config, database, redis = null, liveBus, logStr
   await app.register(async (auth: App) => {
     auth.addHook('onRequest', preventCaching);
     registerAuthRoutes(auth, deps);
+    registerInviteRoutes(auth, deps);
   });
   await app.register(async (zapier: App) => {
     zapier.addHook('onRequest', preventCaching);
@@ -204,6 +207,9 @@ export async function buildApp({ config, database, redis = null, liveBus, logStr
   await app.register(async (portal: App) => {
     portal.addHook('onRequest', preventCaching);
     portal.addHook('onRequest', async (request, reply) => authenticatePortalRequest(database.db, request, reply));
+    // Agents reach only the inbox, conversations, leads and their own login (http/roles.ts); checked before the
+    // account's standing, so an agent learns the route is not theirs rather than that the trial has ended.
+    portal.addHook('onRequest', async (request) => assertRoleAllows(request));
     portal.addHook('onRequest', async (request) => assertAccountWritable(database.db, request));
     // No payment provider is wired in yet: the operator activates accounts (`npm run admin -- activate`).
     registerAccountRoutes(portal, deps, { paymentProvider: null });
@@ -211,6 +217,7 @@ export async function buildApp({ config, database, redis = null, liveBus, logStr
     registerKnowledgeRoutes(portal, deps);
     registerConversationRoutes(portal, deps);
     registerHandoffRoutes(portal, { db: database.db, liveBus: bus });
+    registerTeamRoutes(portal, { ...deps, liveBus: bus });
     registerTrainingRoutes(portal, deps);
     registerStatsRoutes(portal, deps);
     registerChatPreviewRoutes(portal, chatDeps);

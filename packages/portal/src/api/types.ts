@@ -5,12 +5,46 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** `owner`: everything; `agent`: inbox, conversations, leads and their own profile (server: http/roles.ts). */
+export type MemberRole = 'owner' | 'agent';
+
 export interface User {
   id: string;
   email: string;
+  /** The display name visitors see on this person's inbox replies. */
   name: string | null;
-  role: string;
+  role: MemberRole;
   createdAt: string;
+}
+
+/** `/api/portal/team/members`. */
+export interface Member {
+  userId: string;
+  email: string;
+  name: string | null;
+  role: MemberRole;
+  joinedAt: string;
+  isYou: boolean;
+  online: boolean;
+  lastSeenAt: string | null;
+}
+
+/** `/api/portal/team/invites`. */
+export interface Invite {
+  id: string;
+  email: string;
+  role: MemberRole;
+  invitedBy: string | null;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** `/api/portal/account/memberships`: the accounts this login belongs to. */
+export interface Membership {
+  customerId: string;
+  customerName: string;
+  role: MemberRole;
+  isCurrent: boolean;
 }
 
 export interface Customer {

@@ -15,6 +15,7 @@ import * as idempotency from './migrations/2026-12-03-20-idempotency.js';
 import * as maskLoggedHeaderValues from './migrations/2026-12-03-21-mask-logged-header-values.js';
 import * as llmUsage from './migrations/2026-12-04-30-llm-usage.js';
 import * as knowledgeEmbeddings from './migrations/2026-12-04-31-knowledge-embeddings.js';
+import * as teamMembersInvites from './migrations/2026-12-04-team-members-invites.js';
 
 /**
  * Dated migrations, listed explicitly so the compiled build needs no directory scanning. Names sort by date;
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03-21-mask-logged-header-values': maskLoggedHeaderValues,
   '2026-12-04-30-llm-usage': llmUsage,
   '2026-12-04-31-knowledge-embeddings': knowledgeEmbeddings,
+  '2026-12-04-team-members-invites': teamMembersInvites,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

@@ -19,8 +19,41 @@ export interface UsersTable {
   email: string;
   name: string | null;
   password_hash: string;
-  role: 'owner' | 'member';
   created_at: string;
+}
+
+/** `owner`: everything; `agent`: the inbox, conversations, leads and their own profile (http/roles.ts). */
+export type MemberRole = 'owner' | 'agent';
+
+/** A user's place in an account. A user may belong to several; `users.customer_id` is the one a login opens. */
+export interface MembershipsTable {
+  customer_id: string;
+  user_id: string;
+  role: MemberRole;
+  created_at: string;
+}
+
+/** One invitation link: single use, expiring, revocable, stored as the sha256 of its token. */
+export interface InvitesTable {
+  id: string;
+  customer_id: string;
+  email: string;
+  role: MemberRole;
+  token_hash: string;
+  invited_by_user_id: string | null;
+  created_at: string;
+  expires_at: string;
+  accepted_at: string | null;
+  accepted_user_id: string | null;
+  revoked_at: string | null;
+}
+
+/** One open inbox stream of a user, refreshed while open: "online in the inbox". */
+export interface InboxPresenceTable {
+  id: string;
+  customer_id: string;
+  user_id: string;
+  seen_at: string;
 }
 
 export interface SessionsTable {
@@ -348,6 +381,9 @@ export interface EscalationEmailsTable {
 export interface Database {
   customers: CustomersTable;
   users: UsersTable;
+  memberships: MembershipsTable;
+  invites: InvitesTable;
+  inbox_presence: InboxPresenceTable;
   sessions: SessionsTable;
   password_resets: PasswordResetsTable;
   api_keys: ApiKeysTable;
