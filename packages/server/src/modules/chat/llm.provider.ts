@@ -1,3 +1,4 @@
+import { createParser } from 'eventsource-parser';
 import { Agent } from 'undici';
 import { checkWebhookUrl, createGuardedLookup, type ResolveAllFn } from '../delivery/url-guard.js';
 
@@ -144,38 +145,43 @@ async function readLimited(body: AsyncIterable<Buffer>, maxBytes: number, onChun
   }
 }
 
-/** Reads `data:` lines of an OpenAI-style event stream until `[DONE]` or the end of the body. */
+/**
+ * Reads an OpenAI-style event stream until `[DONE]` or the end of the body, with eventsource-parser (the full
+ * Server-Sent Events grammar: multi-line `data:`, CR/LF line ends, comments, retry and id fields).
+ */
 async function readEventStream(body: AsyncIterable<Buffer>, maxBytes: number, emit: (text: string) => void): Promise<CompletionResult['usage']> {
   const decoder = new TextDecoder('utf-8');
-  let buffer = '';
   let isDone = false;
   let usage: CompletionResult['usage'] = null;
-  const handleLine = (raw: string): void => {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (!line.startsWith('data:')) return; // comments (": keep-alive"), event names, ids
-    const data = line.slice('data:'.length).trim();
-    if (data === '[DONE]') {
-      isDone = true;
-      return;
-    }
-    if (data === '') return;
-    const payload: unknown = JSON.parse(data);
-    if (isRecord(payload) && payload.error !== undefined) throw new LlmError('the provider reported an error in the stream');
-    usage = readUsage(payload) ?? usage;
-    const delta = readChoiceText(payload, 'delta');
-    if (delta) emit(delta);
-  };
+  let failure: unknown = null;
+  const parser = createParser({
+    onEvent(event) {
+      if (isDone || failure !== null) return;
+      const data = event.data.trim();
+      if (data === '[DONE]') {
+        isDone = true;
+        return;
+      }
+      if (data === '') return;
+      try {
+        const payload: unknown = JSON.parse(data);
+        if (isRecord(payload) && payload.error !== undefined) throw new LlmError('the provider reported an error in the stream');
+        usage = readUsage(payload) ?? usage;
+        const delta = readChoiceText(payload, 'delta');
+        if (delta) emit(delta);
+      } catch (error) {
+        failure = error;
+      }
+    },
+  });
   await readLimited(body, maxBytes, (chunk) => {
-    buffer += decoder.decode(chunk, { stream: true });
-    let newline = buffer.indexOf('\n');
-    while (newline >= 0 && !isDone) {
-      handleLine(buffer.slice(0, newline));
-      buffer = buffer.slice(newline + 1);
-      newline = buffer.indexOf('\n');
-    }
+    parser.feed(decoder.decode(chunk, { stream: true }));
+    if (failure !== null) throw failure instanceof Error ? failure : new LlmError(String(failure));
     return isDone;
   });
-  if (!isDone && buffer.trim() !== '') handleLine(buffer);
+  // A last event the provider did not end with a blank line still counts.
+  if (!isDone) parser.feed('\n\n');
+  if (failure !== null) throw failure instanceof Error ? failure : new LlmError(String(failure));
   return usage;
 }
 
