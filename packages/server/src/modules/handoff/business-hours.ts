@@ -1,6 +1,10 @@
+import { TZDate } from '@date-fns/tz';
+
 /**
  * Business hours per chatbot: a time zone (IANA, e.g. `America/Chicago`) and weekly opening intervals in that
- * zone's wall-clock time. Computed with Intl alone, so daylight-saving changes come from the runtime's tz data.
+ * zone's wall-clock time. Wall-clock arithmetic is `@date-fns/tz`'s TZDate over the runtime's tz data: a time
+ * that a spring-forward change skips moves forward by the gap (02:30 → 03:30), one that a fall-back change
+ * repeats is its first occurrence.
  */
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -26,8 +30,6 @@ export const DEFAULT_BUSINESS_HOURS: BusinessHours = {
   weekly: (['mon', 'tue', 'wed', 'thu', 'fri'] as const).map((day) => ({ day, open: '09:00', close: '17:00' })),
 };
 
-const MINUTE_MS = 60_000;
-const DAY_MINUTES = 24 * 60;
 /** A week and a day: the next opening of any non-empty weekly schedule lies within it. */
 const LOOKAHEAD_DAYS = 8;
 
@@ -57,69 +59,33 @@ export function validateBusinessHours(hours: BusinessHours): string[] {
   return problems;
 }
 
-interface LocalTime {
-  year: number;
-  month: number;
-  day: number;
-  weekday: number;
-  minutes: number;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function localTime(instant: number, timezone: string): LocalTime {
-  let format = formatters.get(timezone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', { timeZone: timezone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', weekday: 'short' });
-    formatters.set(timezone, format);
-  }
-  const parts = Object.fromEntries(format.formatToParts(new Date(instant)).map((p) => [p.type, p.value]));
-  return {
-    year: Number(parts.year), month: Number(parts.month), day: Number(parts.day),
-    weekday: WEEKDAYS.indexOf((parts.weekday ?? 'Sun').toLowerCase().slice(0, 3) as Weekday),
-    minutes: Number(parts.hour) * 60 + Number(parts.minute),
-  };
-}
-
-/** The UTC instant of a wall-clock time in `timezone` (the later one if a DST change makes it ambiguous). */
-function zonedToInstant(year: number, month: number, day: number, minutes: number, timezone: string): number {
-  const wall = Date.UTC(year, month - 1, day, 0, minutes);
-  let guess = wall;
-  // Two rounds settle the offset, also across a DST change.
-  for (let i = 0; i < 2; i += 1) {
-    const seen = localTime(guess, timezone);
-    const seenWall = Date.UTC(seen.year, seen.month - 1, seen.day, 0, seen.minutes);
-    guess += wall - seenWall;
-  }
-  return guess;
-}
-
 /** Whether the business is open at `at` (always true when business hours are off). */
 export function isOpenAt(hours: BusinessHours, at: Date): boolean {
   if (!hours.enabled) return true;
-  const local = localTime(at.getTime(), hours.timezone);
-  const day = WEEKDAYS[local.weekday];
-  return hours.weekly.some((i) => i.day === day && toMinutes(i.open) <= local.minutes && local.minutes < toMinutes(i.close));
+  const local = new TZDate(at.getTime(), hours.timezone);
+  const day = WEEKDAYS[local.getDay()];
+  const minutes = local.getHours() * 60 + local.getMinutes();
+  return hours.weekly.some((i) => i.day === day && toMinutes(i.open) <= minutes && minutes < toMinutes(i.close));
 }
 
 /** The next opening after `at`, or null when open now, hours are off, or the schedule is empty. */
 export function nextOpening(hours: BusinessHours, at: Date): Date | null {
   if (isOpenAt(hours, at)) return null;
   const now = at.getTime();
-  let best: number | null = null;
+  const today = new TZDate(now, hours.timezone);
   for (let offset = 0; offset < LOOKAHEAD_DAYS; offset += 1) {
-    // Noon avoids landing on the wrong date around DST changes.
-    const base = localTime(now, hours.timezone);
-    const noon = zonedToInstant(base.year, base.month, base.day, 12 * 60, hours.timezone) + offset * DAY_MINUTES * MINUTE_MS;
-    const day = localTime(noon, hours.timezone);
-    for (const interval of hours.weekly) {
-      if (interval.day !== WEEKDAYS[day.weekday]) continue;
-      const opensAt = zonedToInstant(day.year, day.month, day.day, toMinutes(interval.open), hours.timezone);
-      if (opensAt > now && (best === null || opensAt < best)) best = opensAt;
-    }
-    if (best !== null) break;
+    // The calendar day `offset` days on, in the zone (the Date constructor carries day overflow into the month).
+    const day = new TZDate(today.getFullYear(), today.getMonth(), today.getDate() + offset, 12, 0, hours.timezone);
+    const openings = hours.weekly
+      .filter((interval) => interval.day === WEEKDAYS[day.getDay()])
+      .map((interval) => {
+        const minutes = toMinutes(interval.open);
+        return new TZDate(day.getFullYear(), day.getMonth(), day.getDate(), Math.floor(minutes / 60), minutes % 60, hours.timezone).getTime();
+      })
+      .filter((opensAt) => opensAt > now);
+    if (openings.length > 0) return new Date(Math.min(...openings));
   }
-  return best === null ? null : new Date(best);
+  return null;
 }
 
 /** "Monday 9:00 AM (CST)" in the chatbot's time zone and locale; "later today"-style wording is left to the sentence. */
