@@ -3,7 +3,7 @@ import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
-import Fastify from 'fastify';
+import Fastify, { type FastifySchema } from 'fastify';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type { DestinationStream } from 'pino';
@@ -11,6 +11,7 @@ import type { AppConfig } from './config.js';
 import type { Db } from './db/database.js';
 import { assertAccountWritable, authenticatePortalRequest } from './http/auth.js';
 import { serializeRequestForLog } from './http/log-redaction.js';
+import { registerOpenApi, registerOpenApiRoute } from './http/openapi.js';
 import { preventCaching } from './http/no-store.js';
 import { createResilientRateLimitStore } from './http/rate-limit-store.js';
 import { buildProblem, mapErrorToProblem, sendProblem } from './http/problem.js';
@@ -57,6 +58,8 @@ const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 export interface RouteEntry {
   method: string;
   url: string;
+  /** The route's schema as registered (openapi.test.ts checks every route has one). */
+  schema: FastifySchema | undefined;
 }
 
 declare module 'fastify' {
@@ -108,8 +111,10 @@ export async function buildApp({ config, database, redis = null, liveBus, logStr
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url });
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url, schema: route.schema });
   });
+  // Before any route: the OpenAPI document is collected from every route registered after this.
+  await registerOpenApi(app, config);
   app.decorateRequest('auth', null);
   // PostgreSQL text cannot hold NUL characters (SQLite can): refuse them everywhere up front, so the same
   // input gets the same clear 400 on both databases instead of a driver error.
@@ -179,6 +184,7 @@ export async function buildApp({ config, database, redis = null, liveBus, logStr
   });
   app.addHook('onClose', () => sheetsTestSender.close());
 
+  registerOpenApiRoute(app);
   registerHealthRoutes(app, deps, () => countBacklog(database.db));
   registerChatRoutes(app, deps, chatDeps);
   registerLiveRoutes(app, deps, bus);

@@ -96,6 +96,7 @@ const LIST_ROUTES: Case[] = [
 /** Routes that take no id of another tenant's row, with the reason they are safe. */
 const NOT_ID_ROUTES: Record<string, string> = {
   'GET /api/health': 'public, no tenant data',
+  'GET /api/openapi.json': 'the API’s OpenAPI document, generated from the route schemas; no tenant data',
   'POST /api/portal/signup': 'creates a new tenant',
   'POST /api/portal/login': 'credentials only',
   'POST /api/portal/logout': 'ends the caller’s own session',
