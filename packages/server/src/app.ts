@@ -40,6 +40,8 @@ import { registerWebhookRoutes } from './modules/webhooks/webhooks.routes.js';
 import { createGoogleSheetsClient } from './modules/integrations/google-sheets.client.js';
 import { createSheetsSender } from './modules/integrations/sheets.sender.js';
 import { registerIntegrationRoutes, registerZapierRoutes } from './modules/integrations/integrations.routes.js';
+import { registerInstallRoutes } from './modules/install/install.routes.js';
+import { createSiteChecker } from './modules/install/site-check.js';
 import type { WebhookServiceDeps } from './modules/webhooks/webhooks.service.js';
 
 const NUL_SCAN_MAX_DEPTH = 32;
@@ -183,6 +185,9 @@ export async function buildApp({ config, database, redis = null, liveBus, logStr
     batchMs: 0, maxWaitMs: Math.floor(config.deliveryLeaseMs / 4), log: app.log, client: sheetsClient,
   });
   app.addHook('onClose', () => sheetsTestSender.close());
+  // "Check my site" fetches customers' pages through the same URL guard as deliveries, with its own client.
+  const siteChecker = createSiteChecker({ allowPrivate: config.allowPrivateWebhookTargets, userAgent: `FusionChatalyst-SiteCheck/${config.version}` });
+  app.addHook('onClose', () => siteChecker.close());
 
   registerOpenApiRoute(app);
   registerHealthRoutes(app, deps, () => countBacklog(database.db));
@@ -205,6 +210,7 @@ export async function buildApp({ config, database, redis = null, liveBus, logStr
     // No payment provider is wired in yet: the operator activates accounts (`npm run admin -- activate`).
     registerAccountRoutes(portal, deps, { paymentProvider: null });
     registerChatbotRoutes(portal, deps);
+    registerInstallRoutes(portal, { db: database.db, siteChecker, allowPrivate: config.allowPrivateWebhookTargets });
     registerKnowledgeRoutes(portal, deps);
     registerConversationRoutes(portal, deps);
     registerHandoffRoutes(portal, { db: database.db, liveBus: bus });

@@ -34,6 +34,7 @@ const ID_ROUTES: Case[] = [
   { method: 'GET', url: '/api/portal/chatbots/:id/knowledge/:entryId', path: (a) => `/api/portal/chatbots/${a.chatbotId}/knowledge/${a.entryId}` },
   { method: 'PATCH', url: '/api/portal/chatbots/:id/knowledge/:entryId', path: (a) => `/api/portal/chatbots/${a.chatbotId}/knowledge/${a.entryId}`, payload: { answer: 'Stolen' } },
   { method: 'DELETE', url: '/api/portal/chatbots/:id/knowledge/:entryId', path: (a) => `/api/portal/chatbots/${a.chatbotId}/knowledge/${a.entryId}` },
+  { method: 'POST', url: '/api/portal/chatbots/:id/site-check', path: (a) => `/api/portal/chatbots/${a.chatbotId}/site-check`, payload: { url: 'http://127.0.0.1:9/' } },
   { method: 'POST', url: '/api/portal/chatbots/:id/test-question', path: (a) => `/api/portal/chatbots/${a.chatbotId}/test-question`, payload: { question: 'Secret?' } },
   { method: 'DELETE', url: '/api/portal/api-keys/:id', path: (a) => `/api/portal/api-keys/${a.apiKeyId}` },
   { method: 'GET', url: '/api/portal/conversations/:id', path: (a) => `/api/portal/conversations/${a.conversationId}` },
