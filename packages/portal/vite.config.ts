@@ -9,7 +9,7 @@ export default defineConfig({
   resolve: {
     // The wire types and event catalogue come from the contracts sources, so the portal needs no contracts build.
     // The contracts are read from source. Most pages import only the event catalogue (`@fc/contracts/events`); the
-    // chat API's TypeBox schemas are imported by the Developers page alone, which is its own lazily loaded chunk.
+    // API's schemas reach the portal as the server's OpenAPI document, rendered by the lazily loaded Developers page.
     alias: [
       { find: /^@fc\/contracts\/events$/, replacement: fileURLToPath(new URL('../contracts/src/events.ts', import.meta.url)) },
       { find: /^@fc\/contracts$/, replacement: fileURLToPath(new URL('../contracts/src/index.ts', import.meta.url)) },

@@ -29,7 +29,7 @@ import { TrainingPage } from './pages/training-page';
 
 // The dashboard carries the chart library: loaded on its own so the other pages start faster.
 const DashboardPage = lazy(() => import('./pages/dashboard-page').then((m) => ({ default: m.DashboardPage })));
-// The Developers page carries the JSON Schemas (TypeBox) of the public API.
+// The Developers page loads the API reference (Swagger UI, its own larger chunk) only when it is opened.
 const DevelopersPage = lazy(() => import('./pages/developers-page').then((m) => ({ default: m.DevelopersPage })));
 
 /** The dashboard for owners; agents start in the inbox (the dashboard is for owners only). */

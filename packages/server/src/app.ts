@@ -3,7 +3,7 @@ import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
-import Fastify from 'fastify';
+import Fastify, { type FastifySchema } from 'fastify';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type { DestinationStream } from 'pino';
@@ -11,6 +11,7 @@ import type { AppConfig } from './config.js';
 import type { Db } from './db/database.js';
 import { assertAccountWritable, authenticatePortalRequest } from './http/auth.js';
 import { serializeRequestForLog } from './http/log-redaction.js';
+import { registerOpenApi, registerOpenApiRoute } from './http/openapi.js';
 import { preventCaching } from './http/no-store.js';
 import { assertRoleAllows } from './http/roles.js';
 import { createResilientRateLimitStore } from './http/rate-limit-store.js';
@@ -44,6 +45,8 @@ import { registerWebhookRoutes } from './modules/webhooks/webhooks.routes.js';
 import { createGoogleSheetsClient } from './modules/integrations/google-sheets.client.js';
 import { createSheetsSender } from './modules/integrations/sheets.sender.js';
 import { registerIntegrationRoutes, registerZapierRoutes } from './modules/integrations/integrations.routes.js';
+import { registerInstallRoutes } from './modules/install/install.routes.js';
+import { createSiteChecker } from './modules/install/site-check.js';
 import type { WebhookServiceDeps } from './modules/webhooks/webhooks.service.js';
 
 const NUL_SCAN_MAX_DEPTH = 32;
@@ -62,6 +65,8 @@ const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 export interface RouteEntry {
   method: string;
   url: string;
+  /** The route's schema as registered (openapi.test.ts checks every route has one). */
+  schema: FastifySchema | undefined;
 }
 
 declare module 'fastify' {
@@ -113,8 +118,10 @@ export async function buildApp({ config, database, redis = null, liveBus, logStr
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url });
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url, schema: route.schema });
   });
+  // Before any route: the OpenAPI document is collected from every route registered after this.
+  await registerOpenApi(app, config);
   app.decorateRequest('auth', null);
   // PostgreSQL text cannot hold NUL characters (SQLite can): refuse them everywhere up front, so the same
   // input gets the same clear 400 on both databases instead of a driver error.
@@ -189,7 +196,11 @@ export async function buildApp({ config, database, redis = null, liveBus, logStr
     batchMs: 0, maxWaitMs: Math.floor(config.deliveryLeaseMs / 4), log: app.log, client: sheetsClient,
   });
   app.addHook('onClose', () => sheetsTestSender.close());
+  // "Check my site" fetches customers' pages through the same URL guard as deliveries, with its own client.
+  const siteChecker = createSiteChecker({ allowPrivate: config.allowPrivateWebhookTargets, userAgent: `FusionChatalyst-SiteCheck/${config.version}` });
+  app.addHook('onClose', () => siteChecker.close());
 
+  registerOpenApiRoute(app);
   registerHealthRoutes(app, deps, () => countBacklog(database.db));
   registerChatRoutes(app, deps, chatDeps);
   registerLiveRoutes(app, deps, bus);
@@ -214,6 +225,7 @@ export async function buildApp({ config, database, redis = null, liveBus, logStr
     // No payment provider is wired in yet: the operator activates accounts (`npm run admin -- activate`).
     registerAccountRoutes(portal, deps, { paymentProvider: null });
     registerChatbotRoutes(portal, deps);
+    registerInstallRoutes(portal, { db: database.db, siteChecker, allowPrivate: config.allowPrivateWebhookTargets });
     registerKnowledgeRoutes(portal, deps);
     registerConversationRoutes(portal, deps);
     registerHandoffRoutes(portal, { db: database.db, liveBus: bus });

@@ -32,6 +32,11 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
+/** The current session's CSRF token, for requests made outside `api` (the Developers page's "Try it out"). */
+export function getCsrfToken(): string | null {
+  return csrfToken;
+}
+
 /** Called whenever the API answers 401 outside the login flow: the session has ended. */
 export function onUnauthorized(listener: () => void): () => void {
   unauthorizedListeners.add(listener);

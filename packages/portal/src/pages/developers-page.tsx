@@ -1,5 +1,6 @@
-import { ENVELOPE_KEYS, EVENT_TYPES, HealthReply, Problem, RateReply, RateRequest, SystemChatReply, SystemChatRequest, WidgetConfig } from '@fc/contracts';
+import { ENVELOPE_KEYS, EVENT_TYPES } from '@fc/contracts/events';
 import { useQuery } from '@tanstack/react-query';
+import { lazy, Suspense } from 'react';
 import { Link } from 'react-router';
 import { api } from '../api/client';
 import type { PreviewResult } from '../api/types';
@@ -8,26 +9,14 @@ import { SOURCE_PATHS } from '../lib/mapping-rows';
 import { EVENT_DESCRIPTIONS } from './settings/webhook-form';
 
 /**
- * "Full schemas and configuration live inside your portal": the public endpoints with their JSON Schemas
- * (the TypeBox schemas in packages/contracts that the server validates with, so they cannot drift) and
- * the webhook event catalogue with payloads rendered by the server's own renderer.
+ * "Full schemas and configuration live inside your portal": the interactive API reference (Swagger UI over the
+ * OpenAPI document the server generates from the schemas it validates with, so it cannot drift) and the
+ * webhook event catalogue with payloads rendered by the server's own renderer.
  */
 
-const PUBLIC_ENDPOINTS = [
-  { method: 'POST', path: '/api/public/system-chat', what: 'The chat endpoint the widget calls; rate-limited per visitor. Accept: text/event-stream streams the reply.', request: SystemChatRequest, reply: SystemChatReply },
-  { method: 'POST', path: '/api/public/conversations/:id/rate', what: 'Thumbs-up / thumbs-down on one bot message (needs the conversation token).', request: RateRequest, reply: RateReply },
-  { method: 'GET', path: '/api/public/chatbots/:id/widget', what: 'The chatbot’s public look and greeting.', request: null, reply: WidgetConfig },
-  { method: 'GET', path: '/api/health', what: 'Uptime probe used by the status page.', request: null, reply: HealthReply },
-];
-
-function Schema({ label, schema }: { label: string; schema: unknown }) {
-  return (
-    <details>
-      <summary>{label}</summary>
-      <pre className="code-block">{JSON.stringify(schema, null, 2)}</pre>
-    </details>
-  );
-}
+// Swagger UI is large: it is its own chunk, fetched when this page shows the reference.
+const ApiReference = lazy(() => import('./api-reference').then((m) => ({ default: m.ApiReference })));
+const OPENAPI_URL = '/api/openapi.json';
 
 function EventExample({ eventType }: { eventType: string }) {
   const preview = useQuery({
@@ -51,19 +40,22 @@ function EventExample({ eventType }: { eventType: string }) {
 export function DevelopersPage() {
   return (
     <>
-      <PageHeader title="Developers" description="Everything a developer needs to integrate: public endpoints, webhook events and how deliveries are signed." />
+      <PageHeader title="Developers" description="Everything a developer needs to integrate: the API reference, webhook events and how deliveries are signed." />
       <section className="card">
-        <h2>Public endpoints</h2>
-        <p className="muted small">Called from visitors’ browsers; no login. Errors are <code>application/problem+json</code>.</p>
-        {PUBLIC_ENDPOINTS.map((endpoint) => (
-          <div key={endpoint.path} className="endpoint">
-            <h3><code>{endpoint.method} {endpoint.path}</code></h3>
-            <p>{endpoint.what}</p>
-            {endpoint.request ? <Schema label="Request body (JSON Schema)" schema={endpoint.request} /> : null}
-            <Schema label="Response (JSON Schema)" schema={endpoint.reply} />
-          </div>
-        ))}
-        <Schema label="Error body (problem+json)" schema={Problem} />
+        <h2>API reference</h2>
+        <p>
+          Every endpoint: the <strong>public</strong> chat API the widget calls, this <strong>portal</strong>’s API under <code>/api/portal/*</code> and
+          {' '}the <strong>Zapier</strong> REST hooks. Scripts authenticate with <code>Authorization: Bearer &lt;API key&gt;</code>
+          {' '}(<Link to="/settings/account">create a key</Link>; a read-only key may only make <code>GET</code> requests); lists answer
+          {' '}<code>{'{items, nextCursor}'}</code> and take <code>?limit=&amp;cursor=</code>; errors are <code>application/problem+json</code>.
+          {' '}“Try it out” runs as you, on your account.
+        </p>
+        <p className="muted small">
+          The OpenAPI 3.1 document is at <a href={OPENAPI_URL} target="_blank" rel="noreferrer"><code>{OPENAPI_URL}</code></a>: import it into Postman, Insomnia or a client generator.
+        </p>
+        <Suspense fallback={<Loading label="Loading the API reference…" />}>
+          <ApiReference />
+        </Suspense>
       </section>
 
       <section className="card">
@@ -94,16 +86,6 @@ export function DevelopersPage() {
             </div>
           ))}
         </dl>
-      </section>
-
-      <section className="card">
-        <h2>Portal API</h2>
-        <p>
-          Everything in this portal is a JSON API under <code>/api/portal/*</code>. Scripts authenticate with
-          {' '}<code>Authorization: Bearer &lt;API key&gt;</code> (<Link to="/settings/account">create a key</Link>; a read-only key may only make <code>GET</code> requests, and keys
-          are created and revoked in the portal only); lists answer
-          {' '}<code>{'{items, nextCursor}'}</code> and take <code>?limit=&amp;cursor=</code>.
-        </p>
       </section>
     </>
   );

@@ -43,6 +43,7 @@ const BODY_ROUTES: BodyRoute[] = [
   { method: 'PATCH', url: '/api/portal/chatbots/:id', path: (i) => `/api/portal/chatbots/${i.chatbotId}`, wrongTypes: { name: false, settings: { greeting: 5 } } },
   { method: 'POST', url: '/api/portal/chatbots/:id/knowledge', path: (i) => `/api/portal/chatbots/${i.chatbotId}/knowledge`, wrongTypes: { kind: 'faq', question: 1, answer: null } },
   { method: 'PATCH', url: '/api/portal/chatbots/:id/knowledge/:entryId', path: (i) => `/api/portal/chatbots/${i.chatbotId}/knowledge/${i.entryId}`, wrongTypes: { answer: 99 } },
+  { method: 'POST', url: '/api/portal/chatbots/:id/site-check', path: (i) => `/api/portal/chatbots/${i.chatbotId}/site-check`, wrongTypes: { url: 5 } },
   { method: 'POST', url: '/api/portal/chatbots/:id/test-question', path: (i) => `/api/portal/chatbots/${i.chatbotId}/test-question`, wrongTypes: { question: 5 } },
   { method: 'POST', url: '/api/portal/chatbots/:id/knowledge/import', path: (i) => `/api/portal/chatbots/${i.chatbotId}/knowledge/import`, wrongTypes: { faqs: 'all of them' } },
   { method: 'POST', url: '/api/portal/reviews/:id/resolve', path: (i) => `/api/portal/reviews/${i.reviewId}/resolve`, wrongTypes: { answer: ['x'] } },

@@ -36,6 +36,7 @@ const ID_ROUTES: Case[] = [
   { method: 'GET', url: '/api/portal/chatbots/:id/knowledge/:entryId', path: (a) => `/api/portal/chatbots/${a.chatbotId}/knowledge/${a.entryId}` },
   { method: 'PATCH', url: '/api/portal/chatbots/:id/knowledge/:entryId', path: (a) => `/api/portal/chatbots/${a.chatbotId}/knowledge/${a.entryId}`, payload: { answer: 'Stolen' } },
   { method: 'DELETE', url: '/api/portal/chatbots/:id/knowledge/:entryId', path: (a) => `/api/portal/chatbots/${a.chatbotId}/knowledge/${a.entryId}` },
+  { method: 'POST', url: '/api/portal/chatbots/:id/site-check', path: (a) => `/api/portal/chatbots/${a.chatbotId}/site-check`, payload: { url: 'http://127.0.0.1:9/' } },
   { method: 'POST', url: '/api/portal/chatbots/:id/test-question', path: (a) => `/api/portal/chatbots/${a.chatbotId}/test-question`, payload: { question: 'Secret?' } },
   { method: 'DELETE', url: '/api/portal/api-keys/:id', path: (a) => `/api/portal/api-keys/${a.apiKeyId}` },
   { method: 'GET', url: '/api/portal/conversations/:id', path: (a) => `/api/portal/conversations/${a.conversationId}` },
@@ -105,6 +106,7 @@ const LIST_ROUTES: Case[] = [
 /** Routes that take no id of another tenant's row, with the reason they are safe. */
 const NOT_ID_ROUTES: Record<string, string> = {
   'GET /api/health': 'public, no tenant data',
+  'GET /api/openapi.json': 'the API’s OpenAPI document, generated from the route schemas; no tenant data',
   'POST /api/portal/signup': 'creates a new tenant',
   'POST /api/portal/login': 'credentials only',
   'POST /api/portal/logout': 'ends the caller’s own session',

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SESSION_COOKIE, requireAuth, requireSession } from '../../http/auth.js';
 import { IdempotencyHeaders, sendIdempotent } from '../../http/idempotency.js';
+import { SECURITY, withExamples } from '../../http/openapi.js';
 import type { App, RouteDeps } from '../../http/types.js';
 import { safeEqual } from '../../lib/crypto.js';
 import { AppError } from '../../lib/errors.js';
@@ -54,7 +55,13 @@ export function registerAuthRoutes(app: App, { config, database }: RouteDeps): v
   if (mailer) app.addHook('onClose', async () => mailer.close());
 
   app.post('/api/portal/signup', {
-    schema: { body: SignupBody, response: { 201: SessionReply } },
+    schema: {
+      summary: 'Sign up: a new account with a 7-day trial',
+      description: 'Creates the account and its first user, logs in (sets the `fc_session` cookie) and answers the CSRF token writes must echo. An e-mail that already has an account answers 422 `signup_not_completed`.',
+      tags: ['Auth'], security: SECURITY.none,
+      body: withExamples(SignupBody, [{ email: 'ana@crumbandco.example', password: 'correct horse battery', company: 'Crumb & Co Bakery' }]),
+      response: { 201: SessionReply },
+    },
     config: { rateLimit: { max: SIGNUPS_PER_WINDOW, timeWindow: '1 hour' } },
   }, async (request, reply) => {
     const onExistingAccount = mailer ? (email: string) => mailer.sendExistingAccountNotice(email) : undefined;
@@ -77,7 +84,13 @@ export function registerAuthRoutes(app: App, { config, database }: RouteDeps): v
   }, { max: LOGIN_ATTEMPTS_PER_ADDRESS, timeWindow: LOGIN_WINDOW, keyGenerator: (request) => `login-ip:${request.ip}` }]);
 
   app.post('/api/portal/login', {
-    schema: { body: LoginBody, response: { 200: SessionReply } },
+    schema: {
+      summary: 'Log in',
+      description: 'Sets the `fc_session` cookie and answers the CSRF token. Throttled per account and address, and per address.',
+      tags: ['Auth'], security: SECURITY.none,
+      body: withExamples(LoginBody, [{ email: 'ana@crumbandco.example', password: 'correct horse battery' }]),
+      response: { 200: SessionReply },
+    },
     preHandler: loginLimits,
   }, async (request, reply) => {
     const { user, customer, session } = await logIn(db, request.body, request.cookies[SESSION_COOKIE], config.scryptLogN);
@@ -85,7 +98,12 @@ export function registerAuthRoutes(app: App, { config, database }: RouteDeps): v
     return { user: toUserView(user), customer: toCustomerView(customer), csrfToken: session.csrfToken };
   });
 
-  app.post('/api/portal/logout', { schema: { response: { 204: Type.Null() } } }, async (request, reply) => {
+  app.post('/api/portal/logout', {
+    schema: {
+      summary: 'Log out', description: 'Ends the session server-side and clears the cookie. With a live session it needs `X-CSRF-Token` too.',
+      tags: ['Auth'], security: [{}, ...SECURITY.sessionOnly], response: { 204: Type.Null() },
+    },
+  }, async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE];
     if (token) {
       // A cross-site form must not be able to log a customer out: a live session needs its CSRF token here too.
@@ -108,7 +126,9 @@ export function registerAuthRoutes(app: App, { config, database }: RouteDeps): v
     await Promise.allSettled([...pendingResets]);
   });
 
-  app.get('/api/portal/password-reset', { schema: { response: { 200: PasswordResetStatus } } }, async () => (
+  app.get('/api/portal/password-reset', {
+    schema: { summary: 'Whether password reset by e-mail is available', tags: ['Auth'], security: SECURITY.none, response: { 200: PasswordResetStatus } },
+  }, async () => (
     { available: resetUnavailable === null, detail: resetUnavailable ?? RESET_AVAILABLE_DETAIL }
   ));
 
@@ -119,7 +139,11 @@ export function registerAuthRoutes(app: App, { config, database }: RouteDeps): v
   ]);
 
   app.post('/api/portal/password-reset', {
-    schema: { body: PasswordResetRequestBody, response: { 202: PasswordResetStatus } },
+    schema: {
+      summary: 'E-mail a password-reset link',
+      description: 'Answers the same whether or not the address has an account. 403 `password_reset_unavailable` without SMTP or `FC_PUBLIC_URL`.',
+      tags: ['Auth'], security: SECURITY.none, body: PasswordResetRequestBody, response: { 202: PasswordResetStatus },
+    },
     preHandler: resetRequestLimits,
   }, async (request, reply) => {
     if (resetUnavailable !== null || !mailer || !config.publicUrl) throw new AppError('password_reset_unavailable', resetUnavailable ?? RESET_NO_SMTP_DETAIL);
@@ -138,7 +162,10 @@ export function registerAuthRoutes(app: App, { config, database }: RouteDeps): v
   const resetLimits = createRateLimits(app, [{ max: RESETS_PER_ADDRESS, timeWindow: RESET_WINDOW, keyGenerator: (request) => `reset-use-ip:${request.ip}` }]);
 
   app.post('/api/portal/password-reset/confirm', {
-    schema: { body: PasswordResetBody, response: { 204: Type.Null() } },
+    schema: {
+      summary: 'Choose a new password with the e-mailed token', description: 'The token works once, within the hour; every session of the user ends.',
+      tags: ['Auth'], security: SECURITY.none, body: PasswordResetBody, response: { 204: Type.Null() },
+    },
     preHandler: resetLimits,
   }, async (request, reply) => {
     await resetPassword(db, request.body, config.scryptLogN);
@@ -153,7 +180,11 @@ export function registerAccountRoutes(app: App, { config, database }: RouteDeps,
   const { db } = database;
 
   app.get('/api/portal/me', {
-    schema: { response: { 200: Type.Object({ user: Type.Union([SessionReply.properties.user, Type.Null()]), customer: CustomerView, csrfToken: Type.Union([Type.String(), Type.Null()]) }) } },
+    schema: {
+      summary: 'The signed-in user and account', description: '`user` is null for an API key; `csrfToken` is the one cookie-authenticated writes send as `X-CSRF-Token`.',
+      tags: ['Account'],
+      response: { 200: Type.Object({ user: Type.Union([SessionReply.properties.user, Type.Null()]), customer: CustomerView, csrfToken: Type.Union([Type.String(), Type.Null()]) }) },
+    },
   }, async (request) => {
     const auth = requireAuth(request);
     const { user, customer } = await getAccount(db, auth.customerId, auth.userId);
@@ -162,10 +193,17 @@ export function registerAccountRoutes(app: App, { config, database }: RouteDeps,
 
   // Readable whatever the account's standing: it is where an expired trial learns how to continue.
   app.get('/api/portal/account/plan', {
-    schema: { response: { 200: Type.Object({ customer: CustomerView, paymentProvider: Type.Union([Type.String(), Type.Null()]), activateCommand: Type.String() }) } },
+    schema: {
+      summary: 'The account’s plan and trial', description: 'Readable whatever the account’s standing: it says how to continue after the trial.',
+      tags: ['Account'],
+      response: { 200: Type.Object({ customer: CustomerView, paymentProvider: Type.Union([Type.String(), Type.Null()]), activateCommand: Type.String() }) },
+    },
   }, async (request) => getPlan(db, requireAuth(request).customerId, options.paymentProvider));
 
-  app.post('/api/portal/account/cancel', { config: { allowsInactiveAccount: true }, schema: { response: { 200: CustomerView } } }, async (request) => {
+  app.post('/api/portal/account/cancel', {
+    config: { allowsInactiveAccount: true },
+    schema: { summary: 'Cancel the account', description: 'From a portal session only; the data stays readable.', tags: ['Account'], security: SECURITY.sessionOnly, response: { 200: CustomerView } },
+  }, async (request) => {
     const auth = requireAuth(request);
     if (auth.via !== 'session') throw new AppError('forbidden', 'Cancel the account from the portal, not with an API key.');
     return toCustomerView(await cancelAccount(db, auth.customerId));
@@ -179,7 +217,10 @@ export function registerAccountRoutes(app: App, { config, database }: RouteDeps,
   // Allowed on a lapsed account too: securing the account must always be possible.
   app.post('/api/portal/account/password', {
     config: { allowsInactiveAccount: true },
-    schema: { body: ChangePasswordBody, response: { 204: Type.Null() } },
+    schema: {
+      summary: 'Change the password', description: 'Needs the current password; ends every other session of the user.',
+      tags: ['Account'], security: SECURITY.sessionOnly, body: ChangePasswordBody, response: { 204: Type.Null() },
+    },
     preHandler: passwordChangeLimits,
   }, async (request, reply) => {
     const auth = requireSession(request, 'Change the password in the portal, not with an API key.');
@@ -188,27 +229,43 @@ export function registerAccountRoutes(app: App, { config, database }: RouteDeps,
     return reply.status(204).send(null);
   });
 
-  app.post('/api/portal/account/sign-out-everywhere', { config: { allowsInactiveAccount: true }, schema: { response: { 204: Type.Null() } } }, async (request, reply) => {
+  app.post('/api/portal/account/sign-out-everywhere', {
+    config: { allowsInactiveAccount: true },
+    schema: { summary: 'Sign out everywhere', description: 'Ends every session of the user, this one included.', tags: ['Account'], security: SECURITY.sessionOnly, response: { 204: Type.Null() } },
+  }, async (request, reply) => {
     const auth = requireSession(request, 'Sign out everywhere from the portal, not with an API key.');
     if (auth.userId) await endAllSessions(db, auth.userId);
     reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.cookieSecure });
     return reply.status(204).send(null);
   });
 
-  app.get('/api/portal/api-keys', { schema: { response: { 200: Type.Object({ items: Type.Array(ApiKeyView), nextCursor: Type.Null() }) } } }, async (request) => {
+  app.get('/api/portal/api-keys', {
+    schema: { summary: 'List API keys', description: 'Keys are shown by prefix only; the key itself is shown once, when created.', tags: ['Account'], response: { 200: Type.Object({ items: Type.Array(ApiKeyView), nextCursor: Type.Null() }) } },
+  }, async (request) => {
     const auth = requireAuth(request);
     return { items: await getApiKeys(db, auth.customerId), nextCursor: null };
   });
 
   // Keys are managed from the portal only: a leaked key must not mint itself a successor or revoke the owner's keys.
-  app.post('/api/portal/api-keys', { schema: { headers: IdempotencyHeaders, body: CreateApiKeyBody, response: { 201: CreatedApiKey } } }, async (request, reply) => {
+  app.post('/api/portal/api-keys', {
+    schema: {
+      summary: 'Create an API key',
+      description: 'From a portal session only (an API key gets 403 `session_required`). `key` is in this answer only; it is stored hashed. A `read` key may only make GET requests. Accepts `Idempotency-Key`.',
+      tags: ['Account'], security: SECURITY.sessionOnly, headers: IdempotencyHeaders,
+      body: withExamples(CreateApiKeyBody, [{ name: 'Zapier', scope: 'write' }]),
+      response: { 201: CreatedApiKey },
+    },
+  }, async (request, reply) => {
     const auth = requireSession(request, 'Create API keys in the portal, not with an API key.');
     // The stored response holds the one-time key: it is sealed at rest like every stored response, and only a
     // session of the same customer (this check runs first) can have it answered again.
     return sendIdempotent({ db, secretKey: config.secretKey }, request, reply, auth.customerId, async () => ({ status: 201, body: await createApiKey(db, auth.customerId, request.body) }));
   });
 
-  app.delete('/api/portal/api-keys/:id', { config: { allowsInactiveAccount: true }, schema: { params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {
+  app.delete('/api/portal/api-keys/:id', {
+    config: { allowsInactiveAccount: true },
+    schema: { summary: 'Revoke an API key', description: 'From a portal session only.', tags: ['Account'], security: SECURITY.sessionOnly, params: IdParams, response: { 204: Type.Null() } },
+  }, async (request, reply) => {
     const auth = requireSession(request, 'Revoke API keys in the portal, not with an API key.');
     await revokeApiKey(db, auth.customerId, request.params.id);
     return reply.status(204).send(null);

@@ -30,6 +30,9 @@ const PreviewReply = Type.Object({
 export function registerChatPreviewRoutes(app: App, deps: ChatDeps): void {
   app.post('/api/portal/chatbots/:id/test-question', {
     schema: {
+      summary: 'Test a question',
+      description: 'The bot’s answer to one question, as a new conversation’s first message or at a recorded turn (`conversationId` and `messageId` together); nothing is recorded and no event is sent.',
+      tags: ['Chatbots'],
       params: IdParams,
       body: Type.Object({
         question: Type.String({ minLength: 1, maxLength: MAX_MESSAGE_CHARS }),

@@ -4,6 +4,7 @@ import {
 } from '@fc/contracts';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SECURITY, withExamples } from '../../http/openapi.js';
 import type { App, RouteDeps } from '../../http/types.js';
 import { mapErrorToProblem } from '../../http/problem.js';
 import { AppError } from '../../lib/errors.js';
@@ -21,6 +22,20 @@ const DEFAULT_PER_VISITOR_PER_MINUTE = 20;
 const CHAT_BODY_LIMIT_BYTES = 16 * 1024;
 const STREAM_CHUNK_WORDS = 3;
 const PREFLIGHT_MAX_AGE_S = 600;
+
+const ConversationParams = Type.Object({ id: Type.String({ pattern: '^conv_[A-Za-z0-9_-]{8,40}$' }) });
+const ChatbotParams = Type.Object({ id: Type.String({ pattern: '^bot_[A-Za-z0-9_-]{8,40}$' }) });
+const EXAMPLE_TOKEN = 'q3LbW0n9cS1h2Vt7yXe4Rk8uPz6Ma5Dj';
+const ChatRequestDoc = withExamples(SystemChatRequest, [
+  { chatbotId: 'bot_a1b2c3d4e5f6', visitorId: 'v_7f3c9e21', message: 'Do you deliver wedding cakes on Sundays?', context: { pageUrl: 'https://crumbandco.example/cakes', locale: 'en-US' } },
+  { chatbotId: 'bot_a1b2c3d4e5f6', visitorId: 'v_7f3c9e21', conversationId: 'conv_9d8c7b6a5f4e', conversationToken: EXAMPLE_TOKEN, message: 'Great, I am Ana, ana@example.com', clientMessageId: 'm-2' },
+]);
+const ChatReplyDoc = withExamples(SystemChatReply, [{
+  conversationId: 'conv_9d8c7b6a5f4e', conversationToken: EXAMPLE_TOKEN, conversationTokenExpiresAt: '2026-06-02T14:22:08Z',
+  message: { id: 'msg_4f5e6d7c8b9a', role: 'assistant', text: 'Yes, we deliver on Sundays between 9 am and 1 pm. Shall I ask a baker to call you?', createdAt: '2026-05-03T14:22:08Z' },
+  intent: 'request_quote', lead: { captured: false, missing: ['name', 'email'] }, escalated: false, quickReplies: ['Yes, call me', 'No thanks'],
+  sources: [{ id: 'kb_1a2b3c4d5e6f', title: 'Do you deliver on Sundays?' }],
+}]);
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -139,7 +154,19 @@ export function registerChatRoutes(app: App, { database }: RouteDeps, deps: Chat
   app.post('/api/public/system-chat', {
     bodyLimit: CHAT_BODY_LIMIT_BYTES,
     preHandler: chatLimits,
-    schema: { body: SystemChatRequest, response: { 200: SystemChatReply } },
+    schema: {
+      summary: 'Send a visitor message and get the bot’s answer',
+      description: [
+        'The chat endpoint the widget calls. Without `conversationId` a new conversation starts; continuing one needs the `conversationToken` its first reply gave.',
+        'Rate-limited per visitor and per address (429 with `Retry-After` and `RateLimit-*` headers); refused (403) from sites outside the chatbot’s allowed websites; 402 once the account’s trial has ended.',
+        'With `Accept: text/event-stream` the reply streams as Server-Sent Events: `delta` events carry text as it is produced, `done` the same JSON as this answer, `error` a problem.',
+        'A repeat with the same `clientMessageId` answers the stored reply instead of a second turn.',
+      ].join('\n\n'),
+      tags: ['Public'],
+      security: SECURITY.none,
+      body: ChatRequestDoc,
+      response: { 200: ChatReplyDoc },
+    },
   }, async (request, reply) => {
     const target = await loadTarget(deps, request, request.body.chatbotId);
     if (!target) throw new AppError('not_found', 'Chatbot not found.');
@@ -172,7 +199,15 @@ export function registerChatRoutes(app: App, { database }: RouteDeps, deps: Chat
   app.post('/api/public/conversations/:id/rate', {
     bodyLimit: CHAT_BODY_LIMIT_BYTES,
     config: { rateLimit: { max: DEFAULT_PER_IP_PER_MINUTE, timeWindow: RATE_WINDOW } },
-    schema: { params: Type.Object({ id: Type.String({ pattern: '^conv_[A-Za-z0-9_-]{8,40}$' }) }), body: RateRequest, response: { 200: RateReply } },
+    schema: {
+      summary: 'Rate a bot answer (thumbs up or down)',
+      description: 'Only bot messages of this conversation can be rated; rating again replaces the earlier rating. The conversation token goes in the body.',
+      tags: ['Public'],
+      security: SECURITY.none,
+      params: ConversationParams,
+      body: withExamples(RateRequest, [{ messageId: 'msg_4f5e6d7c8b9a', rating: 'down', comment: 'I asked about gluten-free.', conversationToken: EXAMPLE_TOKEN }]),
+      response: { 200: RateReply },
+    },
   }, async (request) => {
     await loadVisitorConversation(db, request, request.params.id, request.body.conversationToken);
     return rateMessage(db, request.params.id, request.body);
@@ -180,7 +215,14 @@ export function registerChatRoutes(app: App, { database }: RouteDeps, deps: Chat
 
   app.get('/api/public/chatbots/:id/widget', {
     config: { rateLimit: { max: DEFAULT_PER_IP_PER_MINUTE * 2, timeWindow: RATE_WINDOW } },
-    schema: { params: Type.Object({ id: Type.String({ pattern: '^bot_[A-Za-z0-9_-]{8,40}$' }) }), response: { 200: WidgetConfig } },
+    schema: {
+      summary: 'A chatbot’s public look and greeting',
+      description: 'What the widget needs to draw itself; nothing secret. Cached for a minute.',
+      tags: ['Public'],
+      security: SECURITY.none,
+      params: ChatbotParams,
+      response: { 200: WidgetConfig },
+    },
   }, async (request, reply) => {
     const target = await loadTarget(deps, request, request.params.id);
     if (!target) throw new AppError('not_found', 'Chatbot not found.');
@@ -197,7 +239,11 @@ export function registerChatRoutes(app: App, { database }: RouteDeps, deps: Chat
   app.get('/api/public/conversations/:id/messages', {
     config: { rateLimit: { max: DEFAULT_PER_IP_PER_MINUTE * 2, timeWindow: RATE_WINDOW } },
     schema: {
-      params: Type.Object({ id: Type.String({ pattern: '^conv_[A-Za-z0-9_-]{8,40}$' }) }),
+      summary: 'Read a conversation’s messages',
+      description: 'The visitor’s own conversation, with its token; `after` returns only the messages after that one.',
+      tags: ['Public'],
+      security: SECURITY.conversationToken,
+      params: ConversationParams,
       querystring: Type.Object({ after: Type.Optional(Type.String({ pattern: '^msg_[A-Za-z0-9_-]{8,40}$' })), token: Type.Optional(Type.String({ maxLength: 128 })) }, { additionalProperties: false }),
       response: { 200: Type.Object({ items: Type.Array(ChatMessage), nextCursor: Type.Null() }) },
     },

@@ -58,7 +58,7 @@ export async function listConversations(db: Kysely<Database>, customerId: string
 }
 
 /** One conversation with its messages (and their ratings), its lead and its escalation. */
-export async function getConversation(db: Kysely<Database>, customerId: string, conversationId: string): Promise<Record<string, unknown>> {
+export async function getConversation(db: Kysely<Database>, customerId: string, conversationId: string) {
   const row = assertFound(await db.selectFrom('conversations').selectAll().where('customer_id', '=', customerId).where('id', '=', conversationId).executeTakeFirst(), 'Conversation');
   const [messages, ratings, lead, escalation] = await Promise.all([
     db.selectFrom('messages').selectAll().where('conversation_id', '=', row.id).orderBy('seq').execute(),

@@ -2,6 +2,7 @@ import { ChatMessage, HandoffState } from '@fc/contracts';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { requireAuth } from '../../http/auth.js';
 import { createEventStreamRegistry } from '../../http/event-stream.js';
+import { eventStreamResponse } from '../../http/openapi.js';
 import type { App } from '../../http/types.js';
 import { DEFAULT_PAGE_SIZE, PageQuery } from '../../lib/pagination.js';
 import type { InboxEvent } from '../live/live-bus.js';
@@ -37,6 +38,7 @@ export function registerHandoffRoutes(app: App, deps: HandoffDeps): void {
 
   app.get('/api/portal/inbox', {
     schema: {
+      summary: 'The inbox: conversations a person is asked for or handles', tags: ['Inbox'],
       querystring: Type.Object({ ...PageQuery, state: Type.Optional(HandoffState), chatbotId: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }),
       response: { 200: Type.Object({ items: Type.Array(InboxItem), nextCursor: Nullable(Type.String()) }) },
     },
@@ -45,7 +47,14 @@ export function registerHandoffRoutes(app: App, deps: HandoffDeps): void {
     return listInbox(db, auth.customerId, await resolveAgent(db, auth), { ...request.query, limit: request.query.limit ?? DEFAULT_PAGE_SIZE });
   });
 
-  app.get('/api/portal/inbox/events', async (request, reply) => {
+  app.get('/api/portal/inbox/events', {
+    schema: {
+      summary: 'Follow the inbox live (Server-Sent Events)',
+      description: 'First `event: ready` (the subscription is live: refetch the inbox once), then `event: inbox` whenever a conversation of this account changes.',
+      tags: ['Inbox'],
+      response: { 200: eventStreamResponse('`event: ready`, then `event: inbox` with `{ type, conversationId, … }` as JSON `data`.') },
+    },
+  }, async (request, reply) => {
     const auth = requireAuth(request);
     const customerId = auth.customerId;
     streams.assertRoom(customerId);
@@ -72,19 +81,22 @@ export function registerHandoffRoutes(app: App, deps: HandoffDeps): void {
   });
 
   app.get('/api/portal/inbox/:id', {
-    schema: { params: IdParams, response: { 200: Type.Composite([InboxItem, Type.Object({ messages: Type.Array(ChatMessage) })]) } },
+    schema: { summary: 'One inbox conversation with its messages', tags: ['Inbox'], params: IdParams, response: { 200: Type.Composite([InboxItem, Type.Object({ messages: Type.Array(ChatMessage) })]) } },
   }, async (request) => {
     const auth = requireAuth(request);
     return getInboxConversation(db, auth.customerId, await resolveAgent(db, auth), request.params.id);
   });
 
-  app.post('/api/portal/inbox/:id/claim', { schema: { params: IdParams, response: { 200: ActionReply } } }, async (request) => {
+  app.post('/api/portal/inbox/:id/claim', {
+    schema: { summary: 'Take a conversation over', description: 'The bot stops answering; the visitor is told a person has joined (`message`).', tags: ['Inbox'], params: IdParams, response: { 200: ActionReply } },
+  }, async (request) => {
     const auth = requireAuth(request);
     return { message: await claimConversation(deps, auth.customerId, await resolveAgent(db, auth), request.params.id) };
   });
 
   app.post('/api/portal/inbox/:id/reply', {
     schema: {
+      summary: 'Reply to the visitor', description: 'Takes the conversation over first if nobody has.', tags: ['Inbox'],
       params: IdParams,
       body: Type.Object({ text: Type.String({ minLength: 1, maxLength: MAX_REPLY_CHARS, pattern: '\\S' }) }, { additionalProperties: false }),
       response: { 201: ActionReply },
@@ -95,19 +107,21 @@ export function registerHandoffRoutes(app: App, deps: HandoffDeps): void {
     return reply.status(201).send({ message });
   });
 
-  app.post('/api/portal/inbox/:id/hand-back', { schema: { params: IdParams, response: { 200: ActionReply } } }, async (request) => {
+  app.post('/api/portal/inbox/:id/hand-back', { schema: { summary: 'Hand the conversation back to the bot', tags: ['Inbox'], params: IdParams, response: { 200: ActionReply } } }, async (request) => {
     const auth = requireAuth(request);
     return { message: await handBackToBot(deps, auth.customerId, await resolveAgent(db, auth), request.params.id) };
   });
 
-  app.post('/api/portal/inbox/:id/resolve', { schema: { params: IdParams, response: { 200: ActionReply } } }, async (request) => {
+  app.post('/api/portal/inbox/:id/resolve', {
+    schema: { summary: 'Resolve the conversation', description: 'Resolves its escalation too (`escalation.resolved`).', tags: ['Inbox'], params: IdParams, response: { 200: ActionReply } },
+  }, async (request) => {
     const auth = requireAuth(request);
     return { message: await resolveConversation(deps, auth.customerId, await resolveAgent(db, auth), request.params.id) };
   });
 
-  app.post('/api/portal/inbox/:id/read', { schema: { params: IdParams } }, async (request, reply) => {
+  app.post('/api/portal/inbox/:id/read', { schema: { summary: 'Mark the conversation read', tags: ['Inbox'], params: IdParams, response: { 204: Type.Null() } } }, async (request, reply) => {
     const auth = requireAuth(request);
     await markRead(deps, auth.customerId, request.params.id);
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 }

@@ -1,5 +1,6 @@
 import { HealthReply } from '@fc/contracts';
 import { sql } from 'kysely';
+import { withExamples } from '../../http/openapi.js';
 import type { App, RouteDeps } from '../../http/types.js';
 
 const HEALTH_CACHE_MS = 1_000;
@@ -27,7 +28,17 @@ export function registerHealthRoutes(app: App, { config, database }: RouteDeps, 
     }
   }
 
-  app.get('/api/health', { schema: { response: { 200: HealthReply, 503: HealthReply } } }, async (_request, reply) => {
+  app.get('/api/health', {
+    schema: {
+      summary: 'Uptime probe',
+      description: 'Cheap enough to poll every few seconds (the answer is cached for a second). 503 with `status: degraded` while the database cannot be reached.',
+      tags: ['Status'],
+      response: {
+        200: withExamples(HealthReply, [{ status: 'ok', version: '0.1.0', uptimeSeconds: 86_400, checks: { database: 'ok', deliveryBacklog: 0 } }]),
+        503: HealthReply,
+      },
+    },
+  }, async (_request, reply) => {
     if (!cached || Date.now() - cached.at > HEALTH_CACHE_MS) cached = { at: Date.now(), ...(await probe()) };
     const healthy = cached.database === 'ok';
     void reply.header('cache-control', 'no-store');

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { createEventStreamRegistry } from '../../http/event-stream.js';
+import { SECURITY, eventStreamResponse } from '../../http/openapi.js';
 import type { App, RouteDeps } from '../../http/types.js';
 import { AppError } from '../../lib/errors.js';
 import { toWireTime } from '../../lib/time.js';
@@ -35,8 +36,13 @@ export function registerLiveRoutes(app: App, { database }: RouteDeps, bus: LiveB
   app.get('/api/public/conversations/:id/events', {
     config: { rateLimit: { max: OPENS_PER_IP_PER_MINUTE, timeWindow: '1 minute' } },
     schema: {
+      summary: 'Follow a conversation live (Server-Sent Events)',
+      description: 'Each new message (an agent’s reply, the bot’s answer in another tab) is an `event: message` with `id: <msg id>` and the message as `data`. `after` (or `Last-Event-ID`) first replays what came after that message.',
+      tags: ['Public'],
+      security: SECURITY.conversationToken,
       params: Type.Object({ id: Type.String({ pattern: '^conv_[A-Za-z0-9_-]{8,40}$' }) }),
       querystring: Type.Object({ after: Type.Optional(Type.String({ pattern: MESSAGE_ID_PATTERN })), token: Type.Optional(Type.String({ maxLength: 128 })) }, { additionalProperties: false }),
+      response: { 200: eventStreamResponse('`event: message` per new message; `data` is a ChatMessage as JSON.') },
     },
   }, async (request, reply) => {
     const conversationId = request.params.id;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SECURITY } from '../../http/openapi.js';
 import type { App, RouteDeps } from '../../http/types.js';
 import { buildProblem, sendProblem } from '../../http/problem.js';
 import { nowIso, toWireTime } from '../../lib/time.js';
@@ -118,6 +119,10 @@ export function registerSiteRoutes(app: App, _deps: RouteDeps, options: SiteOpti
 
   app.get('/status/history', {
     schema: {
+      summary: 'Recent uptime samples',
+      description: 'The status page’s history: one sample a minute of this server probing its own `/api/health`, kept for a day.',
+      tags: ['Status'],
+      security: SECURITY.none,
       response: {
         200: Type.Object({
           intervalSeconds: Type.Number(),

@@ -24,6 +24,7 @@ const StatsReply = Type.Object({
 export function registerStatsRoutes(app: App, { database }: RouteDeps): void {
   app.get('/api/portal/stats', {
     schema: {
+      summary: 'Daily counts for the dashboard', description: 'Conversations, leads, escalations and ratings per UTC day, for all chatbots or one.', tags: ['Stats'],
       querystring: Type.Object({
         days: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_DAYS })),
         chatbotId: Type.Optional(Type.String({ maxLength: 64 })),
