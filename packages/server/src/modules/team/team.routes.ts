@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { SESSION_COOKIE, requireAuth, requireSession } from '../../http/auth.js';
 import { createRateLimits } from '../../http/rate-limits.js';
+import { SECURITY } from '../../http/openapi.js';
 import type { App, RouteDeps } from '../../http/types.js';
 import { hashToken } from '../../lib/crypto.js';
 import { AppError } from '../../lib/errors.js';
@@ -42,12 +43,12 @@ export function registerTeamRoutes(app: App, { config, database, liveBus }: Team
   if (mailer) app.addHook('onClose', async () => mailer.close());
   const announce = (customerId: string, removedUserId?: string) => liveBus.publishInbox({ customerId, conversationId: '', kind: 'presence', ...(removedUserId ? { removedUserId } : {}) });
 
-  app.get('/api/portal/team/members', { schema: { response: { 200: Type.Object({ items: Type.Array(MemberView), nextCursor: Type.Null() }) } } }, async (request) => {
+  app.get('/api/portal/team/members', { schema: { summary: 'List the account’s members, with role and whether they are online', tags: ['Team'], security: SECURITY.portalRead,  response: { 200: Type.Object({ items: Type.Array(MemberView), nextCursor: Type.Null() }) } } }, async (request) => {
     const auth = requireAuth(request);
     return { items: await listMembers(db, auth.customerId, auth.userId), nextCursor: null };
   });
 
-  app.patch('/api/portal/team/members/:userId', { schema: { params: MemberParams, body: ChangeRoleBody, response: { 200: MemberView } } }, async (request) => {
+  app.patch('/api/portal/team/members/:userId', { schema: { summary: 'Change a member’s role (owner or agent)', tags: ['Team'], security: SECURITY.sessionOnly,  params: MemberParams, body: ChangeRoleBody, response: { 200: MemberView } } }, async (request) => {
     const auth = requireSession(request, 'Change roles in the portal, not with an API key.');
     const member = await changeRole(db, auth.customerId, request.params.userId, request.body.role);
     void announce(auth.customerId);
@@ -57,7 +58,7 @@ export function registerTeamRoutes(app: App, { config, database, liveBus }: Team
   // Shrinking access works on a lapsed account too, like revoking an API key.
   app.delete('/api/portal/team/members/:userId', {
     config: { allowsInactiveAccount: true },
-    schema: { params: MemberParams, response: { 204: Type.Null() } },
+    schema: { summary: 'Remove a member: their sessions in this account end', tags: ['Team'], security: SECURITY.sessionOnly,  params: MemberParams, response: { 204: Type.Null() } },
   }, async (request, reply) => {
     const auth = requireSession(request, 'Remove members in the portal, not with an API key.');
     const { releasedConversationIds } = await removeMember(db, auth.customerId, request.params.userId);
@@ -68,14 +69,14 @@ export function registerTeamRoutes(app: App, { config, database, liveBus }: Team
     return reply.status(204).send(null);
   });
 
-  app.get('/api/portal/team/invites', { schema: { response: { 200: Type.Object({ items: Type.Array(InviteView), nextCursor: Type.Null() }) } } }, async (request) => {
+  app.get('/api/portal/team/invites', { schema: { summary: 'List pending invitations', tags: ['Team'], security: SECURITY.portalRead,  response: { 200: Type.Object({ items: Type.Array(InviteView), nextCursor: Type.Null() }) } } }, async (request) => {
     return { items: await listInvites(db, requireAuth(request).customerId), nextCursor: null };
   });
 
   const inviteLimits = createRateLimits(app, [{ max: INVITES_PER_HOUR, timeWindow: '1 hour', keyGenerator: (request) => `invite:${request.auth?.customerId ?? request.ip}` }]);
 
   app.post('/api/portal/team/invites', {
-    schema: { body: CreateInviteBody, response: { 201: CreatedInvite } },
+    schema: { summary: 'Invite someone by e-mail (the link is shown when it is not e-mailed)', tags: ['Team'], security: SECURITY.sessionOnly,  body: CreateInviteBody, response: { 201: CreatedInvite } },
     preHandler: inviteLimits,
   }, async (request, reply) => {
     // A person invites people: a leaked API key must not be able to add members to the account.
@@ -95,21 +96,21 @@ export function registerTeamRoutes(app: App, { config, database, liveBus }: Team
 
   app.delete('/api/portal/team/invites/:id', {
     config: { allowsInactiveAccount: true },
-    schema: { params: InviteParams, response: { 204: Type.Null() } },
+    schema: { summary: 'Withdraw an invitation', tags: ['Team'], security: SECURITY.sessionOnly,  params: InviteParams, response: { 204: Type.Null() } },
   }, async (request, reply) => {
     const auth = requireSession(request, 'Withdraw invitations in the portal, not with an API key.');
     await revokeInvite(db, auth.customerId, request.params.id);
     return reply.status(204).send(null);
   });
 
-  app.get('/api/portal/inbox/presence', { schema: { response: { 200: Type.Object({ items: Type.Array(PresenceView), nextCursor: Type.Null() }) } } }, async (request) => {
+  app.get('/api/portal/inbox/presence', { schema: { summary: 'Who is online in the inbox', tags: ['Team'], security: SECURITY.portalRead,  response: { 200: Type.Object({ items: Type.Array(PresenceView), nextCursor: Type.Null() }) } } }, async (request) => {
     const auth = requireAuth(request);
     const members = await listMembers(db, auth.customerId, auth.userId);
     return { items: members.map(({ userId, name, email, role, online, lastSeenAt }) => ({ userId, name, email, role, online, lastSeenAt })), nextCursor: null };
   });
 
   app.patch('/api/portal/account/profile', {
-    schema: { body: ProfileBody, response: { 200: UserView } },
+    schema: { summary: 'Set your display name (shown to visitors on your replies)', tags: ['Team'], security: SECURITY.sessionOnly,  body: ProfileBody, response: { 200: UserView } },
   }, async (request) => {
     const auth = requireSession(request, 'Set your display name in the portal, not with an API key.');
     if (!auth.userId) throw new AppError('session_required', 'Set your display name in the portal.');
@@ -119,7 +120,7 @@ export function registerTeamRoutes(app: App, { config, database, liveBus }: Team
   });
 
   app.get('/api/portal/account/memberships', {
-    schema: { response: { 200: Type.Object({ items: Type.Array(Type.Object({ customerId: Type.String(), customerName: Type.String(), role: Type.String(), isCurrent: Type.Boolean() })), nextCursor: Type.Null() }) } },
+    schema: { summary: 'The accounts your login belongs to', tags: ['Team'], security: SECURITY.portalRead,  response: { 200: Type.Object({ items: Type.Array(Type.Object({ customerId: Type.String(), customerName: Type.String(), role: Type.String(), isCurrent: Type.Boolean() })), nextCursor: Type.Null() }) } },
   }, async (request) => {
     const auth = requireAuth(request);
     return { items: auth.userId ? await getMemberships(db, auth.customerId, auth.userId) : [], nextCursor: null };
@@ -127,7 +128,7 @@ export function registerTeamRoutes(app: App, { config, database, liveBus }: Team
 
   app.post('/api/portal/account/switch', {
     config: { allowsInactiveAccount: true },
-    schema: { body: Type.Object({ customerId: Type.String({ pattern: '^cus_[A-Za-z0-9_-]{8,40}$' }) }, { additionalProperties: false }), response: { 200: SessionReply } },
+    schema: { summary: 'Switch this session to another account your login belongs to', tags: ['Team'], security: SECURITY.sessionOnly,  body: Type.Object({ customerId: Type.String({ pattern: '^cus_[A-Za-z0-9_-]{8,40}$' }) }, { additionalProperties: false }), response: { 200: SessionReply } },
   }, async (request) => {
     const auth = requireSession(request, 'Switch accounts in the portal, not with an API key.');
     if (!auth.userId || !auth.sessionId) throw new AppError('session_required', 'Switch accounts in the portal.');
@@ -150,11 +151,11 @@ export function registerInviteRoutes(app: App, { config, database }: RouteDeps):
     { max: INVITE_USES_PER_ADDRESS, timeWindow: '1 hour', keyGenerator: (request) => `invite-use-ip:${request.ip}` },
   ]);
 
-  app.post('/api/portal/invites/inspect', { schema: { body: InspectInviteBody, response: { 200: InviteDetails } }, preHandler: lookupLimits }, async (request) => (
+  app.post('/api/portal/invites/inspect', { schema: { summary: 'Look at an invitation by its token (no session needed: the link is the credential)', tags: ['Team'], security: SECURITY.none,  body: InspectInviteBody, response: { 200: InviteDetails } }, preHandler: lookupLimits }, async (request) => (
     inspectInvite(db, request.body.token)
   ));
 
-  app.post('/api/portal/invites/accept', { schema: { body: AcceptInviteBody, response: { 200: AcceptedInvite } }, preHandler: acceptLimits }, async (request, reply) => {
+  app.post('/api/portal/invites/accept', { schema: { summary: 'Accept an invitation: join the account and sign in', tags: ['Team'], security: SECURITY.none,  body: AcceptInviteBody, response: { 200: AcceptedInvite } }, preHandler: acceptLimits }, async (request, reply) => {
     const { user, customer, session } = await acceptInvite(db, request.body, config.scryptLogN);
     // Like login: whoever was signed in in this browser before is signed out (no session fixation, no mix-up).
     const previous = request.cookies[SESSION_COOKIE];
