@@ -118,6 +118,12 @@ export interface ConversationsTable {
   unread_count: number;
   /** The `clientMessageId` of the message that started the conversation (unique per chatbot and visitor). */
   client_message_id: string | null;
+  /** The visitor's satisfaction (1–5) after a person resolved the conversation; one per resolution (modules/satisfaction). */
+  satisfaction_score: number | null;
+  satisfaction_comment: string | null;
+  satisfaction_rated_at: string | null;
+  /** The public name of the person who resolved the conversation the rating is about. */
+  satisfaction_agent_name: string | null;
 }
 
 export type HandoffState = 'bot' | 'waiting_for_human' | 'human' | 'resolved';
@@ -142,6 +148,8 @@ export interface MessagesTable {
   client_message_id: string | null;
   /** JSON: the reply as first answered (conversation token left out, or sealed for a new conversation). */
   client_reply: string | null;
+  /** What a system notice marks (`resolved`: a person resolved the conversation); null for every other message. */
+  kind: 'resolved' | null;
 }
 
 export interface RatingsTable {

@@ -118,6 +118,7 @@ const NOT_ID_ROUTES: Record<string, string> = {
   'POST /api/portal/webhooks/preview': 'renders the caller’s own latest event or a sample; queries filter on the caller',
   'POST /api/public/system-chat': 'public; a conversation is reachable only with its token (chat tests)',
   'POST /api/public/conversations/:id/rate': 'public; needs the conversation token (training tests)',
+  'POST /api/public/conversations/:id/satisfaction': 'public; needs the conversation token, refuses another conversation\'s (satisfaction tests)',
   'GET /api/public/conversations/:id/messages': 'public; needs the conversation token (chat tests)',
   'GET /api/public/chatbots/:id/widget': 'public look and greeting only, nothing secret',
   'OPTIONS /api/public/*': 'CORS preflight',

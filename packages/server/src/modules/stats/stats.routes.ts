@@ -13,6 +13,7 @@ const StatsReply = Type.Object({
   since: Type.String(),
   days: Type.Array(Type.Object({ date: Type.String(), ...Counts })),
   totals: Type.Object(Counts),
+  satisfaction: Type.Object({ count: Type.Integer(), average: Type.Union([Type.Number(), Type.Null()]) }),
 });
 
 /** GET /api/portal/stats: the dashboard's daily counts. */
