@@ -49,6 +49,8 @@ export interface ChatbotSettings {
   greeting: string;
   defaultPhoneRegion: string;
   locale: string;
+  /** Where the widget's own words take their language from: this locale, or each visitor's browser first. */
+  widgetLanguage: 'locale' | 'browser';
   allowedOrigins: string[];
   leadCapture: { enabled: boolean; fields: LeadField[]; requiredFields: LeadField[]; intents: string[] };
   escalation: {
@@ -208,6 +210,8 @@ export interface Stats {
   since: string;
   days: StatsDay[];
   totals: Omit<StatsDay, 'date'>;
+  /** Visitors' 1–5 ratings of conversations a person resolved, rated in the period. */
+  satisfaction: { count: number; average: number | null };
 }
 
 // ---- Webhooks (Settings → Webhooks)

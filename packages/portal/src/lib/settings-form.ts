@@ -35,6 +35,7 @@ export interface SettingsFormValues {
   name: string;
   greeting: string;
   locale: string;
+  widgetLanguage: ChatbotSettings['widgetLanguage'];
   defaultPhoneRegion: string;
   allowedOrigins: string;
   quickReplies: string;
@@ -89,6 +90,7 @@ export function toFormValues(chatbot: Chatbot): SettingsFormValues {
     name: chatbot.name,
     greeting: s.greeting,
     locale: s.locale,
+    widgetLanguage: s.widgetLanguage,
     defaultPhoneRegion: s.defaultPhoneRegion,
     allowedOrigins: s.allowedOrigins.join('\n'),
     quickReplies: s.quickReplies.join('\n'),
@@ -119,6 +121,7 @@ export function toUpdateBody(values: SettingsFormValues): { name: string; settin
     settings: {
       greeting: values.greeting.trim(),
       locale: values.locale.trim(),
+      widgetLanguage: values.widgetLanguage,
       defaultPhoneRegion: values.defaultPhoneRegion.trim().toUpperCase(),
       allowedOrigins: [...new Set(splitLines(values.allowedOrigins, { commas: true }).map((origin) => origin.replace(/\/+$/, '')))],
       quickReplies: splitLines(values.quickReplies),
@@ -147,7 +150,7 @@ export function toFormFieldName(apiField: string): string | null {
   if (path === apiField) return null;
   const [head, ...rest] = path.split('.');
   switch (head) {
-    case 'greeting': case 'locale': case 'defaultPhoneRegion': case 'allowedOrigins': case 'quickReplies': case 'idleMinutesBeforeEnded':
+    case 'greeting': case 'locale': case 'widgetLanguage': case 'defaultPhoneRegion': case 'allowedOrigins': case 'quickReplies': case 'idleMinutesBeforeEnded':
       return head;
     case 'leadCapture': case 'rateLimit':
       return rest[0] ? `${head}.${rest[0]}` : head;
