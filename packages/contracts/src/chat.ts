@@ -36,11 +36,11 @@ export const ChatSource = Type.Object({ id: Type.String(), title: Type.String() 
 export type ChatSource = Static<typeof ChatSource>;
 
 /**
- * What a `system` notice marks, when a client should act on it (optional extension of the contract's message):
- * `resolved` is the notice a person leaves when they resolve the conversation — the widget asks the visitor
- * for a satisfaction rating after it.
+ * What a `system` notice a person's action left says (optional extension of the contract's message), so a client can
+ * word it in the visitor's language (`authorName` is that person's public name): `claimed` (they joined),
+ * `handed_back` (back to the bot), `resolved` (the widget then asks the visitor for a satisfaction rating).
  */
-export const NoticeKind = Type.Literal('resolved');
+export const NoticeKind = Type.Union([Type.Literal('claimed'), Type.Literal('handed_back'), Type.Literal('resolved')]);
 export type NoticeKind = Static<typeof NoticeKind>;
 
 export const ChatMessage = Type.Object({

@@ -54,7 +54,7 @@ function SatisfactionCard({ satisfaction }: { satisfaction: Stats['satisfaction'
   const average = satisfaction?.average ?? null;
   return (
     <div className="stat-card">
-      <span className="stat-label">Satisfaction with your team</span>
+      <span className="stat-label">Team satisfaction</span>
       <span className="stat-value">{satisfaction ? (average === null ? '—' : <>{average.toFixed(1)}<span className="stat-unit"> / 5</span></>) : '…'}</span>
       <span className="muted small">
         {satisfaction ? (satisfaction.count === 0 ? 'No ratings yet: visitors are asked after you resolve a chat' : `${satisfaction.count} rating${satisfaction.count === 1 ? '' : 's'} after a person helped`) : ''}

@@ -1,4 +1,6 @@
-import { ENVELOPE_KEYS, EVENT_TYPES, HealthReply, Problem, RateReply, RateRequest, SystemChatReply, SystemChatRequest, WidgetConfig } from '@fc/contracts';
+import {
+  ENVELOPE_KEYS, EVENT_TYPES, HealthReply, Problem, RateReply, RateRequest, SatisfactionReply, SatisfactionRequest, SystemChatReply, SystemChatRequest, WidgetConfig,
+} from '@fc/contracts';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { api } from '../api/client';
@@ -16,6 +18,10 @@ import { EVENT_DESCRIPTIONS } from './settings/webhook-form';
 const PUBLIC_ENDPOINTS = [
   { method: 'POST', path: '/api/public/system-chat', what: 'The chat endpoint the widget calls; rate-limited per visitor. Accept: text/event-stream streams the reply.', request: SystemChatRequest, reply: SystemChatReply },
   { method: 'POST', path: '/api/public/conversations/:id/rate', what: 'Thumbs-up / thumbs-down on one bot message (needs the conversation token).', request: RateRequest, reply: RateReply },
+  {
+    method: 'POST', path: '/api/public/conversations/:id/satisfaction', request: SatisfactionRequest, reply: SatisfactionReply,
+    what: 'After a person resolved the conversation: the visitor’s 1–5 rating of their help, once per resolution (409 not_resolved before, 409 already_rated for a different second rating). Sends conversation.rated.',
+  },
   { method: 'GET', path: '/api/public/chatbots/:id/widget', what: 'The chatbot’s public look and greeting.', request: null, reply: WidgetConfig },
   { method: 'GET', path: '/api/health', what: 'Uptime probe used by the status page.', request: null, reply: HealthReply },
 ];

@@ -148,8 +148,8 @@ export interface MessagesTable {
   client_message_id: string | null;
   /** JSON: the reply as first answered (conversation token left out, or sealed for a new conversation). */
   client_reply: string | null;
-  /** What a system notice marks (`resolved`: a person resolved the conversation); null for every other message. */
-  kind: 'resolved' | null;
+  /** What a person's system notice says (`claimed`, `handed_back`, `resolved`), so clients can word it; null otherwise. */
+  kind: 'claimed' | 'handed_back' | 'resolved' | null;
 }
 
 export interface RatingsTable {

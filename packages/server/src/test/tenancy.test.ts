@@ -127,6 +127,7 @@ const NOT_ID_ROUTES: Record<string, string> = {
   'GET /api/portal/inbox/events': 'Server-Sent Events of the caller’s own inbox only (subscribed by the session’s customer id; handoff tests)',
   'GET /widget.js': 'public script, no data',
   'GET /widget.:hash.js': 'public script, no data',
+  'GET /widget/i18n/:language.json': 'public widget words in one language, no data',
   'GET /demo': 'static demo page',
   'GET /status': 'static status page',
   'GET /status/history': 'public health samples, no tenant data',

@@ -146,7 +146,7 @@ interface Transition {
   /** Columns to set besides the new message count. */
   set: Partial<Pick<ConversationRow, 'handoff_state' | 'handoff_agent_id' | 'handoff_agent_name' | 'handoff_notice_id' | 'handoff_changed_at' | 'unread_count' | 'state' | 'last_message_at'>>;
   /** The message it adds to the conversation (a system notice or the agent's reply). */
-  message: { role: 'system' | 'agent'; text: string; authorName: string | null; kind?: 'resolved' };
+  message: { role: 'system' | 'agent'; text: string; authorName: string | null; kind?: 'claimed' | 'handed_back' | 'resolved' };
   /** Extra writes in the same transaction (the escalation and its event on resolve). */
   also?: (trx: Transaction<Database>, messageId: string, now: string) => Promise<void>;
 }
@@ -214,7 +214,8 @@ export async function claimConversation(deps: HandoffDeps, customerId: string, a
     return {
       conversation,
       set: { handoff_state: 'human', handoff_agent_id: agent.id, handoff_agent_name: agent.name, handoff_changed_at: nowIso(), unread_count: 0 },
-      message: { role: 'system', text: HANDOFF_NOTICES.claimed(agent.name), authorName: null },
+      // `kind` and the author let the widget word the notice in the visitor's language.
+      message: { role: 'system', text: HANDOFF_NOTICES.claimed(agent.name), authorName: agent.name, kind: 'claimed' },
     };
   });
 }
@@ -239,7 +240,7 @@ export async function handBackToBot(deps: HandoffDeps, customerId: string, agent
     return {
       conversation,
       set: { handoff_state: 'bot', handoff_agent_id: null, handoff_agent_name: null, handoff_notice_id: null, handoff_changed_at: nowIso(), unread_count: 0, state: resetEngineState(conversation.state) },
-      message: { role: 'system', text: HANDOFF_NOTICES.handedBack(agent.name), authorName: null },
+      message: { role: 'system', text: HANDOFF_NOTICES.handedBack(agent.name), authorName: agent.name, kind: 'handed_back' },
     };
   });
   return notice as ChatMessage;
