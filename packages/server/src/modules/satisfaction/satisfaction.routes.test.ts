@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChatbotFor, createTestApp, signUpAccount, type TestAccount, type TestContext } from '../../test/harness.js';
 import { startWebhookReceiver } from '../../test/webhook-receiver.js';
 import { createDeliveryWorker } from '../../worker.js';
+import { DEFAULT_MAPPINGS, EVENT_TYPES } from '../delivery/index.js';
 
 const quietLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const DELIVERY_TIMEOUT_MS = 15_000;
@@ -178,6 +179,17 @@ describe('satisfaction after a person resolved the conversation', () => {
     } finally {
       await ctx.database.db.updateTable('customers').set({ status: 'active' }).where('id', '=', owner.customerId).execute();
     }
+  });
+
+  it('lets a webhook save and preview the fields of every event at once, conversation.rated included', async () => {
+    // What the portal's field editor sends when it saves: each subscribable event's fields and "*".
+    const mappings = { ...Object.fromEntries(EVENT_TYPES.filter((type) => type !== 'webhook.test').map((type) => [type, DEFAULT_MAPPINGS[type]])), '*': { source: { const: 'website' } } };
+    const created = await ctx.app.inject({ method: 'POST', url: '/api/portal/webhooks', headers: owner.headers, payload: { url: 'http://127.0.0.1:9/hook', events: ['conversation.rated'], mappings } });
+    expect(created.statusCode, created.body).toBe(201);
+    const preview = await ctx.app.inject({ method: 'POST', url: '/api/portal/webhooks/preview', headers: owner.headers, payload: { eventType: 'conversation.rated', mappings } });
+    expect(preview.statusCode, preview.body).toBe(200);
+    expect(preview.json().payload).toMatchObject({ score: expect.any(Number), agent_name: expect.any(String), source: 'website', eventType: 'conversation.rated' });
+    await ctx.database.db.deleteFrom('webhooks').where('id', '=', created.json().id).execute();
   });
 
   it('delivers a signed conversation.rated to a webhook with the default mapping', async () => {
