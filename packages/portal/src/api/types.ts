@@ -167,6 +167,8 @@ export interface ConversationDetail extends ConversationItem {
   messages: TranscriptMessage[];
   lead: Lead | null;
   escalation: Escalation | null;
+  /** The visitor's 1–5 rating after a person resolved the conversation. */
+  satisfaction: { score: number; comment: string | null; agentName: string | null; ratedAt: string } | null;
 }
 
 export interface Review {

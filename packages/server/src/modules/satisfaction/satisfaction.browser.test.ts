@@ -199,11 +199,21 @@ describe.skipIf(!HAS_CHROMIUM)('satisfaction and languages in Chromium: widget, 
     await note.getByText('4 / 5').waitFor({ timeout: UI_TIMEOUT_MS });
     await note.getByText('Quick and kind, thank you!').waitFor();
     await shot(inbox, 'inbox-rated');
+    // On a phone the rating fits the one-column inbox, with no sideways scrolling.
+    await inbox.setViewportSize({ width: 390, height: 844 });
+    await note.scrollIntoViewIfNeeded();
+    expect(await inbox.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await shot(inbox, 'inbox-rated-phone');
+    await inbox.setViewportSize({ width: 1280, height: 800 });
     await inbox.goto(`${base}/`);
     const satisfaction = inbox.locator('.stat-card', { hasText: 'Team satisfaction' });
     await satisfaction.getByText('4.0').waitFor({ timeout: UI_TIMEOUT_MS });
     await satisfaction.getByText('1 rating after a person helped').waitFor();
     await shot(inbox, 'dashboard-satisfaction');
+    const [rated] = ((await (await portal('GET', `/api/portal/inbox?chatbotId=${chatbotId}`)).json()) as { items: { id: string }[] }).items;
+    await inbox.goto(`${base}/conversations/${rated!.id}`);
+    await inbox.getByRole('heading', { name: "Visitor's rating" }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await inbox.getByText('4 / 5 for Marisol Reyes').waitFor();
 
     // Reloading the visitor's page does not ask again.
     await visitor.reload();
