@@ -12,6 +12,7 @@ import type { Db } from './db/database.js';
 import { assertAccountWritable, authenticatePortalRequest } from './http/auth.js';
 import { serializeRequestForLog } from './http/log-redaction.js';
 import { preventCaching } from './http/no-store.js';
+import { assertRoleAllows } from './http/roles.js';
 import { createResilientRateLimitStore } from './http/rate-limit-store.js';
 import { buildProblem, mapErrorToProblem, sendProblem } from './http/problem.js';
 import type { App, RouteDeps } from './http/types.js';
@@ -21,10 +22,14 @@ import { registerChatRoutes } from './modules/chat/chat.routes.js';
 import type { ChatDeps } from './modules/chat/chat.service.js';
 import { KnowledgeIndexCache } from './modules/chat/knowledge-index.cache.js';
 import { createLlmPhraser } from './modules/chat/llm.client.js';
+import { createLlmProvider } from './modules/chat/llm.provider.js';
+import { KnowledgeVectorCache } from './modules/chat/knowledge-embeddings.js';
+import { understandMessage, type UnderstandRequest } from './modules/chat/llm.understanding.js';
 import { registerChatbotRoutes } from './modules/chatbots/chatbots.routes.js';
 import { registerConversationRoutes } from './modules/conversations/conversations.routes.js';
 import { registerHandoffRoutes } from './modules/handoff/handoff.routes.js';
 import { registerTrainingRoutes } from './modules/training/training.routes.js';
+import { registerInviteRoutes, registerTeamRoutes } from './modules/team/team.routes.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
 import { registerKnowledgeRoutes } from './modules/knowledge/knowledge.routes.js';
 import { registerChatPreviewRoutes } from './modules/chat-preview/chat-preview.routes.js';
@@ -153,12 +158,18 @@ export async function buildApp({ config, database, redis = null, liveBus, logStr
   const deps: RouteDeps = { config, database };
 
   const indexCache = new KnowledgeIndexCache(database.db, { logger: app.log });
-  // Chatbots that name an OpenAI-compatible provider get their answers phrased by it (contract section 7).
-  const llm = createLlmPhraser({ secretKey: config.secretKey, indexCache, allowPrivate: config.allowPrivateWebhookTargets, logger: app.log });
-  app.addHook('onClose', () => llm.close());
+  // Chatbots that name an OpenAI-compatible provider (contract section 7) have it read each question with the
+  // retrieved knowledge (llm.understanding.ts), or, in `phrase` mode, reword the built-in answers (llm.client.ts).
+  const llmProvider = createLlmProvider({ allowPrivate: config.allowPrivateWebhookTargets });
+  app.addHook('onClose', () => llmProvider.close());
+  const llm = createLlmPhraser({ secretKey: config.secretKey, indexCache, allowPrivate: config.allowPrivateWebhookTargets, logger: app.log, provider: llmProvider });
+  const vectors = new KnowledgeVectorCache(database.db);
+  const understand = (request: UnderstandRequest) => understandMessage({ provider: llmProvider, secretKey: config.secretKey, vectors }, request);
   const bus = liveBus ?? createLiveBus(redis, (error) => app.log.warn({ err: error }, 'live bus error'));
   if (!liveBus) app.addHook('onClose', () => bus.close());
-  const chatDeps: ChatDeps = { db: database.db, secretKey: config.secretKey, indexCache, phrase: llm.phrase, liveBus: bus, notifyByEmail: config.smtp !== null };
+  const chatDeps: ChatDeps = {
+    db: database.db, secretKey: config.secretKey, indexCache, phrase: llm.phrase, understand, logger: app.log, liveBus: bus, notifyByEmail: config.smtp !== null,
+  };
 
   // "Send test" delivers from the API process with its own pooled sender; everything else goes through workers.
   const testSender = createWebhookSender({ allowPrivate: config.allowPrivateWebhookTargets });
@@ -188,6 +199,7 @@ export async function buildApp({ config, database, redis = null, liveBus, logStr
   await app.register(async (auth: App) => {
     auth.addHook('onRequest', preventCaching);
     registerAuthRoutes(auth, deps);
+    registerInviteRoutes(auth, deps);
   });
   await app.register(async (zapier: App) => {
     zapier.addHook('onRequest', preventCaching);
@@ -197,6 +209,9 @@ export async function buildApp({ config, database, redis = null, liveBus, logStr
   await app.register(async (portal: App) => {
     portal.addHook('onRequest', preventCaching);
     portal.addHook('onRequest', async (request, reply) => authenticatePortalRequest(database.db, request, reply));
+    // Agents reach only the inbox, conversations, leads and their own login (http/roles.ts); checked before the
+    // account's standing, so an agent learns the route is not theirs rather than that the trial has ended.
+    portal.addHook('onRequest', async (request) => assertRoleAllows(request));
     portal.addHook('onRequest', async (request) => assertAccountWritable(database.db, request));
     // No payment provider is wired in yet: the operator activates accounts (`npm run admin -- activate`).
     registerAccountRoutes(portal, deps, { paymentProvider: null });
@@ -204,6 +219,7 @@ export async function buildApp({ config, database, redis = null, liveBus, logStr
     registerKnowledgeRoutes(portal, deps);
     registerConversationRoutes(portal, deps);
     registerHandoffRoutes(portal, { db: database.db, liveBus: bus });
+    registerTeamRoutes(portal, { ...deps, liveBus: bus });
     registerTrainingRoutes(portal, deps);
     registerStatsRoutes(portal, deps);
     registerChatPreviewRoutes(portal, chatDeps);

@@ -5,6 +5,11 @@ import { warmUpClassifiers } from './modules/chat/engine/message-classifiers.js'
 import { getWordVectors } from './modules/chat/engine/word-vectors.js';
 import { openRuntime } from './runtime.js';
 import { createDeliveryWorker, type DeliveryWorker } from './worker.js';
+import { createEmbeddingSyncLoop, type EmbeddingSyncLoop } from './modules/chat/knowledge-embeddings.js';
+import { createLlmProvider, type LlmProvider } from './modules/chat/llm.provider.js';
+
+/** How often the worker looks for knowledge to embed for chatbots with an embeddings model. */
+const EMBEDDING_SYNC_INTERVAL_MS = 15_000;
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -37,6 +42,8 @@ async function main(): Promise<void> {
 
   const runtime = await openRuntime(config, (message) => console.log(message));
   let worker: DeliveryWorker | null = null;
+  let embeddingSync: EmbeddingSyncLoop | null = null;
+  let embeddingProvider: LlmProvider | null = null;
   let app: Awaited<ReturnType<typeof buildApp>> | null = null;
   if (role === 'api') {
     // The engine's word vectors and classifiers load before the first visitor, not during their first message.
@@ -50,6 +57,10 @@ async function main(): Promise<void> {
     const log = app ? app.log : pino({ level: config.logLevel });
     worker = createDeliveryWorker({ db: runtime.database.db, config, log });
     worker.start();
+    // Chatbots that name an embeddings model get their passages embedded in the background (issue 18).
+    embeddingProvider = createLlmProvider({ allowPrivate: config.allowPrivateWebhookTargets });
+    embeddingSync = createEmbeddingSyncLoop({ db: runtime.database.db, provider: embeddingProvider, secretKey: config.secretKey, log, intervalMs: EMBEDDING_SYNC_INTERVAL_MS });
+    embeddingSync.start();
     if (role === 'worker') console.log(`FusionChatalyst delivery worker ${worker.owner} started (database: ${config.database.kind})`);
   }
 
@@ -63,6 +74,8 @@ async function main(): Promise<void> {
     // Stop taking requests first, then let the worker finish (or hand back) what it holds.
     if (app) await app.close();
     if (worker) await worker.stop(SHUTDOWN_GRACE_MS / 2);
+    await embeddingSync?.stop();
+    await embeddingProvider?.close();
     await runtime.close();
     process.exit(0);
   };

@@ -5,12 +5,46 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** `owner`: everything; `agent`: inbox, conversations, leads and their own profile (server: http/roles.ts). */
+export type MemberRole = 'owner' | 'agent';
+
 export interface User {
   id: string;
   email: string;
+  /** The display name visitors see on this person's inbox replies. */
   name: string | null;
-  role: string;
+  role: MemberRole;
   createdAt: string;
+}
+
+/** `/api/portal/team/members`. */
+export interface Member {
+  userId: string;
+  email: string;
+  name: string | null;
+  role: MemberRole;
+  joinedAt: string;
+  isYou: boolean;
+  online: boolean;
+  lastSeenAt: string | null;
+}
+
+/** `/api/portal/team/invites`. */
+export interface Invite {
+  id: string;
+  email: string;
+  role: MemberRole;
+  invitedBy: string | null;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** `/api/portal/account/memberships`: the accounts this login belongs to. */
+export interface Membership {
+  customerId: string;
+  customerName: string;
+  role: MemberRole;
+  isCurrent: boolean;
 }
 
 export interface Customer {
@@ -62,7 +96,9 @@ export interface ChatbotSettings {
   intents: { name: string; examples: string[]; captureLead: boolean }[];
   quickReplies: string[];
   appearance: { title: string; color: string; position: 'bottom-right' | 'bottom-left'; avatarUrl: string | null };
-  llm: { baseUrl: string; model: string; timeoutMs: number; apiKeySet?: boolean } | null;
+  llm: { baseUrl: string; model: string; timeoutMs: number; apiKeySet?: boolean; mode?: 'understand' | 'phrase'; dailyTokenLimit?: number } | null;
+  /** What the business does, in a few sentences (read by a configured language model). */
+  description?: string;
   businessHours: BusinessHours;
 }
 
@@ -158,6 +194,8 @@ export interface TranscriptMessage {
   authorName: string | null;
   sources: Source[];
   confidence: number | null;
+  /** Bot answers: written by the chatbot's language model, or the built-in engine's. */
+  answeredBy: 'model' | 'engine' | null;
   rating: { rating: 'up' | 'down'; comment: string | null; updatedAt: string } | null;
 }
 
@@ -208,10 +246,22 @@ export interface StatsDay {
   ratingsDown: number;
 }
 
+export interface ModelStatsDay {
+  date: string;
+  calls: number;
+  answered: number;
+  declined: number;
+  failures: number;
+  /** Turns kept from the model because the daily token limit was reached. */
+  skipped: number;
+  tokens: number;
+}
+
 export interface Stats {
   since: string;
   days: StatsDay[];
   totals: Omit<StatsDay, 'date'>;
+  model: { days: ModelStatsDay[]; totals: Omit<ModelStatsDay, 'date'> };
   /** Visitors' 1–5 ratings of conversations a person resolved, rated in the period. */
   satisfaction: { count: number; average: number | null };
 }

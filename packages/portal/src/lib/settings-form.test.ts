@@ -24,7 +24,8 @@ describe('chatbot settings form', () => {
     const body = toUpdateBody(toFormValues(chatbot));
     const { appearance: _appearance, llm, ...rest } = chatbot.settings;
     expect(body.settings).toMatchObject(rest);
-    expect(body.settings.llm).toEqual({ baseUrl: 'https://llm.example/v1', model: 'small', timeoutMs: 8000 });
+    // A chatbot saved before the mode and the token limit existed gets the server's defaults written out.
+    expect(body.settings.llm).toEqual({ baseUrl: 'https://llm.example/v1', model: 'small', timeoutMs: 8000, mode: 'understand', dailyTokenLimit: 200_000 });
     expect(llm?.apiKeySet).toBe(true);
     expect(body.settings).not.toHaveProperty('appearance');
   });

@@ -34,6 +34,7 @@ const MIDNIGHT_INPUT = '00:00';
 export interface SettingsFormValues {
   name: string;
   greeting: string;
+  description: string;
   locale: string;
   widgetLanguage: ChatbotSettings['widgetLanguage'];
   defaultPhoneRegion: string;
@@ -45,11 +46,13 @@ export interface SettingsFormValues {
   idleMinutesBeforeEnded: number;
   customIntents: CustomIntentRow[];
   llmEnabled: boolean;
-  llm: { baseUrl: string; model: string; timeoutMs: number; apiKey: string; clearApiKey: boolean };
+  llm: { baseUrl: string; model: string; timeoutMs: number; apiKey: string; clearApiKey: boolean; mode: 'understand' | 'phrase'; dailyTokenLimit: number };
   businessHours: { enabled: boolean; timezone: string; days: BusinessDayRow[] };
 }
 
 const DEFAULT_LLM_TIMEOUT_MS = 15_000;
+/** The server's default daily token limit for a chatbot's model (chat.service.ts). */
+const DEFAULT_DAILY_TOKEN_LIMIT = 200_000;
 
 /** Splits "one per line" (or comma-separated) text into trimmed, non-empty, unique items. */
 export function splitLines(text: string, { commas = false } = {}): string[] {
@@ -89,6 +92,7 @@ export function toFormValues(chatbot: Chatbot): SettingsFormValues {
   return {
     name: chatbot.name,
     greeting: s.greeting,
+    description: s.description ?? '',
     locale: s.locale,
     widgetLanguage: s.widgetLanguage,
     defaultPhoneRegion: s.defaultPhoneRegion,
@@ -100,7 +104,10 @@ export function toFormValues(chatbot: Chatbot): SettingsFormValues {
     idleMinutesBeforeEnded: s.idleMinutesBeforeEnded,
     customIntents: s.intents.map((intent) => ({ name: intent.name, examples: intent.examples.join('\n'), captureLead: intent.captureLead })),
     llmEnabled: s.llm !== null,
-    llm: { baseUrl: s.llm?.baseUrl ?? '', model: s.llm?.model ?? '', timeoutMs: s.llm?.timeoutMs ?? DEFAULT_LLM_TIMEOUT_MS, apiKey: '', clearApiKey: false },
+    llm: {
+      baseUrl: s.llm?.baseUrl ?? '', model: s.llm?.model ?? '', timeoutMs: s.llm?.timeoutMs ?? DEFAULT_LLM_TIMEOUT_MS, apiKey: '', clearApiKey: false,
+      mode: s.llm?.mode ?? 'understand', dailyTokenLimit: s.llm?.dailyTokenLimit ?? DEFAULT_DAILY_TOKEN_LIMIT,
+    },
     businessHours: toBusinessHoursForm(s.businessHours),
   };
 }
@@ -113,6 +120,8 @@ export function toUpdateBody(values: SettingsFormValues): { name: string; settin
       baseUrl: values.llm.baseUrl.trim(),
       model: values.llm.model.trim(),
       timeoutMs: Number(values.llm.timeoutMs),
+      mode: values.llm.mode,
+      dailyTokenLimit: Number(values.llm.dailyTokenLimit),
       ...(values.llm.apiKey.trim() !== '' ? { apiKey: values.llm.apiKey.trim() } : values.llm.clearApiKey ? { apiKey: null } : {}),
     }
     : null;
@@ -120,6 +129,7 @@ export function toUpdateBody(values: SettingsFormValues): { name: string; settin
     name: values.name.trim(),
     settings: {
       greeting: values.greeting.trim(),
+      description: values.description.trim(),
       locale: values.locale.trim(),
       widgetLanguage: values.widgetLanguage,
       defaultPhoneRegion: values.defaultPhoneRegion.trim().toUpperCase(),
@@ -150,7 +160,7 @@ export function toFormFieldName(apiField: string): string | null {
   if (path === apiField) return null;
   const [head, ...rest] = path.split('.');
   switch (head) {
-    case 'greeting': case 'locale': case 'widgetLanguage': case 'defaultPhoneRegion': case 'allowedOrigins': case 'quickReplies': case 'idleMinutesBeforeEnded':
+    case 'greeting': case 'description': case 'locale': case 'widgetLanguage': case 'defaultPhoneRegion': case 'allowedOrigins': case 'quickReplies': case 'idleMinutesBeforeEnded':
       return head;
     case 'leadCapture': case 'rateLimit':
       return rest[0] ? `${head}.${rest[0]}` : head;

@@ -131,6 +131,7 @@ export function ConversationPage() {
               <p className="bubble">{m.text}</p>
               {m.role === 'assistant' ? (
                 <div className="message-extra small">
+                  {m.answeredBy === 'model' ? <span className="badge badge-model" title="Written by this chatbot's language model from the cited knowledge">AI model</span> : null}
                   {m.sources.length > 0 ? <>Sources: {m.sources.map((s) => <span key={s.id} className="source-chip">{s.title}</span>)}</> : <span className="muted">No knowledge entry used</span>}
                   {m.confidence !== null && m.sources.length > 0 ? <AnswerConfidence chatbotId={c.chatbotId} conversationId={c.id} messageId={m.id} confidence={m.confidence} question={questionBefore(c.messages, m.id)} /> : null}
                   {m.rating ? (

@@ -163,6 +163,32 @@ export function DashboardPage() {
         <DeliveryHealth />
       </section>
       <p className="muted small">Days are counted in UTC.</p>
+      {stats.data && stats.data.model.totals.calls + stats.data.model.totals.skipped > 0 ? (
+        <section className="card" aria-label="Language model">
+          <h2>Language model</h2>
+          <p className="muted small">
+            {stats.data.model.totals.calls} calls: {stats.data.model.totals.answered} answered, {stats.data.model.totals.declined} found no answer,
+            {' '}{stats.data.model.totals.failures} failed (the built-in engine answered) · {stats.data.model.totals.skipped} turns over the daily token limit ·
+            {' '}{stats.data.model.totals.tokens.toLocaleString()} tokens
+          </p>
+          <div className="chart-box">
+            <Bar
+              aria-label="Language-model calls per day"
+              role="img"
+              options={{ responsive: true, maintainAspectRatio: false, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } }}
+              data={{
+                labels,
+                datasets: [
+                  { label: 'Answered', data: stats.data.model.days.map((d) => d.answered), backgroundColor: '#7c3aed' },
+                  { label: 'No answer found', data: stats.data.model.days.map((d) => d.declined), backgroundColor: '#c4b5fd' },
+                  { label: 'Failed (fallback)', data: stats.data.model.days.map((d) => d.failures), backgroundColor: COLORS.down },
+                  { label: 'Over token limit', data: stats.data.model.days.map((d) => d.skipped), backgroundColor: '#9ca3af' },
+                ],
+              }}
+            />
+          </div>
+        </section>
+      ) : null}
     </>
   );
 }

@@ -25,18 +25,32 @@ export interface EvalArgs {
   fit: boolean;
   /** --bench (engine-only script): also the retrieval latency at 1k/10k/100k entries. */
   bench: boolean;
+  /** --llm <baseUrl> --model <name> (HTTP eval only): every chatbot reads questions with this OpenAI-compatible model. */
+  llm: { baseUrl: string; model: string } | null;
 }
 
 const FLAGS = { '--failures': 'printFailures', '--leave-one-out': 'leaveOneOut', '--fit': 'fit', '--bench': 'bench' } as const;
+/** Flags that take a value (the next argument). */
+const VALUE_FLAGS = ['--llm', '--model'] as const;
+type ValueFlag = (typeof VALUE_FLAGS)[number];
 
 /** Parses the eval scripts' arguments; an unknown flag is an error rather than a silently different run. */
-export function parseEvalArgs(argv: string[], allowedFlags: (keyof typeof FLAGS)[]): EvalArgs {
-  const args: EvalArgs = { files: [], printFailures: false, leaveOneOut: false, fit: false, bench: false };
-  for (const arg of argv) {
+export function parseEvalArgs(argv: string[], allowedFlags: (keyof typeof FLAGS | ValueFlag)[]): EvalArgs {
+  const args: EvalArgs = { files: [], printFailures: false, leaveOneOut: false, fit: false, bench: false, llm: null };
+  const values: Partial<Record<ValueFlag, string>> = {};
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] ?? '';
     if (!arg.startsWith('--')) args.files.push(arg.includes('/') ? path.resolve(process.cwd(), arg) : arg);
-    else if ((allowedFlags as string[]).includes(arg)) args[FLAGS[arg as keyof typeof FLAGS]] = true;
-    else throw new Error(`unknown flag ${arg} (known: ${allowedFlags.join(', ')})`);
+    else if (!(allowedFlags as string[]).includes(arg)) throw new Error(`unknown flag ${arg} (known: ${allowedFlags.join(', ')})`);
+    else if ((VALUE_FLAGS as readonly string[]).includes(arg)) {
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith('--')) throw new Error(`${arg} needs a value`);
+      values[arg as ValueFlag] = value;
+      i += 1;
+    } else args[FLAGS[arg as keyof typeof FLAGS]] = true;
   }
+  if ((values['--llm'] === undefined) !== (values['--model'] === undefined)) throw new Error('--llm <baseUrl> and --model <name> go together');
+  if (values['--llm'] !== undefined && values['--model'] !== undefined) args.llm = { baseUrl: values['--llm'], model: values['--model'] };
   return args;
 }
 

@@ -13,7 +13,10 @@ import * as passwordResets from './migrations/2026-12-03-10-password-resets.js';
 import * as conversationTokenExpiry from './migrations/2026-12-03-11-conversation-token-expiry.js';
 import * as idempotency from './migrations/2026-12-03-20-idempotency.js';
 import * as maskLoggedHeaderValues from './migrations/2026-12-03-21-mask-logged-header-values.js';
-import * as conversationSatisfaction from './migrations/2026-12-04-50-conversation-satisfaction.js';
+import * as llmUsage from './migrations/2026-12-04-30-llm-usage.js';
+import * as knowledgeEmbeddings from './migrations/2026-12-04-31-knowledge-embeddings.js';
+import * as teamMembersInvites from './migrations/2026-12-04-team-members-invites.js';
+import * as conversationSatisfaction from './migrations/2026-12-04-widget-conversation-satisfaction.js';
 
 /**
  * Dated migrations, listed explicitly so the compiled build needs no directory scanning. Names sort by date;
@@ -32,7 +35,10 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03-11-conversation-token-expiry': conversationTokenExpiry,
   '2026-12-03-20-idempotency': idempotency,
   '2026-12-03-21-mask-logged-header-values': maskLoggedHeaderValues,
-  '2026-12-04-50-conversation-satisfaction': conversationSatisfaction,
+  '2026-12-04-30-llm-usage': llmUsage,
+  '2026-12-04-31-knowledge-embeddings': knowledgeEmbeddings,
+  '2026-12-04-team-members-invites': teamMembersInvites,
+  '2026-12-04-widget-conversation-satisfaction': conversationSatisfaction,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

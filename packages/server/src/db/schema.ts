@@ -19,8 +19,41 @@ export interface UsersTable {
   email: string;
   name: string | null;
   password_hash: string;
-  role: 'owner' | 'member';
   created_at: string;
+}
+
+/** `owner`: everything; `agent`: the inbox, conversations, leads and their own profile (http/roles.ts). */
+export type MemberRole = 'owner' | 'agent';
+
+/** A user's place in an account. A user may belong to several; `users.customer_id` is the one a login opens. */
+export interface MembershipsTable {
+  customer_id: string;
+  user_id: string;
+  role: MemberRole;
+  created_at: string;
+}
+
+/** One invitation link: single use, expiring, revocable, stored as the sha256 of its token. */
+export interface InvitesTable {
+  id: string;
+  customer_id: string;
+  email: string;
+  role: MemberRole;
+  token_hash: string;
+  invited_by_user_id: string | null;
+  created_at: string;
+  expires_at: string;
+  accepted_at: string | null;
+  accepted_user_id: string | null;
+  revoked_at: string | null;
+}
+
+/** One open inbox stream of a user, refreshed while open: "online in the inbox". */
+export interface InboxPresenceTable {
+  id: string;
+  customer_id: string;
+  user_id: string;
+  seen_at: string;
 }
 
 export interface SessionsTable {
@@ -148,6 +181,8 @@ export interface MessagesTable {
   client_message_id: string | null;
   /** JSON: the reply as first answered (conversation token left out, or sealed for a new conversation). */
   client_reply: string | null;
+  /** `model` for a bot answer the chatbot's language model wrote (issue 18); null otherwise. */
+  answered_by: 'model' | null;
   /** What a person's system notice says (`claimed`, `handed_back`, `resolved`), so clients can word it; null otherwise. */
   kind: 'claimed' | 'handed_back' | 'resolved' | null;
 }
@@ -354,6 +389,9 @@ export interface EscalationEmailsTable {
 export interface Database {
   customers: CustomersTable;
   users: UsersTable;
+  memberships: MembershipsTable;
+  invites: InvitesTable;
+  inbox_presence: InboxPresenceTable;
   sessions: SessionsTable;
   password_resets: PasswordResetsTable;
   api_keys: ApiKeysTable;
@@ -374,6 +412,38 @@ export interface Database {
   sheets_appended_events: SheetsAppendedEventsTable;
   escalation_emails: EscalationEmailsTable;
   idempotency_keys: IdempotencyKeysTable;
+  llm_usage: LlmUsageTable;
+  knowledge_embeddings: KnowledgeEmbeddingsTable;
+}
+
+/** A passage of a knowledge entry embedded by a chatbot's embeddings model (vector: base64 little-endian float32). */
+export interface KnowledgeEmbeddingsTable {
+  chatbot_id: string;
+  entry_id: string;
+  /** Position of the passage in the entry (FAQs have one). */
+  passage: number;
+  model: string;
+  customer_id: string;
+  /** SHA-256 of the embedded text: a changed passage is embedded again. */
+  text_hash: string;
+  dims: number;
+  vector: string;
+  created_at: string;
+}
+
+/** A chatbot's language-model calls per UTC day (`day` = YYYY-MM-DD): the daily token cap and the dashboard read it. */
+export interface LlmUsageTable {
+  chatbot_id: string;
+  day: string;
+  customer_id: string;
+  calls: number;
+  answered: number;
+  declined: number;
+  failures: number;
+  /** Turns the model was not asked because the daily token cap was reached. */
+  skipped: number;
+  prompt_tokens: number;
+  completion_tokens: number;
 }
 
 /** A portal `Idempotency-Key` (kept 24 hours): the first request's hash and, once answered, its response. */

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { ApiKeyScope, Database } from '../db/schema.js';
+import type { ApiKeyScope, Database, MemberRole } from '../db/schema.js';
 import { AppError } from '../lib/errors.js';
 import { safeEqual } from '../lib/crypto.js';
 import { findApiKeyByToken, findCustomer, findSessionByToken, touchApiKey, type ApiKeyRow } from '../modules/accounts/accounts.repository.js';
@@ -18,6 +18,8 @@ export interface AuthContext {
   apiKeyId: string | null;
   /** The API key's scope; null for a session. */
   apiKeyScope: ApiKeyScope | null;
+  /** The session user's role in this account, read on every request; null for an API key (only owners create keys). */
+  role: MemberRole | null;
 }
 
 declare module 'fastify' {
@@ -48,7 +50,7 @@ export function authenticateApiKey(request: FastifyRequest, key: ApiKeyRow): Aut
   if (key.scope !== 'write' && !SAFE_METHODS.has(request.method)) {
     throw new AppError('read_only_key', 'This API key is read-only: it may only make GET requests. Create a key with the "write" scope to make changes.');
   }
-  return { customerId: key.customer_id, userId: null, via: 'api_key', sessionId: null, csrfToken: null, apiKeyId: key.id, apiKeyScope: key.scope };
+  return { customerId: key.customer_id, userId: null, via: 'api_key', sessionId: null, csrfToken: null, apiKeyId: key.id, apiKeyScope: key.scope, role: null };
 }
 
 function readBearer(request: FastifyRequest): string | null {
@@ -85,7 +87,7 @@ export async function authenticatePortalRequest(db: Kysely<Database>, request: F
   }
   request.auth = {
     customerId: session.customer_id, userId: session.user_id, via: 'session', sessionId: session.id,
-    csrfToken: session.csrf_token, apiKeyId: null, apiKeyScope: null,
+    csrfToken: session.csrf_token, apiKeyId: null, apiKeyScope: null, role: session.role,
   };
 }
 

@@ -12,6 +12,8 @@ const RECONNECT_HINT_MS = 3_000;
 export interface EventStream {
   /** Writes raw SSE text (`event: …\ndata: …\n\n`) while the stream is open; a no-op afterwards. */
   write(chunk: string): void;
+  /** Ends the stream from the server's side (its `onClose` runs). */
+  end(): void;
 }
 
 /** The open SSE streams of one route: a cap per key (a conversation, a customer) and shutdown handling. */
@@ -68,6 +70,10 @@ export function createEventStreamRegistry(app: App, maxPerKey: number, tooManyMe
       return {
         write(chunk) {
           if (!isClosed && !stream.writableEnded) stream.write(chunk);
+        },
+        end() {
+          if (!stream.writableEnded) stream.end();
+          cleanup();
         },
       };
     },

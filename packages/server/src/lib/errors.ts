@@ -15,8 +15,14 @@ export const ERROR_STATUS = {
   read_only_key: 403,
   /** Only a portal session may do this (manage API keys, cancel the account), not an API key. */
   session_required: 403,
+  /** An agent asked for something only an account owner may do (http/roles.ts). */
+  owner_only: 403,
   not_found: 404,
   conflict: 409,
+  /** Removing or demoting the account's last owner would leave nobody able to manage it. */
+  last_owner: 409,
+  /** The invited e-mail already belongs to a member of the account. */
+  already_member: 409,
   /** An `Idempotency-Key` or `clientMessageId` sent again with a different request. */
   idempotency_key_reused: 409,
   /** An `Idempotency-Key` whose first request is still running. */
@@ -34,6 +40,8 @@ export const ERROR_STATUS = {
   signup_not_completed: 422,
   /** A password-reset link that is unknown, used or expired (one answer for all three). */
   reset_link_invalid: 400,
+  /** An invitation link that is unknown, accepted already, revoked or expired (one answer for all four). */
+  invite_invalid: 400,
   /** Password reset by e-mail needs SMTP and FC_PUBLIC_URL; the detail says what to do instead. */
   password_reset_unavailable: 403,
   rate_limited: 429,

@@ -10,9 +10,13 @@
  *
  * --leave-one-out and --fit run in-process (bench/eval-cli.ts): the portal API has no answerThreshold setting,
  * so a held-out chatbot cannot be given a fitted tuning over HTTP.
+ *
+ * --llm <baseUrl> --model <name>: every chatbot names that OpenAI-compatible provider (understanding mode, the
+ * business's description as its About text, the key from FC_EVAL_LLM_API_KEY when set), so the tables measure the
+ * model path against the same cases; a provider on a loopback or private address (Ollama, llama.cpp) is allowed.
  */
 import { performance } from 'node:perf_hooks';
-import { describeShippedTuning, fitAndWriteTuning, parseEvalArgs, printEvalTables, printLeaveOneOut, PRODUCT_ENGINE_SETTINGS, reportFailures } from '../bench/eval-cli.js';
+import { describeShippedTuning, fitAndWriteTuning, parseEvalArgs, printEvalTables, printLeaveOneOut, PRODUCT_ENGINE_SETTINGS, reportFailures, type EvalArgs } from '../bench/eval-cli.js';
 import { listDevFixtureFiles, listEvalFixtureFiles, readEvalDataset } from '../bench/eval-fixtures.js';
 import { startLocalApp } from '../bench/local-app.js';
 import { quantile, sendChatMessage, signUpPortalClient, type PortalClient } from '../bench/portal-client.js';
@@ -50,7 +54,10 @@ async function runCase(baseUrl: string, portal: PortalClient, chatbotId: string,
   return observation;
 }
 
-async function runDataset(baseUrl: string, dataset: EvalDataset): Promise<DatasetRun> {
+/** How long the eval waits for the model on one turn (local models on a CPU are slow). */
+const EVAL_LLM_TIMEOUT_MS = 60_000;
+
+async function runDataset(baseUrl: string, dataset: EvalDataset, llm: EvalArgs['llm']): Promise<DatasetRun> {
   const startedAt = performance.now();
   const portal = await signUpPortalClient(baseUrl, dataset.business.name);
   const { id: chatbotId } = await portal.createChatbot({
@@ -59,6 +66,13 @@ async function runDataset(baseUrl: string, dataset: EvalDataset): Promise<Datase
       defaultPhoneRegion: dataset.business.defaultPhoneRegion ?? 'US',
       ...(dataset.business.locale ? { locale: dataset.business.locale } : {}),
       rateLimit: EVAL_RATE_LIMIT,
+      ...(llm ? {
+        description: (dataset.business.description ?? '').slice(0, 1_000),
+        llm: {
+          ...llm, mode: 'understand', timeoutMs: EVAL_LLM_TIMEOUT_MS, dailyTokenLimit: 100_000_000,
+          ...(process.env.FC_EVAL_LLM_API_KEY ? { apiKey: process.env.FC_EVAL_LLM_API_KEY } : {}),
+        },
+      } : {}),
     },
   });
   await portal.importKnowledge(chatbotId, {
@@ -104,21 +118,23 @@ function describeEngineDifferences(runs: DatasetRun[]): string[] {
 }
 
 async function main(): Promise<void> {
-  const args = parseEvalArgs(process.argv.slice(2), ['--failures', '--leave-one-out', '--fit']);
+  const args = parseEvalArgs(process.argv.slice(2), ['--failures', '--leave-one-out', '--fit', '--llm', '--model']);
   if (args.fit) {
     fitAndWriteTuning(listDevFixtureFiles().map(readEvalDataset));
     return;
   }
   const datasets = (args.files.length > 0 ? args.files : listEvalFixtureFiles()).map(readEvalDataset);
-  const app = await startLocalApp({ env: { LOG_LEVEL: 'error' } });
+  // A model server on this machine or the local network is the usual way to try one; the URL is the operator's own.
+  const app = await startLocalApp({ env: { LOG_LEVEL: 'error', ...(args.llm ? { FC_ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true' } : {}) } });
   const runs: DatasetRun[] = [];
   try {
-    for (const dataset of datasets) runs.push(await runDataset(app.baseUrl, dataset));
+    for (const dataset of datasets) runs.push(await runDataset(app.baseUrl, dataset, args.llm));
   } finally {
     await app.close();
   }
   const rows = runs.map((run) => ({ name: run.dataset.name, report: run.http }));
-  printEvalTables(`over HTTP (POST /api/public/system-chat, ${app.databaseKind}), tuning ${describeShippedTuning()}`, rows);
+  const heading = args.llm ? `with the model ${args.llm.model} at ${args.llm.baseUrl} (understanding mode)` : `tuning ${describeShippedTuning()}`;
+  printEvalTables(`over HTTP (POST /api/public/system-chat, ${app.databaseKind}), ${heading}`, rows);
   console.log(['### chat round trip (POST /api/public/system-chat)', '', ...formatLatencyTable(runs), ''].join('\n'));
   console.log(describeEngineDifferences(runs).join('\n'));
   reportFailures('http', rows, args.printFailures);

@@ -17,6 +17,7 @@ interface Ids {
   deliveryId: string;
   sheetsId: string;
   apiKey: string;
+  userId: string;
 }
 
 interface BodyRoute {
@@ -55,6 +56,12 @@ const BODY_ROUTES: BodyRoute[] = [
   { method: 'PATCH', url: '/api/portal/integrations/sheets/:id', path: (i) => `/api/portal/integrations/sheets/${i.sheetsId}`, wrongTypes: { enabled: 'yes', events: ['lead.exploded'] } },
   { method: 'POST', url: '/api/zapier/hooks', path: () => '/api/zapier/hooks', wrongTypes: { event: 1, targetUrl: false }, isApiKeyRoute: true },
   { method: 'POST', url: '/api/portal/inbox/:id/reply', path: (i) => `/api/portal/inbox/${i.conversationId}/reply`, wrongTypes: { text: 42 } },
+  { method: 'POST', url: '/api/portal/team/invites', path: () => '/api/portal/team/invites', wrongTypes: { email: 5, role: 'admin' } },
+  { method: 'PATCH', url: '/api/portal/team/members/:userId', path: (i) => `/api/portal/team/members/${i.userId}`, wrongTypes: { role: 1 } },
+  { method: 'PATCH', url: '/api/portal/account/profile', path: () => '/api/portal/account/profile', wrongTypes: { name: 42 } },
+  { method: 'POST', url: '/api/portal/account/switch', path: () => '/api/portal/account/switch', wrongTypes: { customerId: ['cus_x'] } },
+  { method: 'POST', url: '/api/portal/invites/inspect', path: () => '/api/portal/invites/inspect', wrongTypes: { token: 5 } },
+  { method: 'POST', url: '/api/portal/invites/accept', path: () => '/api/portal/invites/accept', wrongTypes: { token: {}, password: 1, name: false } },
   { method: 'POST', url: '/api/public/system-chat', path: () => '/api/public/system-chat', wrongTypes: { chatbotId: 5, visitorId: {}, message: ['hi'] } },
   { method: 'POST', url: '/api/public/conversations/:id/rate', path: (i) => `/api/public/conversations/${i.conversationId}/rate`, wrongTypes: { messageId: 1, rating: 'meh', conversationToken: 2 } },
   { method: 'POST', url: '/api/public/conversations/:id/satisfaction', path: (i) => `/api/public/conversations/${i.conversationId}/satisfaction`, wrongTypes: { score: 'great', comment: 5, conversationToken: 2 } },
@@ -71,7 +78,7 @@ const BODYLESS_WRITES = new Set([
 const TABLES = [
   'customers', 'users', 'sessions', 'password_resets', 'api_keys', 'chatbots', 'knowledge_entries', 'conversations', 'messages', 'ratings', 'leads',
   'escalations', 'reviews', 'learned_examples', 'events', 'webhooks', 'deliveries', 'delivery_attempts', 'sheets_destinations',
-  'sheets_appended_events', 'escalation_emails',
+  'sheets_appended_events', 'escalation_emails', 'memberships', 'invites', 'inbox_presence',
 ] as const;
 
 describe('bad input', () => {
@@ -119,7 +126,7 @@ describe('bad input', () => {
     await ctx.app.inject({ method: 'GET', url: '/api/zapier/me', headers: { 'x-api-key': apiKey } });
     ids = {
       chatbotId: chatbot.id, entryId: entry.json().id, conversationId: reply.conversationId, reviewId: review.id, paraphraseId: paraphrase.id, webhookId: webhook.id, deliveryId: test.deliveryId,
-      sheetsId: sheets.id, apiKey,
+      sheetsId: sheets.id, apiKey, userId: account.userId,
     };
   });
   afterAll(async () => {

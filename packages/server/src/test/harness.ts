@@ -146,3 +146,24 @@ export async function createChatbotFor(app: App, account: TestAccount, body: Rec
   if (response.statusCode !== 201) throw new Error(`create chatbot failed: ${response.statusCode} ${response.body}`);
   return response.json();
 }
+
+/**
+ * Factory: invites `email` into the owner's account as `role` and accepts the link (no SMTP: the link is answered to
+ * the owner), returning the new member's credentials in that account.
+ */
+export async function addTeamMember(app: App, owner: TestAccount, options: { role?: 'owner' | 'agent'; email?: string; name?: string } = {}): Promise<TestAccount> {
+  accountCounter += 1;
+  const email = options.email ?? `agent${accountCounter}-${randomBytes(4).toString('hex')}@example.com`;
+  const invited = await app.inject({ method: 'POST', url: '/api/portal/team/invites', headers: owner.headers, payload: { email, role: options.role ?? 'agent' } });
+  if (invited.statusCode !== 201) throw new Error(`invite failed: ${invited.statusCode} ${invited.body}`);
+  const token = new URLSearchParams(String(invited.json<{ acceptPath: string }>().acceptPath).split('#')[1]).get('token');
+  const password = 'agent horse battery';
+  const accepted = await app.inject({ method: 'POST', url: '/api/portal/invites/accept', payload: { token, password, ...(options.name ? { name: options.name } : {}) } });
+  if (accepted.statusCode !== 200) throw new Error(`accept failed: ${accepted.statusCode} ${accepted.body}`);
+  const body = accepted.json<{ user: { id: string }; customer: { id: string }; csrfToken: string }>();
+  const cookie = readSessionCookie(accepted);
+  return {
+    customerId: body.customer.id, userId: body.user.id, email, password, cookie, csrfToken: body.csrfToken,
+    headers: { cookie, 'x-csrf-token': body.csrfToken },
+  };
+}

@@ -8,7 +8,11 @@ import { createChatbotFor, createTestApp, createTestConfig, openTestDatabase, si
  * new route cannot slip past: headers, cookie flags and CSRF on every cookie-authenticated write.
  */
 // Routes used before logging in (no session, so no CSRF token to send); none of them acts on a session.
-const NO_CSRF_NEEDED = new Set(['POST /api/portal/signup', 'POST /api/portal/login', 'POST /api/portal/password-reset', 'POST /api/portal/password-reset/confirm']);
+const NO_CSRF_NEEDED = new Set([
+  'POST /api/portal/signup', 'POST /api/portal/login', 'POST /api/portal/password-reset', 'POST /api/portal/password-reset/confirm',
+  // The invitation link is the credential; accepting logs in like login does.
+  'POST /api/portal/invites/inspect', 'POST /api/portal/invites/accept',
+]);
 
 describe('security', () => {
   let ctx: TestContext;
@@ -98,6 +102,10 @@ describe('security', () => {
       'POST /api/portal/signup', 'POST /api/portal/login', 'POST /api/portal/logout', 'POST /api/portal/account/cancel', 'DELETE /api/portal/api-keys/:id',
       // Securing the account always works: a lapsed account can still change its password, reset it, sign out everywhere.
       'POST /api/portal/account/password', 'POST /api/portal/account/sign-out-everywhere', 'POST /api/portal/password-reset', 'POST /api/portal/password-reset/confirm',
+      // Shrinking the team always works, and so does moving to another (perhaps active) account of the same login.
+      'DELETE /api/portal/team/members/:userId', 'DELETE /api/portal/team/invites/:id', 'POST /api/portal/account/switch',
+      // No session: looking at an invitation changes nothing; accepting one to a lapsed account answers 402 (team tests).
+      'POST /api/portal/invites/inspect', 'POST /api/portal/invites/accept',
     ]);
     const writes = ctx.app.routeTable.filter((r) => !['GET', 'HEAD', 'OPTIONS'].includes(r.method) && r.url.startsWith('/api/portal/') && !allowed.has(`${r.method} ${r.url}`));
     expect(writes.length).toBeGreaterThan(20);

@@ -19,6 +19,8 @@ interface Owned {
   deliveryId: string;
   zapierHookId: string;
   sheetsId: string;
+  userId: string;
+  inviteId: string;
 }
 
 type Case = { method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT'; url: string; path: (a: Owned) => string; payload?: unknown };
@@ -68,6 +70,9 @@ const ID_ROUTES: Case[] = [
   { method: 'POST', url: '/api/portal/inbox/:id/hand-back', path: (a) => `/api/portal/inbox/${a.conversationId}/hand-back` },
   { method: 'POST', url: '/api/portal/inbox/:id/resolve', path: (a) => `/api/portal/inbox/${a.conversationId}/resolve` },
   { method: 'POST', url: '/api/portal/inbox/:id/read', path: (a) => `/api/portal/inbox/${a.conversationId}/read` },
+  { method: 'PATCH', url: '/api/portal/team/members/:userId', path: (a) => `/api/portal/team/members/${a.userId}`, payload: { role: 'agent' } },
+  { method: 'DELETE', url: '/api/portal/team/members/:userId', path: (a) => `/api/portal/team/members/${a.userId}` },
+  { method: 'DELETE', url: '/api/portal/team/invites/:id', path: (a) => `/api/portal/team/invites/${a.inviteId}` },
 ];
 
 /** List routes: the intruder's list must not contain any of the owner's ids. */
@@ -88,6 +93,10 @@ const LIST_ROUTES: Case[] = [
   { method: 'GET', url: '/api/portal/integrations/sheets', path: () => '/api/portal/integrations/sheets' },
   { method: 'GET', url: '/api/portal/inbox', path: () => '/api/portal/inbox' },
   { method: 'GET', url: '/api/portal/inbox?chatbotId', path: (a) => `/api/portal/inbox?chatbotId=${a.chatbotId}` },
+  { method: 'GET', url: '/api/portal/inbox/presence', path: () => '/api/portal/inbox/presence' },
+  { method: 'GET', url: '/api/portal/team/members', path: () => '/api/portal/team/members' },
+  { method: 'GET', url: '/api/portal/team/invites', path: () => '/api/portal/team/invites' },
+  { method: 'GET', url: '/api/portal/account/memberships', path: () => '/api/portal/account/memberships' },
   // Filters naming another customer's ids find nothing rather than leaking.
   { method: 'GET', url: '/api/portal/leads?chatbotId', path: (a) => `/api/portal/leads?chatbotId=${a.chatbotId}` },
   { method: 'GET', url: '/api/portal/conversations?chatbotId', path: (a) => `/api/portal/conversations?chatbotId=${a.chatbotId}` },
@@ -107,6 +116,11 @@ const NOT_ID_ROUTES: Record<string, string> = {
   'POST /api/portal/password-reset': 'an e-mail address only; answers the same whether or not it has an account',
   'POST /api/portal/password-reset/confirm': 'a single-use token from the e-mailed link only',
   'POST /api/portal/api-keys': 'creates in the caller’s tenant',
+  'POST /api/portal/team/invites': 'creates in the caller’s tenant',
+  'PATCH /api/portal/account/profile': 'the caller’s own user',
+  'POST /api/portal/account/switch': 'moves the caller’s own session, only to an account the caller belongs to; any other answers 404 (team.routes.test.ts)',
+  'POST /api/portal/invites/inspect': 'a single-use token from an invitation link only',
+  'POST /api/portal/invites/accept': 'a single-use token from an invitation link only; joins the account that made it (team.routes.test.ts)',
   'POST /api/portal/chatbots': 'creates in the caller’s tenant',
   'POST /api/portal/webhooks': 'creates in the caller’s tenant; a chatbotId of another tenant is refused (webhook tests)',
   'GET /api/portal/webhooks/presets': 'static CRM presets, no tenant data',
@@ -169,7 +183,9 @@ describe('tenancy', () => {
       method: 'POST', url: '/api/portal/integrations/sheets', headers: owner.headers,
       payload: { serviceAccountKey: { type: 'service_account', client_email: 'owner@owner-project.iam.gserviceaccount.com', private_key: privateKey, token_uri: 'https://oauth2.googleapis.com/token' }, spreadsheetId: '1OwnerOnlySpreadsheet0123456789', tabName: 'Owner leads' },
     })).json<{ id: string }>();
+    const invite = (await ctx.app.inject({ method: 'POST', url: '/api/portal/team/invites', headers: owner.headers, payload: { email: 'owner-invitee@example.com', role: 'agent' } })).json<{ invite: { id: string } }>();
     owned = {
+      userId: owner.userId, inviteId: invite.invite.id,
       zapierHookId: zapierHook.id, sheetsId: sheets.id,
       webhookId: webhook.id, deliveryId: test.deliveryId,
       chatbotId: chatbot.id, entryId: entry.json().id, apiKeyId: key.json().id, conversationId: first.conversationId,
@@ -211,6 +227,10 @@ describe('tenancy', () => {
     expect(reviews.json().items[0]).toMatchObject({ id: owned.reviewId, status: 'open' });
     const paraphrases = await ctx.app.inject({ method: 'GET', url: '/api/portal/paraphrases', headers: owner.headers });
     expect(paraphrases.json().items[0]).toMatchObject({ id: owned.paraphraseId, status: 'suggested', question: 'Secret?' });
+    const team = await ctx.app.inject({ method: 'GET', url: '/api/portal/team/members', headers: owner.headers });
+    expect(team.json().items).toEqual([expect.objectContaining({ userId: owned.userId, role: 'owner' })]);
+    const invites = await ctx.app.inject({ method: 'GET', url: '/api/portal/team/invites', headers: owner.headers });
+    expect(invites.json().items).toEqual([expect.objectContaining({ id: owned.inviteId, email: 'owner-invitee@example.com' })]);
     for (const url of ['/api/portal/leads', '/api/portal/escalations', '/api/portal/conversations']) {
       const list = await ctx.app.inject({ method: 'GET', url, headers: owner.headers });
       expect(list.json().items.length, url).toBeGreaterThan(0);

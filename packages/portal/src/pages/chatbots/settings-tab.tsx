@@ -232,8 +232,11 @@ export function SettingsTab() {
       <section className="card">
         <h2>Answers from an LLM (optional)</h2>
         <p className="muted small">
-          By default the bot answers by quoting your knowledge base, with no outside service. You can instead let an
-          OpenAI-compatible provider (OpenAI, Ollama, vLLM, llama.cpp…) phrase answers from the same knowledge.
+          By default the bot answers by quoting your knowledge base, with no outside service. You can instead bring an
+          OpenAI-compatible provider (OpenAI, Ollama, vLLM, llama.cpp…): it reads each question with the passages your
+          knowledge base offers and answers citing them, and notices contact details, follow-up wishes and the need
+          for a person. Every answer is checked (it must cite what it was given, with no prices or times the knowledge
+          lacks); if the provider fails, is slow or runs over the daily token limit, the built-in engine answers.
         </p>
         <label className="checkbox"><input type="checkbox" {...register('llmEnabled')} /> Use an LLM provider</label>
         {llmEnabled ? (
@@ -249,6 +252,18 @@ export function SettingsTab() {
             </Field>
             <Field id="llmTimeout" label="Timeout (ms)" error={errors.llm?.timeoutMs?.message}>
               <input id="llmTimeout" type="number" min={500} max={60000} {...register('llm.timeoutMs', { valueAsNumber: true, min: { value: 500, message: '500 to 60,000.' }, max: { value: 60000, message: '500 to 60,000.' } })} />
+            </Field>
+            <Field id="llmMode" label="What the model does" error={errors.llm?.mode?.message}>
+              <select id="llmMode" {...register('llm.mode')}>
+                <option value="understand">Reads each question and answers from the knowledge (recommended)</option>
+                <option value="phrase">Only rewords the built-in answers</option>
+              </select>
+            </Field>
+            <Field id="llmDailyTokens" label="Daily token limit" hint="Prompt and answer tokens per day, as the provider counts them; then the built-in engine answers alone." error={errors.llm?.dailyTokenLimit?.message}>
+              <input id="llmDailyTokens" type="number" min={1000} max={100000000} step={1000} {...register('llm.dailyTokenLimit', { valueAsNumber: true, min: { value: 1000, message: '1,000 to 100,000,000.' }, max: { value: 100000000, message: '1,000 to 100,000,000.' } })} />
+            </Field>
+            <Field id="description" label="About the business" hint="A few sentences on what you do and for whom; the model reads them with your knowledge." error={errors.description?.message}>
+              <textarea id="description" rows={3} {...register('description', { maxLength: { value: 1000, message: 'At most 1,000 characters.' } })} />
             </Field>
             {chatbot.settings.llm?.apiKeySet ? <label className="checkbox"><input type="checkbox" {...register('llm.clearApiKey')} /> Remove the saved key</label> : null}
           </div>

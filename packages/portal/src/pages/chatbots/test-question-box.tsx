@@ -15,6 +15,37 @@ export interface TestAnswer {
   intent: string | null;
   sources: { id: string; title: string }[];
   escalation: { reason: string } | null;
+  /** What the chatbot's language model made of it (understanding mode), or null. */
+  model: {
+    status: 'answered' | 'declined' | 'failed' | 'skipped';
+    reason: string | null;
+    passages: { id: string; entryId: string; title: string; used: boolean }[];
+    elapsedMs: number | null;
+  } | null;
+}
+
+const MODEL_STATUS: Record<NonNullable<TestAnswer['model']>['status'], string> = {
+  answered: 'The language model answered from the knowledge',
+  declined: 'The language model found no answer in the knowledge',
+  failed: 'The language model failed, so the built-in engine answered',
+  skipped: 'The language model was not asked',
+};
+
+/** What the model answered, which passages it was given and used, and why it declined or failed. */
+function ModelOutcome({ model }: { model: NonNullable<TestAnswer['model']> }) {
+  return (
+    <div className="model-outcome small" aria-label="Language model">
+      <p>
+        <span className={model.status === 'answered' ? 'badge badge-model' : model.status === 'failed' ? 'badge badge-bad' : 'badge badge-neutral'}>AI model</span>
+        {MODEL_STATUS[model.status]}{model.reason ? `: ${model.reason}` : ''}{model.elapsedMs !== null ? ` · ${model.elapsedMs} ms` : ''}
+      </p>
+      {model.passages.length > 0 ? (
+        <p className="muted">
+          Passages given: {model.passages.map((p) => <span key={p.id} className={p.used ? 'source-chip source-used' : 'source-chip'} title={p.used ? 'cited by the answer' : 'not cited'}>{p.id} {p.title}{p.used ? ' ✓' : ''}</span>)}
+        </p>
+      ) : null}
+    </div>
+  );
 }
 
 /** Asks the chatbot a question the way a visitor would, and shows the answer with the entries it came from. */
@@ -46,6 +77,7 @@ export function TestQuestionBox({ chatbotId, initialQuestion = '', compact = fal
             Intent: {humanize(ask.data.intent)} · confidence {formatConfidence(ask.data.confidence)} (as the first message of a new conversation)
             {ask.data.escalation ? ` · would hand off to a human (${humanize(ask.data.escalation.reason)})` : ''}
           </p>
+          {ask.data.model ? <ModelOutcome model={ask.data.model} /> : null}
         </div>
       ) : null}
     </section>

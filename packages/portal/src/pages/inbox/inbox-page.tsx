@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, toQuery } from '../../api/client';
+import { useSession } from '../../api/session';
 import type { Page } from '../../api/types';
 import { EmptyState, ErrorNotice, Loading, PageHeader, StatusBadge } from '../../components/ui';
 import { formatRelative, humanize } from '../../lib/format';
@@ -200,6 +201,36 @@ function Conversation({ id }: { id: string }) {
   );
 }
 
+interface Presence { userId: string; name: string | null; email: string; role: 'owner' | 'agent'; online: boolean; lastSeenAt: string | null }
+
+/**
+ * Who else is here: teammates with the inbox open now. Fetched once this page's own stream is live (so the list
+ * includes this tab; a first fetch still in flight is not repeated when the stream's `ready` arrives), then on every
+ * inbox event (someone opening or closing the inbox is one) and every 30 s, since a teammate whose browser died
+ * drops off only when their presence goes stale.
+ */
+function TeamPresence({ isLive }: { isLive: boolean }) {
+  const presence = useQuery({
+    queryKey: [...INBOX_KEY, 'presence'],
+    queryFn: ({ signal }) => api.get<Page<Presence>>('/api/portal/inbox/presence', { signal }),
+    enabled: isLive,
+    refetchInterval: 30_000,
+  });
+  const me = useSession().data?.user?.id;
+  if (!presence.data) return null;
+  const online = presence.data.items.filter((p) => p.online);
+  return (
+    <section aria-label="Team in the inbox">
+      <ul className="presence-list">
+        <li className="muted small">Online in the inbox:</li>
+        {online.length === 0 ? <li className="muted small">nobody yet</li> : online.map((p) => (
+          <li key={p.userId} className="small"><span className="presence-dot on" aria-hidden="true" />{p.name ?? p.email}{p.userId === me ? ' (you)' : ''}</li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 /** The live inbox: escalated conversations in real time; claim, reply, hand back, resolve. */
 export function InboxPage() {
   const [params, setParams] = useSearchParams();
@@ -223,6 +254,7 @@ export function InboxPage() {
         title="Inbox"
         description={<><span className={`live-dot${isLive ? ' on' : ''}`} aria-hidden="true" />{isLive ? 'Live: new escalations and messages appear here as they happen.' : 'Connecting…'}</>}
       />
+      <TeamPresence isLive={isLive} />
       <div className="segmented" role="group" aria-label="Show">
         {FILTERS.map((f) => (
           <button key={f.value} type="button" className={state === f.value ? 'active' : ''} aria-pressed={state === f.value} onClick={() => select('state', f.value)}>{f.label}</button>

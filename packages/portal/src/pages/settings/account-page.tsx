@@ -95,7 +95,7 @@ export function ApiKeysTable() {
 interface ChangePasswordValues { currentPassword: string; newPassword: string; repeat: string }
 
 /** Change password: needs the current one; every other session of the user ends, this one stays. */
-function ChangePassword() {
+export function ChangePassword() {
   const empty: ChangePasswordValues = { currentPassword: '', newPassword: '', repeat: '' };
   const { register, handleSubmit, reset, getValues, setError, formState: { errors } } = useForm<ChangePasswordValues>({ defaultValues: empty });
   const change = useMutation({
@@ -129,7 +129,7 @@ function ChangePassword() {
 }
 
 /** Ends every session of the user, this one included (a lost laptop, a shared computer). */
-function SignOutEverywhere() {
+export function SignOutEverywhere() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const signOut = useMutation({

@@ -18,6 +18,8 @@ export interface AccountMailer {
   sendExistingAccountNotice(email: string): void;
   /** Sends a password-reset link; resolves when handed to the relay or the failure is logged, never rejects. */
   sendPasswordReset(email: string, link: string): Promise<void>;
+  /** Sends an invitation link to join an account; resolves true once handed to the relay, false (logged) if not. */
+  sendInvite(email: string, invite: { link: string; company: string; inviter: string | null; role: string; expiresAt: string }): Promise<boolean>;
   close(): void;
 }
 
@@ -77,6 +79,26 @@ export function createAccountMailer(options: { smtp: SmtpConfig; publicUrl: stri
         log.info({}, 'password-reset e-mail sent');
       } catch (error) {
         log.warn({ err: error }, 'password-reset e-mail not sent');
+      }
+    },
+    async sendInvite(email, invite) {
+      const who = invite.inviter ? `${invite.inviter} invited you` : 'You are invited';
+      const text = [
+        `${who} to join ${invite.company} on FusionChatalyst as ${invite.role === 'owner' ? 'an owner' : 'an agent'}.`,
+        '',
+        `Accept here (the link works once, until ${invite.expiresAt}): ${invite.link}`,
+        '',
+        'If you already have a FusionChatalyst login with this e-mail address, you will be asked for its password; otherwise you',
+        'choose one. If you did not expect this, ignore this e-mail.',
+        '',
+      ].join('\n');
+      try {
+        await transport.sendMail({ from: smtp.from, to: email, subject: `Join ${invite.company} on FusionChatalyst`, text });
+        log.info({}, 'invitation e-mail sent');
+        return true;
+      } catch (error) {
+        log.warn({ err: error }, 'invitation e-mail not sent');
+        return false;
       }
     },
     close() {

@@ -1,22 +1,32 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { ApiKeysTable, CustomersTable, Database, SessionsTable, UsersTable } from '../../db/schema.js';
+import type { ApiKeysTable, CustomersTable, Database, MemberRole, SessionsTable, UsersTable } from '../../db/schema.js';
 import { hashToken } from '../../lib/crypto.js';
 import { addMs, nowIso } from '../../lib/time.js';
 
 export type CustomerRow = Selectable<CustomersTable>;
 export type UserRow = Selectable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
+/** A live session with the user's role in the session's account. */
+export type MemberSessionRow = SessionRow & { role: MemberRole };
+/** A user as a member of one account (`customer_id` is that account). */
+export type MemberRow = UserRow & { role: MemberRole };
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 
 const API_KEY_TOUCH_INTERVAL_MS = 60_000;
 
-/** Finds a live session by its cookie token. */
-export async function findSessionByToken(db: Kysely<Database>, token: string): Promise<SessionRow | undefined> {
+/**
+ * Finds a live session by its cookie token, with the user's current role in the session's account. A session
+ * whose user is no longer a member of that account is no session (removing a member also deletes its sessions;
+ * the join makes sure a role change or removal counts from the very next request).
+ */
+export async function findSessionByToken(db: Kysely<Database>, token: string): Promise<MemberSessionRow | undefined> {
   return db
     .selectFrom('sessions')
-    .selectAll()
-    .where('id', '=', hashToken(token))
-    .where('expires_at', '>', nowIso())
+    .innerJoin('memberships', (join) => join.onRef('memberships.customer_id', '=', 'sessions.customer_id').onRef('memberships.user_id', '=', 'sessions.user_id'))
+    .selectAll('sessions')
+    .select('memberships.role')
+    .where('sessions.id', '=', hashToken(token))
+    .where('sessions.expires_at', '>', nowIso())
     .executeTakeFirst();
 }
 
@@ -46,9 +56,28 @@ export async function findCustomer(db: Kysely<Database>, customerId: string): Pr
   return db.selectFrom('customers').selectAll().where('id', '=', customerId).executeTakeFirst();
 }
 
-/** Loads a user of a customer. */
-export async function findUser(db: Kysely<Database>, customerId: string, userId: string): Promise<UserRow | undefined> {
-  return db.selectFrom('users').selectAll().where('customer_id', '=', customerId).where('id', '=', userId).executeTakeFirst();
+/** Loads a member of a customer (a user of another account is not found). */
+export async function findUser(db: Kysely<Database>, customerId: string, userId: string): Promise<MemberRow | undefined> {
+  return db
+    .selectFrom('users')
+    .innerJoin('memberships', 'memberships.user_id', 'users.id')
+    // customer_id is the membership's account, not the one the user's login opens first.
+    .select(['users.id', 'users.email', 'users.name', 'users.password_hash', 'users.created_at', 'memberships.customer_id', 'memberships.role'])
+    .where('memberships.customer_id', '=', customerId)
+    .where('users.id', '=', userId)
+    .executeTakeFirst();
+}
+
+/** The accounts a user belongs to, the oldest membership first. */
+export async function listMemberships(db: Kysely<Database>, userId: string): Promise<{ customer_id: string; customer_name: string; role: MemberRole }[]> {
+  return db
+    .selectFrom('memberships')
+    .innerJoin('customers', 'customers.id', 'memberships.customer_id')
+    .select(['memberships.customer_id', 'customers.name as customer_name', 'memberships.role'])
+    .where('memberships.user_id', '=', userId)
+    .orderBy('memberships.created_at')
+    .orderBy('memberships.customer_id')
+    .execute();
 }
 
 /** Looks a user up by (lower-cased) email, across customers: emails are unique. */

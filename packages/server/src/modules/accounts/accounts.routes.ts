@@ -40,7 +40,8 @@ const emailOf = (request: FastifyRequest): string => {
   return typeof body?.email === 'string' ? body.email.trim().toLowerCase() : '';
 };
 
-function setSessionCookie(reply: FastifyReply, session: NewSession, secure: boolean): void {
+/** Sets the httpOnly session cookie of a new session (signup, login, accepted invitation). */
+export function setSessionCookie(reply: FastifyReply, session: NewSession, secure: boolean): void {
   reply.setCookie(SESSION_COOKIE, session.token, {
     httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: Math.floor(SESSION_TTL_MS / 1000),
   });

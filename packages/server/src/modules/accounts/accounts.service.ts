@@ -5,8 +5,8 @@ import { hashPassword, hashToken, newToken, verifyPassword } from '../../lib/cry
 import { newId } from '../../lib/ids.js';
 import { addMs, nowIso, toWireTime } from '../../lib/time.js';
 import {
-  findCustomer, findUser, findUserByEmail, listApiKeys,
-  type ApiKeyRow, type CustomerRow, type UserRow,
+  findCustomer, findUser, findUserByEmail, listApiKeys, listMemberships,
+  type ApiKeyRow, type CustomerRow, type MemberRow, type UserRow,
 } from './accounts.repository.js';
 
 export const TRIAL_DAYS = 7;
@@ -67,19 +67,20 @@ export function toCustomerView(customer: CustomerRow, now = nowIso()): CustomerV
   };
 }
 
-/** The user as the portal shows it (never the password hash). */
-export function toUserView(user: UserRow): UserView {
+/** The user as the portal shows it in one account (never the password hash). */
+export function toUserView(user: MemberRow): UserView {
   return { id: user.id, email: user.email, name: user.name, role: user.role, createdAt: toWireTime(user.created_at) };
 }
 
-async function createSession(db: Kysely<Database>, user: UserRow): Promise<NewSession> {
+/** Opens a session of `user` in one of their accounts. */
+export async function createSession(db: Kysely<Database>, user: UserRow, customerId: string): Promise<NewSession> {
   const token = newToken();
   const csrfToken = newToken();
   const now = nowIso();
   const expiresAt = addMs(now, SESSION_TTL_MS);
   await db
     .insertInto('sessions')
-    .values({ id: hashToken(token), user_id: user.id, customer_id: user.customer_id, csrf_token: csrfToken, created_at: now, expires_at: expiresAt })
+    .values({ id: hashToken(token), user_id: user.id, customer_id: customerId, csrf_token: csrfToken, created_at: now, expires_at: expiresAt })
     .execute();
   return { token, csrfToken, expiresAt };
 }
@@ -100,7 +101,7 @@ export async function signUp(
   db: Kysely<Database>,
   input: { email: string; password: string; company: string; name?: string | undefined },
   options: SignUpOptions,
-): Promise<{ user: UserRow; customer: CustomerRow; session: NewSession }> {
+): Promise<{ user: MemberRow; customer: CustomerRow; session: NewSession }> {
   const email = input.email.trim().toLowerCase();
   const existing = await findUserByEmail(db, email);
   // Hashed either way, so a registered address does not answer faster than a new one.
@@ -112,19 +113,20 @@ export async function signUp(
     created_at: now, updated_at: now, cancelled_at: null,
   };
   const user: UserRow = {
-    id: newId('usr'), customer_id: customer.id, email, name: input.name?.trim() || null, password_hash: passwordHash, role: 'owner', created_at: now,
+    id: newId('usr'), customer_id: customer.id, email, name: input.name?.trim() || null, password_hash: passwordHash, created_at: now,
   };
   try {
     await db.transaction().execute(async (trx) => {
       await trx.insertInto('customers').values(customer).execute();
       await trx.insertInto('users').values(user).execute();
+      await trx.insertInto('memberships').values({ customer_id: customer.id, user_id: user.id, role: 'owner', created_at: now }).execute();
     });
   } catch (error) {
     // Two signups racing for one email: the unique index decides, the loser gets the same answer as above.
     if (await findUserByEmail(db, email)) refuseExistingAccount(email, options);
     throw error;
   }
-  return { user, customer, session: await createSession(db, user) };
+  return { user: { ...user, role: 'owner' }, customer, session: await createSession(db, user, customer.id) };
 }
 
 /** Checks credentials and opens a new session (a fresh token on every login: no session fixation). */
@@ -133,13 +135,21 @@ export async function logIn(
   input: { email: string; password: string },
   previousSessionToken: string | undefined,
   scryptLogN: number,
-): Promise<{ user: UserRow; customer: CustomerRow; session: NewSession }> {
+): Promise<{ user: MemberRow; customer: CustomerRow; session: NewSession }> {
   const user = await findUserByEmail(db, input.email.trim());
   const valid = await verifyPassword(input.password, user?.password_hash ?? (await dummyPasswordHash(scryptLogN)));
   if (!user || !valid) throw new AppError('unauthorized', 'Email or password is wrong.');
+  // The account the user last chose (or joined first); any membership if that one has gone.
+  const member = (await findUser(db, user.customer_id, user.id)) ?? await firstMembership(db, user);
+  if (!member) throw new AppError('unauthorized', 'Email or password is wrong.');
   if (previousSessionToken) await logOut(db, previousSessionToken);
-  const customer = assertFound(await findCustomer(db, user.customer_id), 'Customer');
-  return { user, customer, session: await createSession(db, user) };
+  const customer = assertFound(await findCustomer(db, member.customer_id), 'Customer');
+  return { user: member, customer, session: await createSession(db, user, customer.id) };
+}
+
+async function firstMembership(db: Kysely<Database>, user: UserRow): Promise<MemberRow | undefined> {
+  const first = (await listMemberships(db, user.id))[0];
+  return first ? { ...user, customer_id: first.customer_id, role: first.role } : undefined;
 }
 
 /** Ends a session for good: the token stops working everywhere at once. */
@@ -223,10 +233,40 @@ export async function setPasswordByAdmin(db: Kysely<Database>, email: string, ne
 }
 
 /** The signed-in user (null for API-key callers) and their customer. */
-export async function getAccount(db: Kysely<Database>, customerId: string, userId: string | null): Promise<{ user: UserRow | null; customer: CustomerRow }> {
+export async function getAccount(db: Kysely<Database>, customerId: string, userId: string | null): Promise<{ user: MemberRow | null; customer: CustomerRow }> {
   const customer = assertFound(await findCustomer(db, customerId), 'Customer');
   const user = userId ? (await findUser(db, customerId, userId)) ?? null : null;
   return { user, customer };
+}
+
+/**
+ * Sets the signed-in user's display name: what visitors see on the user's inbox replies and colleagues see in the
+ * inbox (empty = none: visitors then see "<business> team", never the e-mail address).
+ */
+export async function updateProfile(db: Kysely<Database>, customerId: string, userId: string, input: { name: string | null }): Promise<MemberRow> {
+  const name = input.name?.trim() || null;
+  await db.updateTable('users').set({ name }).where('id', '=', userId).execute();
+  return assertFound(await findUser(db, customerId, userId), 'User');
+}
+
+export interface MembershipView { customerId: string; customerName: string; role: string; isCurrent: boolean }
+
+/** The accounts the signed-in user belongs to (several after accepting invitations from other accounts). */
+export async function getMemberships(db: Kysely<Database>, customerId: string, userId: string): Promise<MembershipView[]> {
+  return (await listMemberships(db, userId)).map((m) => ({ customerId: m.customer_id, customerName: m.customer_name, role: m.role, isCurrent: m.customer_id === customerId }));
+}
+
+/**
+ * Moves a session to another account of the same user (refused with 404 unless the user is a member there), and
+ * remembers it as the account their next login opens.
+ */
+export async function switchAccount(db: Kysely<Database>, caller: { userId: string; sessionId: string }, customerId: string): Promise<{ user: MemberRow; customer: CustomerRow }> {
+  const user = assertFound(await findUser(db, customerId, caller.userId), 'Account');
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('sessions').set({ customer_id: customerId }).where('id', '=', caller.sessionId).where('user_id', '=', caller.userId).execute();
+    await trx.updateTable('users').set({ customer_id: customerId }).where('id', '=', caller.userId).execute();
+  });
+  return { user, customer: assertFound(await findCustomer(db, customerId), 'Customer') };
 }
 
 /** Cancels the subscription: chat stops answering; data stays so the account can be re-activated. */

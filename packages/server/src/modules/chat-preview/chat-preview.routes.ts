@@ -14,6 +14,16 @@ const PreviewReply = Type.Object({
   intent: Type.Union([Type.String(), Type.Null()]),
   sources: Type.Array(Type.Object({ id: Type.String(), title: Type.String() })),
   escalation: Type.Union([Type.Object({ reason: Type.String() }), Type.Null()]),
+  /** What the chatbot's language model made of the question (understanding mode), or null. */
+  model: Type.Union([
+    Type.Object({
+      status: Type.Union([Type.Literal('answered'), Type.Literal('declined'), Type.Literal('failed'), Type.Literal('skipped')]),
+      reason: Type.Union([Type.String(), Type.Null()]),
+      passages: Type.Array(Type.Object({ id: Type.String(), entryId: Type.String(), title: Type.String(), used: Type.Boolean() })),
+      elapsedMs: Type.Union([Type.Number(), Type.Null()]),
+    }),
+    Type.Null(),
+  ]),
 });
 
 /** POST /api/portal/chatbots/:id/test-question: the bot's answer to one question (as a new conversation's first, or at a recorded turn), recorded nowhere. */

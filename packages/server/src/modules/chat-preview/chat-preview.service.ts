@@ -3,7 +3,7 @@ import type { Database } from '../../db/schema.js';
 import { AppError, assertFound } from '../../lib/errors.js';
 import { readStoredSettings } from '../chatbots/chatbots.service.js';
 import { findChatTarget } from '../chat/chat.repository.js';
-import { toEngineSettings } from '../chat/chat.service.js';
+import { consultModel, isUnderstandingMode, isWorthAModel, toEngineSettings, type ChatDeps } from '../chat/chat.service.js';
 import { createInitialState, runTurn } from '../chat/engine/index.js';
 import type { KnowledgeIndexCache } from '../chat/knowledge-index.cache.js';
 
@@ -16,6 +16,17 @@ export interface PreviewAnswer {
   intent: string | null;
   sources: { id: string; title: string }[];
   escalation: { reason: string } | null;
+  /** What the chatbot's language model made of the question (understanding mode); null without one or when it was not asked. */
+  model: PreviewModel | null;
+}
+
+export interface PreviewModel {
+  status: 'answered' | 'declined' | 'failed' | 'skipped';
+  /** Why it declined, failed or was not asked. */
+  reason: string | null;
+  /** The passages it was given, and whether its answer cites each. */
+  passages: { id: string; entryId: string; title: string; used: boolean }[];
+  elapsedMs: number | null;
 }
 
 /**
@@ -24,27 +35,44 @@ export interface PreviewAnswer {
  * question" and Training's re-check use it, so trying the bot never sends a customer's CRM a fake lead.
  */
 export async function previewAnswer(
-  deps: { db: Kysely<Database>; indexCache: KnowledgeIndexCache }, customerId: string, chatbotId: string, question: string,
+  deps: { db: Kysely<Database>; indexCache: KnowledgeIndexCache } & Pick<ChatDeps, 'understand' | 'logger'>, customerId: string, chatbotId: string, question: string,
   at?: { conversationId: string; messageId: string },
 ): Promise<PreviewAnswer> {
   const target = await findChatTarget(deps.db, chatbotId);
   const owned = assertFound(target && target.customer_id === customerId ? target : null, 'Chatbot');
   const index = await deps.indexCache.get(owned.chatbot_id, owned.knowledge_version);
-  const settings = toEngineSettings(owned, readStoredSettings(owned));
+  const stored = readStoredSettings(owned);
+  const settings = toEngineSettings(owned, stored);
   let state = createInitialState();
+  const history: { role: 'visitor'; text: string }[] = [];
   if (at) {
     // The engine reads a message with the conversation so far (a follow-up like "how much is that one?" with the
     // question before it; a detail given when asked for one), so a turn's confidence is only comparable with the
     // conversation replayed up to that turn. Replaying is deterministic: same knowledge, same settings, same figure.
     for (const earlier of await listVisitorMessagesBefore(deps.db, customerId, owned.chatbot_id, at)) {
       state = runTurn({ message: earlier, state, settings, index }).state;
+      history.push({ role: 'visitor', text: earlier });
     }
   }
-  const result = runTurn({ message: question, state, settings, index });
+  let result = runTurn({ message: question, state, settings, index });
+  let model: PreviewModel | null = null;
+  // Asked exactly as a visitor's turn would ask it (and counted against the daily token limit like one).
+  if (isUnderstandingMode(stored) && deps.understand && isWorthAModel(result)) {
+    const outcome = await consultModel(deps, { target: owned, settings: stored, message: question, history, index });
+    if ('understanding' in outcome) {
+      if (outcome.understanding) result = runTurn({ message: question, state, settings, index, understanding: outcome.understanding });
+      model = {
+        status: outcome.status, reason: outcome.reason, elapsedMs: outcome.elapsedMs,
+        passages: outcome.passages.map((p) => ({ id: p.id, entryId: p.entryId, title: p.title, used: outcome.usedPassageIds.includes(p.id) })),
+      };
+    } else {
+      model = { status: 'skipped', reason: outcome.reason, passages: [], elapsedMs: null };
+    }
+  }
   return {
     context: at ? 'conversation' : 'new',
     answer: result.text, answered: result.answered, confidence: result.confidence, intent: result.intent,
-    sources: result.sources, escalation: result.escalation,
+    sources: result.sources, escalation: result.escalation, model,
   };
 }
 

@@ -9,7 +9,9 @@ import { addMs, nowIso, toWireTime } from '../../lib/time.js';
 import { isCustomerActive } from '../accounts/accounts.service.js';
 import { readCachedSettings, type StoredSettings } from '../chatbots/chatbots.service.js';
 import { appendEvent } from '../events/events.service.js';
-import { createInitialState, restoreState, runTurn, type ConversationState, type EngineSettings, type LeadResult, type TurnResult } from './engine/index.js';
+import { createInitialState, restoreState, runTurn, type ConversationState, type EngineSettings, type LeadResult, type TurnResult, type TurnUnderstanding } from './engine/index.js';
+import { readTokensUsed, recordLlmCall, usageDay } from './llm-usage.repository.js';
+import type { UnderstandOutcome, UnderstandRequest } from './llm.understanding.js';
 import type { KnowledgeIndexCache } from './knowledge-index.cache.js';
 import type { LiveBus } from '../live/live-bus.js';
 import { nextOpening } from '../handoff/business-hours.js';
@@ -39,6 +41,52 @@ export interface ChatDeps {
   phrase?: (request: PhraseRequest) => Promise<string | null>;
   /** Queue a "new escalation" e-mail with each escalation (SMTP configured; the delivery worker sends it). */
   notifyByEmail?: boolean;
+  /** Asks the chatbot's language model to read a message (llm.understanding.ts); set when the app can call providers. */
+  understand?: (request: UnderstandRequest) => Promise<UnderstandOutcome>;
+  /** Told when a model call failed and the built-in engine answered alone. */
+  logger?: { warn(details: Record<string, unknown>, message: string): void };
+}
+
+/** A chatbot's model cap when its settings name none: tokens per UTC day. */
+export const DEFAULT_DAILY_TOKEN_LIMIT = 200_000;
+
+/** Whether a chatbot's model reads visitors' messages (settings.llm.mode `understand`, the default) rather than only rewording answers. */
+export function isUnderstandingMode(settings: StoredSettings): boolean {
+  return settings.llm !== null && (settings.llm.mode ?? 'understand') === 'understand';
+}
+
+/**
+ * The engine's first reading decides whether the model is asked at all: a question for the knowledge, or a message
+ * that gave details (the model may read ones the extraction missed). Small talk, a prompt injection and a turn
+ * that already hands over to a person are the engine's alone.
+ */
+export function isWorthAModel(result: TurnResult): boolean {
+  return result.askedKnowledge || (result.lead?.changed ?? false);
+}
+
+/**
+ * Asks the chatbot's model about a message within its daily token cap, and counts the call. Null when the model was
+ * not asked (cap reached) or failed: the built-in engine then answers alone. The outcome goes to the caller too
+ * ("Test a question" shows it).
+ */
+export async function consultModel(
+  deps: Pick<ChatDeps, 'db' | 'understand' | 'logger'>, request: UnderstandRequest,
+): Promise<UnderstandOutcome | { status: 'skipped'; reason: string }> {
+  const { target, settings } = request;
+  const day = usageDay();
+  const limit = settings.llm?.dailyTokenLimit ?? DEFAULT_DAILY_TOKEN_LIMIT;
+  const base = { chatbotId: target.chatbot_id, customerId: target.customer_id, day };
+  if (!deps.understand || !settings.llm) return { status: 'skipped', reason: 'no language model is configured' };
+  if ((await readTokensUsed(deps.db, target.chatbot_id, day)) >= limit) {
+    await recordLlmCall(deps.db, { ...base, outcome: 'skipped', usage: null });
+    return { status: 'skipped', reason: `the daily token limit (${limit}) is reached` };
+  }
+  const outcome = await deps.understand(request);
+  await recordLlmCall(deps.db, { ...base, outcome: outcome.status, usage: outcome.usage });
+  if (outcome.status === 'failed') {
+    deps.logger?.warn({ chatbotId: target.chatbot_id, model: settings.llm.model, elapsedMs: outcome.elapsedMs, reason: outcome.reason }, 'LLM understanding failed; the built-in engine answered');
+  }
+  return outcome;
 }
 
 /** One answered turn handed to the LLM phraser. */
@@ -122,7 +170,9 @@ interface PreparedTurn {
   result: TurnResult;
 }
 
-async function prepareTurn(deps: ChatDeps, target: ChatTarget, settings: StoredSettings, input: SystemChatRequest): Promise<PreparedTurn> {
+async function prepareTurn(
+  deps: ChatDeps, target: ChatTarget, settings: StoredSettings, input: SystemChatRequest, understanding?: TurnUnderstanding,
+): Promise<PreparedTurn> {
   const now = nowIso();
   let conversation: ConversationRow;
   let isNew = false;
@@ -148,7 +198,7 @@ async function prepareTurn(deps: ChatDeps, target: ChatTarget, settings: StoredS
     };
   }
   const index = await deps.indexCache.get(target.chatbot_id, target.knowledge_version);
-  const result = runTurn({ message: input.message, state: parseState(conversation.state), settings: toEngineSettings(target, settings), index });
+  const result = runTurn({ message: input.message, state: parseState(conversation.state), settings: toEngineSettings(target, settings), index, ...(understanding ? { understanding } : {}) });
   return { conversation, isNew, token, result };
 }
 
@@ -241,7 +291,10 @@ async function persistTurn(
       client_message_id: input.clientMessageId ?? null,
     },
     ...(botSeq !== null && output.botText !== null
-      ? [{ ...base, id: messageId, seq: botSeq, role: 'assistant' as const, text: output.botText, intent: result.intent, sources: JSON.stringify(result.sources), confidence: result.confidence, author_name: null }]
+      ? [{
+        ...base, id: messageId, seq: botSeq, role: 'assistant' as const, text: output.botText, intent: result.intent, sources: JSON.stringify(result.sources), confidence: result.confidence, author_name: null,
+        answered_by: result.answeredByModel ? 'model' as const : null,
+      }]
       : []),
     ...(noticeSeq !== null && noticeId !== null && output.notice !== null
       ? [{ ...base, id: noticeId, seq: noticeSeq, role: 'system' as const, text: output.notice, intent: null, sources: null, confidence: null, author_name: null }]
@@ -399,10 +452,19 @@ export async function runChatTurn(
 ): Promise<SystemChatReply> {
   assertChatAllowed(target);
   const settings = readCachedSettings(target);
+  /** The model's reading of this message: asked once, kept for a retried attempt (undefined: not asked yet). */
+  let understanding: TurnUnderstanding | null | undefined;
   for (let attempt = 1; attempt <= MAX_TURN_ATTEMPTS; attempt += 1) {
     const stored = await findStoredReply(deps, target, input);
     if (stored) return stored;
-    const turn = await prepareTurn(deps, target, settings, input);
+    let turn = await prepareTurn(deps, target, settings, input, understanding ?? undefined);
+    if (understanding === undefined && isUnderstandingMode(settings) && !isBotSilent(turn.conversation.handoff_state) && isWorthAModel(turn.result)) {
+      const earlier = turn.isNew ? [] : await listMessages(deps.db, turn.conversation.id, Math.max(0, turn.conversation.message_count - PHRASE_HISTORY_MESSAGES));
+      const index = await deps.indexCache.get(target.chatbot_id, target.knowledge_version);
+      const outcome = await consultModel(deps, { target, settings, message: input.message, history: earlier.map((m) => ({ role: m.role, text: m.text })), index });
+      understanding = 'understanding' in outcome ? outcome.understanding : null;
+      if (understanding) turn = await prepareTurn(deps, target, settings, input, understanding);
+    }
     const { result, conversation: before } = turn;
     const opening = findOpening(settings);
     const isSilent = isBotSilent(before.handoff_state);
@@ -422,7 +484,7 @@ export async function runChatTurn(
         : currentNotice?.text ?? `${before.handoff_agent_name ?? 'A team member'} will reply here.`;
       notice = wanted === currentNotice?.text ? null : wanted;
     } else {
-      if (deps.phrase && settings.llm && isPhrasable(result) && attempt === 1) {
+      if (deps.phrase && settings.llm && !isUnderstandingMode(settings) && isPhrasable(result) && attempt === 1) {
         const earlier = turn.isNew ? [] : await listMessages(deps.db, before.id, Math.max(0, before.message_count - PHRASE_HISTORY_MESSAGES));
         const history = earlier.map((m) => ({ role: m.role, text: m.text }));
         text = (await deps.phrase({ target, settings, question: input.message, result, history, onDelta: options.onDelta })) ?? text;

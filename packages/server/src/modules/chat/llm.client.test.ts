@@ -99,7 +99,7 @@ describe('LLM phrasing (OpenAI-compatible provider)', () => {
   async function createLlmBot(model: string, llm: Record<string, unknown> = {}): Promise<string> {
     const bot = await createChatbotFor(ctx.app, account, {
       name: 'Salon Bot',
-      settings: { rateLimit: { perVisitorPerMinute: 1000, perIpPerMinute: 1000 }, llm: { baseUrl, model, apiKey: API_KEY, ...llm } },
+      settings: { rateLimit: { perVisitorPerMinute: 1000, perIpPerMinute: 1000 }, llm: { baseUrl, model, apiKey: API_KEY, mode: 'phrase', ...llm } },
     });
     const imported = await ctx.app.inject({ method: 'POST', url: `/api/portal/chatbots/${bot.id}/knowledge/import`, headers: account.headers, payload: KNOWLEDGE });
     expect(imported.statusCode).toBe(200);
@@ -228,7 +228,7 @@ describe('LLM phrasing (OpenAI-compatible provider)', () => {
   });
 
   it('sends no Authorization header when the provider needs no key (a local Ollama)', async () => {
-    const bot = await createChatbotFor(ctx.app, account, { name: 'Salon Bot', settings: { rateLimit: { perVisitorPerMinute: 1000, perIpPerMinute: 1000 }, llm: { baseUrl, model: 'llama3' } } });
+    const bot = await createChatbotFor(ctx.app, account, { name: 'Salon Bot', settings: { rateLimit: { perVisitorPerMinute: 1000, perIpPerMinute: 1000 }, llm: { baseUrl, model: 'llama3', mode: 'phrase' } } });
     await ctx.app.inject({ method: 'POST', url: `/api/portal/chatbots/${bot.id}/knowledge/import`, headers: account.headers, payload: KNOWLEDGE });
     expect((await chat(bot.id, 'how much is a haircut?')).json().message.text).toBe(PHRASED);
     expect(seen[0]?.headers.authorization).toBeUndefined();

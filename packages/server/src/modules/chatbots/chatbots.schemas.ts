@@ -9,6 +9,8 @@ const OriginPattern = '^https?://(\\*\\.)?[A-Za-z0-9.-]+(:\\d{1,5})?$';
 export const ChatbotSettings = Type.Object(
   {
     greeting: Type.String({ minLength: 1, maxLength: 500 }),
+    /** What the business does, in a few sentences: a configured language model reads it with the knowledge. */
+    description: Type.String({ maxLength: 1_000 }),
     defaultPhoneRegion: Type.String({ pattern: '^[A-Z]{2}$' }),
     locale: Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35 }),
     /**
@@ -96,6 +98,16 @@ export const ChatbotSettings = Type.Object(
           apiKey: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
           /** Total time for one answer, streaming included; the built-in answer is used after it (default 12 s). */
           timeoutMs: Type.Optional(Type.Integer({ minimum: 500, maximum: 60_000 })),
+          /**
+           * `understand` (default): the model reads each question with the retrieved passages and answers with
+           * citations, contact details, follow-up and escalation, all checked; `phrase`: it only rewords the
+           * built-in engine's answers.
+           */
+          mode: Type.Optional(Type.Union([Type.Literal('understand'), Type.Literal('phrase')])),
+          /** Tokens (prompt + completion, as the provider reports them) this chatbot may use per UTC day; then the built-in engine answers alone (default 200,000). */
+          dailyTokenLimit: Type.Optional(Type.Integer({ minimum: 1_000, maximum: 100_000_000 })),
+          /** An embeddings model on the same provider (`POST {baseUrl}/embeddings`): passages are embedded in the background and searched with the built-in retrieval. */
+          embeddingsModel: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()])),
         },
         { additionalProperties: false },
       ),

@@ -27,6 +27,7 @@ const API_KEY_HINT_CHARS = 4;
 
 export const DEFAULT_SETTINGS: ChatbotSettings = {
   greeting: 'Hi! How can I help you today?',
+  description: '',
   defaultPhoneRegion: 'US',
   locale: 'en-US',
   widgetLanguage: 'locale',

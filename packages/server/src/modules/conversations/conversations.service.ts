@@ -77,6 +77,8 @@ export async function getConversation(db: Kysely<Database>, customerId: string, 
       return {
         id: m.id, role: m.role, text: m.text, intent: m.intent, createdAt: toWireTime(m.created_at), authorName: m.author_name,
         sources: m.sources ? (JSON.parse(m.sources) as unknown[]) : [], confidence: m.confidence,
+        // Bot answers only: `model` when the chatbot's language model wrote it, else `engine` (the built-in answer).
+        answeredBy: m.role === 'assistant' ? (m.answered_by ?? 'engine') : null,
         rating: rating ? { rating: rating.rating, comment: rating.comment, updatedAt: toWireTime(rating.updated_at) } : null,
       };
     }),

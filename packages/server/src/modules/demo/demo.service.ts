@@ -41,10 +41,12 @@ export async function seedDemo(db: Kysely<Database>, secretKey: Buffer, scryptLo
       id: customerId, name: 'Acme Plumbing (demo)', status: 'active', trial_ends_at: addMs(now, 7 * 86_400_000),
       created_at: now, updated_at: now, cancelled_at: null,
     }).execute();
+    const userId = newId('usr');
     await trx.insertInto('users').values({
-      id: newId('usr'), customer_id: customerId, email: DEMO_EMAIL, name: 'Demo Owner',
-      password_hash: await hashPassword(DEMO_PASSWORD, scryptLogN), role: 'owner', created_at: now,
+      id: userId, customer_id: customerId, email: DEMO_EMAIL, name: 'Demo Owner',
+      password_hash: await hashPassword(DEMO_PASSWORD, scryptLogN), created_at: now,
     }).execute();
+    await trx.insertInto('memberships').values({ customer_id: customerId, user_id: userId, role: 'owner', created_at: now }).execute();
   });
   const chatbot = await createChatbot(db, secretKey, customerId, {
     name: 'Acme Plumbing Bot',

@@ -62,7 +62,9 @@ async function compose(db: Kysely<Database>, customerId: string, escalationId: s
   const conversation = await db.selectFrom('conversations').select(['state']).where('id', '=', escalation.conversation_id).executeTakeFirst();
   // The lead row exists once its details are complete; before that the engine's state holds what is known.
   const known = (conversation ? (JSON.parse(conversation.state) as { lead?: Record<string, string | null> }).lead : undefined) ?? {};
-  const users = await db.selectFrom('users').select(['email']).where('customer_id', '=', customerId).orderBy('created_at').execute();
+  // Every member of the account, owners and agents alike: agents are the ones who answer escalations.
+  const users = await db.selectFrom('users').innerJoin('memberships', 'memberships.user_id', 'users.id')
+    .select(['users.email']).where('memberships.customer_id', '=', customerId).orderBy('memberships.created_at').execute();
   const who = escalation.name ?? known.name ?? 'A visitor';
   const lines = [
     `${who} ${REASONS[escalation.reason] ?? `escalated (${escalation.reason})`} in a chat with ${escalation.chatbot_name}.`,

@@ -5,6 +5,7 @@ import { createEventStreamRegistry } from '../../http/event-stream.js';
 import type { App } from '../../http/types.js';
 import { DEFAULT_PAGE_SIZE, PageQuery } from '../../lib/pagination.js';
 import type { InboxEvent } from '../live/live-bus.js';
+import { trackInboxPresence } from '../team/presence.js';
 import {
   claimConversation, getInboxConversation, handBackToBot, listInbox, markRead, replyToConversation, resolveAgent, resolveConversation, type HandoffDeps,
 } from './handoff.service.js';
@@ -50,11 +51,22 @@ export function registerHandoffRoutes(app: App, deps: HandoffDeps): void {
     const customerId = auth.customerId;
     streams.assertRoom(customerId);
     let send: (event: InboxEvent) => void = () => undefined;
+    let end: () => void = () => undefined;
     const unsubscribe = await deps.liveBus.subscribeInbox(customerId, (event) => send(event));
+    // A signed-in person with the inbox open is "online in the inbox" for colleagues (modules/team/presence.ts).
+    const presence = auth.userId
+      ? await trackInboxPresence({ db, liveBus: deps.liveBus, log: request.log }, { customerId, userId: auth.userId, sessionId: auth.sessionId }, () => end())
+      : null;
     // `ready` tells the page the subscription is live, so it can refetch once and miss nothing from then on.
-    const stream = streams.open(request, reply, customerId, 'event: ready\ndata: {}\n\n', unsubscribe);
+    const stream = streams.open(request, reply, customerId, 'event: ready\ndata: {}\n\n', () => {
+      unsubscribe();
+      presence?.stop();
+    });
+    end = () => stream.end();
     send = (event) => {
-      const { customerId: _customer, ...data } = event;
+      const { customerId: _customer, removedUserId, ...data } = event;
+      // A member removed from the team stops receiving the account's conversations at once.
+      if (removedUserId !== undefined && removedUserId === auth.userId) return stream.end();
       stream.write(`event: inbox\ndata: ${JSON.stringify(data)}\n\n`);
     };
     return reply;

@@ -36,8 +36,9 @@ export interface Agent {
 /** Resolves who is acting from the request's authentication. */
 export async function resolveAgent(db: Kysely<Database>, auth: AuthContext): Promise<Agent> {
   if (auth.userId) {
-    const user = assertFound(await db.selectFrom('users').innerJoin('customers', 'customers.id', 'users.customer_id')
-      .select(['users.id', 'users.name', 'customers.name as company']).where('users.customer_id', '=', auth.customerId).where('users.id', '=', auth.userId).executeTakeFirst(), 'User');
+    const user = assertFound(await db.selectFrom('users').innerJoin('memberships', 'memberships.user_id', 'users.id')
+      .innerJoin('customers', 'customers.id', 'memberships.customer_id')
+      .select(['users.id', 'users.name', 'customers.name as company']).where('memberships.customer_id', '=', auth.customerId).where('users.id', '=', auth.userId).executeTakeFirst(), 'User');
     return { id: user.id, name: user.name?.trim() || `${user.company} team` };
   }
   const key = assertFound(await db.selectFrom('api_keys').select(['id', 'name']).where('customer_id', '=', auth.customerId).where('id', '=', auth.apiKeyId ?? '').executeTakeFirst(), 'API key');

@@ -17,9 +17,13 @@ export type Unsubscribe = () => void;
  */
 export interface InboxEvent {
   customerId: string;
+  /** Empty for `presence`. */
   conversationId: string;
-  kind: 'message' | 'updated';
+  /** `presence`: someone opened or closed the inbox, or the team changed (modules/team). */
+  kind: 'message' | 'updated' | 'presence';
   message?: ChatMessage;
+  /** A member removed from the account: their open inbox streams close at once (never sent to browsers). */
+  removedUserId?: string;
 }
 export type InboxListener = (event: InboxEvent) => void;
 

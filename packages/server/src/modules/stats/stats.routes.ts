@@ -9,10 +9,15 @@ const MAX_DAYS = 366;
 const Counts = {
   conversations: Type.Integer(), leads: Type.Integer(), escalations: Type.Integer(), ratingsUp: Type.Integer(), ratingsDown: Type.Integer(),
 };
+const ModelCounts = {
+  calls: Type.Integer(), answered: Type.Integer(), declined: Type.Integer(), failures: Type.Integer(), skipped: Type.Integer(), tokens: Type.Integer(),
+};
 const StatsReply = Type.Object({
   since: Type.String(),
   days: Type.Array(Type.Object({ date: Type.String(), ...Counts })),
   totals: Type.Object(Counts),
+  /** The chatbots' language-model use: calls (answered, declined, failed), turns kept from the model by the daily token limit, tokens. */
+  model: Type.Object({ days: Type.Array(Type.Object({ date: Type.String(), ...ModelCounts })), totals: Type.Object(ModelCounts) }),
   satisfaction: Type.Object({ count: Type.Integer(), average: Type.Union([Type.Number(), Type.Null()]) }),
 });
 

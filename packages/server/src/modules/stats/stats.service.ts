@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { listLlmUsage } from '../chat/llm-usage.repository.js';
 import { summarizeSatisfaction } from '../satisfaction/satisfaction.service.js';
 
 const DAY_MS = 86_400_000;
@@ -13,12 +14,47 @@ export interface StatsDay {
   ratingsDown: number;
 }
 
+/** A day of the chatbots' language-model use: calls and how they went, turns kept from the model by the token cap, tokens. */
+export interface ModelStatsDay {
+  date: string;
+  calls: number;
+  answered: number;
+  declined: number;
+  failures: number;
+  skipped: number;
+  tokens: number;
+}
+
 export interface StatsView {
   since: string;
   days: StatsDay[];
   totals: Omit<StatsDay, 'date'>;
   /** Visitors' 1–5 ratings of conversations a person resolved, rated in the period: how many and their average. */
   satisfaction: { count: number; average: number | null };
+  /** Language-model use per day (all zero for chatbots without a model). */
+  model: { days: ModelStatsDay[]; totals: Omit<ModelStatsDay, 'date'> };
+}
+
+type ModelCounter = Exclude<keyof ModelStatsDay, 'date'>;
+const MODEL_COUNTERS: ModelCounter[] = ['calls', 'answered', 'declined', 'failures', 'skipped', 'tokens'];
+
+/** The model-use part of the dashboard, day by day over the same window. */
+async function getModelStats(db: Kysely<Database>, customerId: string, dates: string[], chatbotId: string | undefined): Promise<StatsView['model']> {
+  const byDate = new Map(dates.map((date): [string, ModelStatsDay] => [date, { date, calls: 0, answered: 0, declined: 0, failures: 0, skipped: 0, tokens: 0 }]));
+  for (const row of await listLlmUsage(db, customerId, dates[0] ?? '', chatbotId)) {
+    const bucket = byDate.get(row.day);
+    if (!bucket) continue;
+    bucket.calls += row.calls;
+    bucket.answered += row.answered;
+    bucket.declined += row.declined;
+    bucket.failures += row.failures;
+    bucket.skipped += row.skipped;
+    bucket.tokens += row.promptTokens + row.completionTokens;
+  }
+  const days = [...byDate.values()];
+  const totals = { calls: 0, answered: 0, declined: 0, failures: 0, skipped: 0, tokens: 0 };
+  for (const d of days) for (const key of MODEL_COUNTERS) totals[key] += d[key];
+  return { days, totals };
 }
 
 type Counter = Exclude<keyof StatsDay, 'date'>;
@@ -79,5 +115,6 @@ export async function getStats(db: Kysely<Database>, customerId: string, filter:
   const days = [...byDate.values()];
   const totals = { conversations: 0, leads: 0, escalations: 0, ratingsUp: 0, ratingsDown: 0 };
   for (const d of days) for (const key of Object.keys(totals) as Counter[]) totals[key] += d[key];
-  return { since: `${since.slice(0, 19)}Z`, days, totals, satisfaction };
+  const model = await getModelStats(db, customerId, days.map((d) => d.date), filter.chatbotId);
+  return { since: `${since.slice(0, 19)}Z`, days, totals, model, satisfaction };
 }

@@ -1,6 +1,6 @@
 import { restoreState } from './conversation-state.js';
-import type { ConversationState, EngineSettings, LeadField, LeadResult, RetrievalHit, TurnInput, TurnResult } from './engine.types.js';
-import { detectEscalation, isNegativeFeedback, type EscalationReason } from './escalation.js';
+import type { ConversationState, EngineSettings, LeadDetails, LeadField, LeadResult, RetrievalHit, TurnInput, TurnResult, TurnUnderstanding } from './engine.types.js';
+import { detectEscalation, isEscalationReasonEnabled, isNegativeFeedback, type EscalationReason } from './escalation.js';
 import { DEFAULT_ENGINE_TUNING } from './engine-tuning.js';
 import { asksAboutNeighbour, detectIntent, guessLeadIntent, isOffTopic, SMALL_TALK_INTENTS } from './intents.js';
 import { asksQuestion, extractLeadDetails, removeLeadDetails } from './lead-extraction.js';
@@ -244,6 +244,29 @@ function joinParts(parts: string[]): string {
   return parts.filter((p) => p.trim().length > 0).join(' ');
 }
 
+/**
+ * Contact details a model read in the message that the built-in extraction missed ("Name - Gordon Baxter"): they
+ * fill empty fields only, never replace what the visitor gave before, and clear a "no email" for that field.
+ */
+function applyUnderstoodDetails(state: ConversationState, lead: AppliedLead, fields: Partial<LeadDetails>): void {
+  for (const field of ['name', 'email', 'phone'] as const) {
+    const value = fields[field]?.trim();
+    if (!value || state.lead[field] || lead.captured.includes(field)) continue;
+    state.lead[field] = value;
+    lead.captured.push(field);
+    lead.changed = true;
+    state.declinedFields = state.declinedFields.filter((f) => f !== field);
+    if (state.awaitingField === field) state.awaitingField = null;
+  }
+}
+
+/** A hand-over the model asks for, when the built-in classifier saw none and the chatbot's rules allow it. */
+function understoodEscalation(understanding: TurnUnderstanding | undefined, state: ConversationState, settings: EngineSettings, isInjection: boolean): EscalationReason | null {
+  const reason = understanding?.escalation;
+  if (!reason || state.escalated || isInjection) return null;
+  return isEscalationReasonEnabled(reason, settings.escalation) ? reason : null;
+}
+
 /** Runs one visitor message through the engine: lead details, intent, escalation, retrieval and the reply. Pure: no I/O. */
 export function runTurn(input: TurnInput): TurnResult {
   const { settings, index } = input;
@@ -253,10 +276,17 @@ export function runTurn(input: TurnInput): TurnResult {
   const threshold = settings.answerThreshold ?? DEFAULT_ANSWER_THRESHOLD;
   const wasAwaiting = state.awaitingField;
 
+  const understanding = input.understanding;
   const lead = applyLeadDetails(state, message, settings);
+  if (understanding?.leadFields) applyUnderstoodDetails(state, lead, understanding.leadFields);
   const intent = detectIntent(message, settings.customIntents);
   const queryHasContent = hasContent(analyzeText(lead.query));
   updateConversationIntent(state, intent, settings, lead.query, queryHasContent);
+  // The model heard a wish for follow-up the classifier missed ("could someone send me a proper price").
+  if (understanding?.followUpIntent && isLeadIntent(understanding.followUpIntent, settings) && (!isLeadIntent(state.intent, settings) || state.intentGuessed)) {
+    state.intent = understanding.followUpIntent;
+    delete state.intentGuessed;
+  }
   if (!state.leadIntentHint && INFORMATIONAL_INTENTS.has(intent) && !lead.captured.length) state.leadIntentHint = guessLeadIntent(message, intent);
   // A visitor who leaves a phone or e-mail after asking something wants follow-up on it: a price question becomes
   // a quote request, anything else what the intent classifier leaned to for that first question.
@@ -271,6 +301,7 @@ export function runTurn(input: TurnInput): TurnResult {
   }
 
   let answer: RetrievalHit | null = null;
+  let modelAnswer: { text: string; sources: { id: string; title: string }[] } | null = null;
   let secondAnswer: RetrievalHit | undefined;
   let answeredViaContext = false;
   let confidence = 0;
@@ -291,10 +322,11 @@ export function runTurn(input: TurnInput): TurnResult {
   const isAmbiguous = gaveDetails || escalationWords <= 1;
   // "call me on 512…, sam@…" leaves "call me": a way to follow up, not a request for a person now.
   const isOnlyDetails = gaveDetails && escalationWords <= 1;
-  const escalationReason =
+  const builtInEscalation =
     !state.escalated && !isInjection && !isOnlyDetails
       ? detectEscalation(escalationText, settings.escalation, isAmbiguous ? { minProbability: SURE_ESCALATION_PROBABILITY, ignoreFrustration: gaveDetails } : {})
       : null;
+  const escalationReason = builtInEscalation ?? understoodEscalation(understanding, state, settings, isInjection);
   if (isNegativeFeedback(message)) {
     state.failedAnswers += 1;
     failedThisTurn = true;
@@ -319,6 +351,13 @@ export function runTurn(input: TurnInput): TurnResult {
     // The scope classifier knows no business's trade, so a very confident match ("what time does the bakery open?" to a bakery) still answers.
     if (top && isAnswer(found, threshold) && (top.confidence >= SURE_ANSWER_CONFIDENCE || !isOffTopic(lead.query)) && !asksAboutNeighbour(lead.query)) answer = top;
     if (answer && !found.viaContext) secondAnswer = findSecondAnswer(index, lead.query, answer, threshold);
+    // A model that read the knowledge decides instead: its cited answer, or none (then the honest reply below).
+    if (understanding?.answer !== undefined) {
+      modelAnswer = understanding.answer === 'unknown' ? null : understanding.answer;
+      answer = modelAnswer ? { entryId: modelAnswer.sources[0]?.id ?? '', kind: 'faq', title: modelAnswer.sources[0]?.title ?? '', text: modelAnswer.text, confidence, viaLearned: false } : null;
+      secondAnswer = undefined;
+      answeredViaContext = false;
+    }
   }
 
   if (isInjection) {
@@ -397,7 +436,7 @@ export function runTurn(input: TurnInput): TurnResult {
   const text = joinParts(parts);
   state.lastBotText = text;
   const answers = [answer, secondAnswer].filter((hit): hit is RetrievalHit => Boolean(hit));
-  state.lastSourceIds = answers.map((hit) => hit.entryId);
+  state.lastSourceIds = modelAnswer ? modelAnswer.sources.map((source) => source.id) : answers.map((hit) => hit.entryId);
  if (answer) state.lastQuestion = answeredViaContext ? `${state.lastQuestion ?? ''} ${lead.query}`.slice(-MAX_CONTEXT_CHARS) : lead.query.slice(0, MAX_CONTEXT_CHARS);
   const showLead = isLeadFlow || Boolean(escalation) || lead.changed || hasContact(state) || Boolean(state.lead.name);
 
@@ -405,7 +444,9 @@ export function runTurn(input: TurnInput): TurnResult {
     text,
     intent,
     conversationIntent: state.intent,
-    sources: answers.map((hit) => ({ id: hit.entryId, title: hit.title })),
+    sources: modelAnswer ? modelAnswer.sources : answers.map((hit) => ({ id: hit.entryId, title: hit.title })),
+    askedKnowledge: shouldSearch,
+    answeredByModel: modelAnswer !== null,
     answered: Boolean(answer),
     confidence,
     lead: showLead ? buildLeadResult(state, settings, lead.changed) : null,

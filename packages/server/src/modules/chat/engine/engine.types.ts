@@ -126,8 +126,31 @@ export interface LeadResult {
   finished: boolean;
 }
 
+/**
+ * What a language model understood of the visitor's message (chat/llm.understanding.ts), handed to the turn so the
+ * engine still runs the dialogue: it merges the model's reading with its own and words the lead questions,
+ * escalation notices and honest "I don't know" as always. Every field is optional: absent means "no opinion".
+ */
+export interface TurnUnderstanding {
+  /** The model's answer with the knowledge entries it cites, or 'unknown' when it found no answer in them. */
+  answer?: { text: string; sources: { id: string; title: string }[] } | 'unknown';
+  /** Contact details the model read in the message (the caller checked each one appears in it). */
+  leadFields?: Partial<LeadDetails>;
+  /** The visitor wants follow-up (a quote, a booking): the lead intent the model reads. */
+  followUpIntent?: string;
+  /** A person is needed now, and why. */
+  escalation?: EscalationReasonName;
+}
+
+/** Reasons a conversation is handed to a person (escalation.ts maps classifier labels to them). */
+export type EscalationReasonName = 'requested_human' | 'anger' | 'complaint' | 'legal' | 'urgent' | 'keyword' | 'repeated_failed_answers';
+
 export interface TurnResult {
   text: string;
+  /** The message was read as a question for the knowledge base (not small talk, details only, an injection or a hand-over). */
+  askedKnowledge: boolean;
+  /** The answer came from a language model's understanding rather than the built-in retrieval. */
+  answeredByModel: boolean;
   intent: string | null;
   conversationIntent: string | null;
   sources: { id: string; title: string }[];
@@ -144,4 +167,6 @@ export interface TurnInput {
   state: ConversationState;
   settings: EngineSettings;
   index: KnowledgeIndex;
+  /** A language model's reading of the message, when the chatbot has one (see TurnUnderstanding). */
+  understanding?: TurnUnderstanding;
 }

@@ -1,8 +1,8 @@
-import type { EngineSettings } from './engine.types.js';
+import type { EngineSettings, EscalationReasonName } from './engine.types.js';
 import { getClassifier, getWordingClassifier } from './message-classifiers.js';
 import { analyzeText } from './text-analysis.js';
 
-export type EscalationReason = 'requested_human' | 'anger' | 'complaint' | 'legal' | 'urgent' | 'keyword' | 'repeated_failed_answers';
+export type EscalationReason = EscalationReasonName;
 
 /** A sentence of a longer message is read on its own when it has at least this many content words. */
 const MIN_SENTENCE_CONTENT_WORDS = 3;
@@ -77,6 +77,13 @@ const ASKS_US = /\?|\b(?:do|does|can|will|are|is)\s+(?:you|your|yous|ya|u)\b/i;
 
 function isAboutAnotherProvider(message: string): boolean {
   return PREVIOUS_PROVIDER.test(message) && ASKS_US.test(message);
+}
+
+/** Whether the chatbot's escalation rules let this reason hand a conversation over (urgent safety always does). */
+export function isEscalationReasonEnabled(reason: EscalationReason, rules: EngineSettings['escalation']): boolean {
+  if (!rules.enabled) return false;
+  const rule = Object.values(LABEL_REASONS).find((mapped) => mapped.reason === reason);
+  return rule ? rule.isEnabled(rules) : reason === 'keyword' || reason === 'repeated_failed_answers';
 }
 
 /** Decides whether this message escalates to a person; returns the reason, or null. Pure: the caller tracks "once per conversation". */

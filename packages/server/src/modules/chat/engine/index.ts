@@ -12,6 +12,7 @@ export type {
   RetrievalHit,
   TurnInput,
   TurnResult,
+  TurnUnderstanding,
 } from './engine.types.js';
 export { createInitialState, restoreState } from './conversation-state.js';
 export { buildKnowledgeIndex, buildKnowledgeIndexCooperatively, splitIntoPassages } from './retrieval.index.js';

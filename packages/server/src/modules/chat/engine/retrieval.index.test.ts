@@ -45,6 +45,15 @@ describe('knowledge retrieval', () => {
     expect(index.search('cancelation polcy?')[0]?.entryId).toBe('cancel');
   });
 
+  it('reads two swapped letters back, also into a general synonym the knowledge uses', () => {
+    const index = buildKnowledgeIndex(SALON);
+    // "prcie" is two edits from "price", which no entry uses; "charge"/"$65" are the same concept.
+    const [hit] = index.search('haircut prcie?');
+    expect(hit?.entryId).toBe('price-cut');
+    expect(index.search('is there a cancellation fee if i cancle late')[0]?.entryId).toBe('cancel');
+    expect(index.search('parikng?')[0]?.entryId).toBe('parking');
+  });
+
   it('quotes the best passage of a document, not the whole document', () => {
     const index = buildKnowledgeIndex(SALON);
     const hit = index.search('are your products vegan?')[0];

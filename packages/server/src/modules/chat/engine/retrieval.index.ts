@@ -454,11 +454,23 @@ class MemoryKnowledgeIndex implements KnowledgeIndex {
           bestKey = [distance, count];
         }
       }
-      if (!bestWord) return unit;
-      const corrected = analyzeText(bestWord).units[0];
+      const corrected = bestWord ? analyzeText(bestWord).units[0] : this.untransposeLetters(unit.word);
       if (!corrected) return unit;
       return { stem: corrected.stem, concepts: corrected.concepts, credit: CORRECTED_MATCH_CREDIT, word: unit.word, weight: unit.weight };
     });
+  }
+
+  /**
+   * Two neighbouring letters swapped ("prcie", "wiat") is the commonest typo and an edit distance of two: the
+   * word that swapping them back gives, when the knowledge has it or one of its general synonyms.
+   */
+  private untransposeLetters(word: string): TextUnit | undefined {
+    for (let i = 1; i < word.length - 1; i++) {
+      const candidate = `${word.slice(0, i)}${word[i + 1] ?? ''}${word[i] ?? ''}${word.slice(i + 2)}`;
+      const unit = analyzeText(candidate).units[0];
+      if (unit && (this.docFreq.has(unit.stem) || unit.concepts.some((c) => this.docFreq.has(c)))) return unit;
+    }
+    return undefined;
   }
 
   private resolveLearnedText(stored: StoredEntry, units: QueryUnit[]): string {
