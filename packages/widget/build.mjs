@@ -1,6 +1,6 @@
-/* global URL, process, console */
+/* global URL, process, console, Buffer */
 // Bundles src/widget.ts into one minified, dependency-free script (dist/widget.js) and prints its size.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
@@ -28,3 +28,16 @@ writeFileSync(temporary, code);
 renameSync(temporary, new URL('dist/widget.js', root));
 const gzip = gzipSync(code, { level: 9 }).length;
 console.log(`widget: dist/widget.js ${(code.length / 1024).toFixed(1)} KB, ${(gzip / 1024).toFixed(1)} KB gzipped`);
+
+// The languages other than English, loaded by the widget only for visitors who get them (src/i18n/language.ts):
+// parsed here, so a broken file fails the build, and written compact beside the script.
+mkdirSync(new URL('dist/i18n/', root), { recursive: true });
+const sizes = [];
+for (const file of readdirSync(new URL('src/i18n/', root)).filter((name) => name.endsWith('.json')).sort()) {
+  const compact = Buffer.from(JSON.stringify(JSON.parse(readFileSync(new URL(`src/i18n/${file}`, root), 'utf8'))));
+  const target = new URL(`dist/i18n/${file}.${process.pid}.tmp`, root);
+  writeFileSync(target, compact);
+  renameSync(target, new URL(`dist/i18n/${file}`, root));
+  sizes.push(`${file.replace('.json', '')} ${(gzipSync(compact, { level: 9 }).length / 1024).toFixed(1)} KB`);
+}
+console.log(`widget: dist/i18n/*.json gzipped: ${sizes.join(', ')}`);

@@ -7,6 +7,7 @@ const newLead = require('./triggers/new-lead');
 const updatedLead = require('./triggers/updated-lead');
 const newEscalation = require('./triggers/new-escalation');
 const newConversation = require('./triggers/new-conversation');
+const newSatisfactionRating = require('./triggers/new-satisfaction-rating');
 const chatbotList = require('./triggers/chatbot-list');
 const addFaq = require('./creates/add-faq');
 
@@ -25,6 +26,7 @@ module.exports = {
     [updatedLead.key]: updatedLead,
     [newEscalation.key]: newEscalation,
     [newConversation.key]: newConversation,
+    [newSatisfactionRating.key]: newSatisfactionRating,
     [chatbotList.key]: chatbotList,
   },
   creates: {

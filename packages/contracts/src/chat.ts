@@ -35,12 +35,21 @@ export type SystemChatRequest = Static<typeof SystemChatRequest>;
 export const ChatSource = Type.Object({ id: Type.String(), title: Type.String() });
 export type ChatSource = Static<typeof ChatSource>;
 
+/**
+ * What a `system` notice a person's action left says (optional extension of the contract's message), so a client can
+ * word it in the visitor's language (`authorName` is that person's public name): `claimed` (they joined),
+ * `handed_back` (back to the bot), `resolved` (the widget then asks the visitor for a satisfaction rating).
+ */
+export const NoticeKind = Type.Union([Type.Literal('claimed'), Type.Literal('handed_back'), Type.Literal('resolved')]);
+export type NoticeKind = Static<typeof NoticeKind>;
+
 export const ChatMessage = Type.Object({
   id: Type.String(),
   role: Type.Union([Type.Literal('visitor'), Type.Literal('assistant'), Type.Literal('agent'), Type.Literal('system')]),
   text: Type.String(),
   createdAt: Type.String(),
   authorName: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  kind: Type.Optional(NoticeKind),
 });
 export type ChatMessage = Static<typeof ChatMessage>;
 
@@ -99,6 +108,35 @@ export const RateReply = Type.Object({
 });
 export type RateReply = Static<typeof RateReply>;
 
+/**
+ * After a person resolved the conversation, the visitor may rate the help they got (1 = very poor … 5 = excellent).
+ * Once per resolution: a repeat of the same rating answers the stored one, a different one 409 `already_rated`.
+ */
+export const SATISFACTION_MIN_SCORE = 1;
+export const SATISFACTION_MAX_SCORE = 5;
+export const SatisfactionRequest = Type.Object(
+  {
+    score: Type.Integer({ minimum: SATISFACTION_MIN_SCORE, maximum: SATISFACTION_MAX_SCORE }),
+    comment: Type.Optional(Type.String({ maxLength: 1_000 })),
+    conversationToken: Type.String({ minLength: 16, maxLength: 128 }),
+  },
+  { additionalProperties: false },
+);
+export type SatisfactionRequest = Static<typeof SatisfactionRequest>;
+
+export const SatisfactionReply = Type.Object({
+  conversationId: Type.String(),
+  score: Type.Integer(),
+  comment: Type.Union([Type.String(), Type.Null()]),
+  ratedAt: Type.String(),
+});
+export type SatisfactionReply = Static<typeof SatisfactionReply>;
+
+/** Where the widget's own words (buttons, notices, labels) take their language from; the business writes its greeting. */
+export const WIDGET_LANGUAGE_SOURCES = ['locale', 'browser'] as const;
+export const WidgetLanguageSource = Type.Union(WIDGET_LANGUAGE_SOURCES.map((source) => Type.Literal(source)));
+export type WidgetLanguageSource = (typeof WIDGET_LANGUAGE_SOURCES)[number];
+
 export const WidgetConfig = Type.Object({
   chatbotId: Type.String(),
   name: Type.String(),
@@ -109,6 +147,13 @@ export const WidgetConfig = Type.Object({
   avatarUrl: Type.Union([Type.String(), Type.Null()]),
   quickReplies: Type.Array(Type.String()),
   active: Type.Boolean(),
+  /** The chatbot's locale (BCP 47, e.g. `es-ES`). */
+  locale: Type.String(),
+  /**
+   * `locale`: the widget speaks the chatbot's locale when it has that language, else the visitor's browser language,
+   * else English. `browser`: the visitor's browser language first, then the chatbot's locale, then English.
+   */
+  widgetLanguage: WidgetLanguageSource,
 });
 export type WidgetConfig = Static<typeof WidgetConfig>;
 

@@ -1,7 +1,8 @@
 /**
  * Outbound event types and the webhook envelope (contract section 4). `lead.captured` is sent once per
  * conversation, when the lead-capture flow ends or the conversation goes idle with a contact; `lead.updated`
- * (same payload) follows any later change of the lead's name, email, phone or intent.
+ * (same payload) follows any later change of the lead's name, email, phone or intent. `conversation.rated` (our
+ * addition; the contract is silent on it) is sent when a visitor rates a conversation a person resolved (1–5).
  */
 export const EVENT_TYPES = [
   'conversation.started',
@@ -11,6 +12,7 @@ export const EVENT_TYPES = [
   'conversation.ended',
   'message.rated',
   'escalation.resolved',
+  'conversation.rated',
   'webhook.test',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -49,4 +51,6 @@ export interface EventContext {
   lead?: { id: string | null; name: string | null; email: string | null; phone: string | null; intent: string | null };
   escalation?: { id: string; reason: string; lastMessage: string | null; status?: string };
   rating?: { rating: 'up' | 'down'; comment: string | null; question: string | null; answer: string | null };
+  /** `conversation.rated`: the visitor's satisfaction after a person resolved the conversation (1–5), and that person's public name. */
+  satisfaction?: { score: number; comment: string | null; agentName: string | null };
 }

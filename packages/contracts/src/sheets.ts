@@ -2,8 +2,11 @@ import type { EventType } from './events.js';
 
 /** Google Sheets destinations: which events a sheet can log, and what a new sheet starts with (contract section 5). */
 
-/** Events a sheet can log (a row per event). `lead.updated` adds a row with the changed lead; match it on the conversation. */
-export const SHEETS_EVENT_TYPES = ['lead.captured', 'lead.updated', 'escalation.created'] as const satisfies readonly EventType[];
+/**
+ * Events a sheet can log (a row per event). `lead.updated` adds a row with the changed lead; match it on the conversation.
+ * `conversation.rated` adds a row per satisfaction rating (add a column `satisfaction.score`).
+ */
+export const SHEETS_EVENT_TYPES = ['lead.captured', 'lead.updated', 'escalation.created', 'conversation.rated'] as const satisfies readonly EventType[];
 /** By default one row per lead and per escalation; later lead changes are opt-in. */
 export const DEFAULT_SHEETS_EVENT_TYPES = ['lead.captured', 'escalation.created'] as const satisfies readonly (typeof SHEETS_EVENT_TYPES)[number][];
 

@@ -35,6 +35,7 @@ import { registerHealthRoutes } from './modules/health/health.routes.js';
 import { registerKnowledgeRoutes } from './modules/knowledge/knowledge.routes.js';
 import { registerChatPreviewRoutes } from './modules/chat-preview/chat-preview.routes.js';
 import { registerPortalStatic } from './modules/portal-static/portal-static.routes.js';
+import { registerSatisfactionRoutes } from './modules/satisfaction/satisfaction.routes.js';
 import { registerStatsRoutes } from './modules/stats/stats.routes.js';
 import { createLiveBus, type LiveBus } from './modules/live/live-bus.js';
 import { registerLiveRoutes } from './modules/live/live.routes.js';
@@ -204,6 +205,7 @@ export async function buildApp({ config, database, redis = null, liveBus, logStr
   registerHealthRoutes(app, deps, () => countBacklog(database.db));
   registerChatRoutes(app, deps, chatDeps);
   registerLiveRoutes(app, deps, bus);
+  registerSatisfactionRoutes(app, { db: database.db, liveBus: bus });
   registerSiteRoutes(app, deps);
   await app.register(async (auth: App) => {
     auth.addHook('onRequest', preventCaching);

@@ -1,4 +1,4 @@
-import type { ChatMessage, RateRequest, SystemChatReply, SystemChatRequest, WidgetConfig } from '@fc/contracts';
+import type { ChatMessage, RateRequest, SatisfactionReply, SatisfactionRequest, SystemChatReply, SystemChatRequest, WidgetConfig } from '@fc/contracts';
 import { createSseParser, type SseEvent } from './sse-parser.js';
 
 /** A failed API call: HTTP status (0 for a network failure), the problem code and the seconds to wait on 429. */
@@ -13,12 +13,21 @@ interface ProblemBody {
   code?: string;
 }
 
+/** A conversation's transcript, and whether the visitor may rate it now (a person resolved it). */
+export interface Transcript {
+  items: ChatMessage[];
+  satisfaction?: { canRate: boolean; score: number | null };
+}
+
 /** The public chat API, called cross-origin from the host page (no cookies: the conversation token is the credential). */
 export interface ChatApi {
   loadConfig(): Promise<WidgetConfig>;
+  /** The widget's words in one language other than English (`/widget/i18n/<language>.json`). */
+  loadDictionary(language: string): Promise<Record<string, unknown>>;
   sendMessage(body: SystemChatRequest, onDelta: (text: string) => void): Promise<SystemChatReply>;
   rate(conversationId: string, body: RateRequest): Promise<void>;
-  loadMessages(conversationId: string, token: string): Promise<ChatMessage[]>;
+  rateConversation(conversationId: string, body: SatisfactionRequest): Promise<SatisfactionReply>;
+  loadMessages(conversationId: string, token: string): Promise<Transcript>;
   followEvents(conversationId: string, token: string, afterId: string | null, signal: AbortSignal, onMessage: (message: ChatMessage) => void): Promise<void>;
 }
 
@@ -71,6 +80,10 @@ export function createChatApi(origin: string, chatbotId: string): ChatApi {
       return (await request(api + 'chatbots/' + encodeURIComponent(chatbotId) + '/widget', {})).json() as Promise<WidgetConfig>;
     },
 
+    async loadDictionary(language) {
+      return (await request(origin + '/widget/i18n/' + encodeURIComponent(language) + '.json', {})).json() as Promise<Record<string, unknown>>;
+    },
+
     async sendMessage(body, onDelta) {
       const response = await request(api + 'system-chat', { method: 'POST', headers: { ...json, accept: 'text/event-stream' }, body: JSON.stringify(body) });
       let reply: SystemChatReply | null = null;
@@ -93,9 +106,13 @@ export function createChatApi(origin: string, chatbotId: string): ChatApi {
       await request(conversationUrl(conversationId, 'rate'), { method: 'POST', headers: json, body: JSON.stringify(body) });
     },
 
+    async rateConversation(conversationId, body) {
+      return (await request(conversationUrl(conversationId, 'satisfaction'), { method: 'POST', headers: json, body: JSON.stringify(body) })).json() as Promise<SatisfactionReply>;
+    },
+
     async loadMessages(conversationId, token) {
       const response = await request(conversationUrl(conversationId, 'messages'), { headers: { 'x-fc-conversation-token': token } });
-      return ((await response.json()) as { items: ChatMessage[] }).items;
+      return (await response.json()) as Transcript;
     },
 
     async followEvents(conversationId, token, afterId, signal, onMessage) {

@@ -52,7 +52,15 @@ svg{width:20px;height:20px;fill:currentColor;display:block}
 .form input[aria-invalid=true]{border-color:#b91c1c}
 .ferr{color:#b91c1c;font-size:12px;margin-top:-5px}
 .ferr[hidden]{display:none}
-.acts{display:flex;gap:8px;justify-content:flex-end}
+.acts{display:flex;gap:8px;justify-content:flex-end;align-items:center}
+.acts .ferr{flex:1;margin:0}
+.q{font-size:13px;font-weight:600}
+.stars{display:flex;align-items:center;gap:2px}
+.stars button{width:34px;height:34px;border-radius:6px;display:flex;align-items:center;justify-content:center;color:#9ca3af}
+.stars button:hover{background:#f3f4f6}
+.stars svg{width:26px;height:26px}
+.stars .on{color:#d97706}
+.pick{margin-left:6px;font-size:12px;color:#374151}
 .typing{display:flex;gap:4px;padding:12px 14px}
 .typing i{width:7px;height:7px;border-radius:50%;background:#9ca3af;animation:fcb 1.2s infinite ease-in-out}
 .typing i:nth-child(2){animation-delay:.15s}

@@ -1,7 +1,9 @@
-import type { ChatMessage, SystemChatReply, WidgetConfig } from '@fc/contracts';
+import type { ChatMessage, NoticeKind, SystemChatReply, WidgetConfig } from '@fc/contracts';
 import { ApiError, createChatApi } from './api-client.js';
 import { splitLinks } from './linkify.js';
 import { displayable } from './emoji.js';
+import type { MessageKey } from './i18n/en.js';
+import { chooseLanguage, createTranslator, type Language, type Translate } from './i18n/language.js';
 import { createRandomId, openVisitorStore } from './visitor-store.js';
 import { WIDGET_CSS } from './widget-styles.js';
 
@@ -26,30 +28,30 @@ const MAX_MESSAGE_CHARS = 2000;
 const MAX_CONTEXT_CHARS = 2048;
 const LIVE_RETRY_MAX_MS = 30_000;
 const DEFAULT_COLOR = '#2563eb';
-const EXPIRED_NOTE = 'Your earlier conversation has expired, so this is a new one.';
+const MAX_SCORE = 5;
 const ICONS = {
   chat: 'M20 2H4a2 2 0 0 0-2 2v18l4-4h14a2 2 0 0 0 2-2V4a2 2 0 0 0-2-2z',
   close: 'M19 6.41 17.59 5 12 10.59 6.41 5 5 6.41 10.59 12 5 17.59 6.41 19 12 13.41 17.59 19 19 17.59 13.41 12z',
   send: 'M2.01 21 23 12 2.01 3 2 10l15 2-15 2z',
   thumb: 'M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z',
+  star: 'M12 17.27 18.18 21l-1.64-7.03L22 9.24l-7.19-.61L12 2 9.19 8.63 2 9.24l5.46 4.73L5.82 21z',
 };
+/** How the widget words the notices a person's action leaves (their public name fills `{name}`). */
+const NOTICE_KEYS: Record<NoticeKind, MessageKey> = { claimed: 'noticeClaimed', handed_back: 'noticeHandedBack', resolved: 'noticeResolved' };
 /** Lead fields the bot may ask for: label, input type and autocomplete token. */
-const LEAD_FIELDS: Record<string, [string, string, string]> = {
-  name: ['Your name', 'text', 'name'],
-  email: ['Email', 'email', 'email'],
-  phone: ['Phone', 'tel', 'tel'],
+const LEAD_FIELDS: Record<string, [MessageKey, string, string]> = {
+  name: ['fieldName', 'text', 'name'],
+  email: ['fieldEmail', 'email', 'email'],
+  phone: ['fieldPhone', 'tel', 'tel'],
 };
 
 /** Plausible input the details form accepts; the server checks again (phone numbers per the chatbot's region). */
 const EMAIL_PATTERN = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[A-Za-z]{2,}$/;
 const PHONE_PATTERN = /^\+?[\d\s().-]+$/;
-const LEAD_FIELD_ERRORS: Record<string, string> = {
-  email: 'Please enter a valid email address, like name@example.com.',
-  phone: 'Please enter a valid phone number, with the area code.',
-};
+const LEAD_FIELD_ERRORS: Record<string, MessageKey> = { email: 'badEmail', phone: 'badPhone' };
 
-/** The inline message for a value the details form should not send, or null when it may go. */
-function checkLeadField(field: string, value: string): string | null {
+/** The inline message (its key) for a value the details form should not send, or null when it may go. */
+function checkLeadField(field: string, value: string): MessageKey | null {
   if (value === '') return null;
   if (field === 'email' && !EMAIL_PATTERN.test(value)) return LEAD_FIELD_ERRORS.email ?? null;
   if (field === 'phone') {
@@ -134,6 +136,11 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
   const state = store.state;
 
   let config: WidgetConfig | null = null;
+  // The widget's own words: English until the chatbot's settings say otherwise (i18n/language.ts).
+  let t: Translate = createTranslator();
+  let language: Language = 'en';
+  // What the header says about who answers, kept so it can be said again in another language.
+  let whoAnswers: { handoff?: string | undefined; agentName?: string | null | undefined } = {};
   let isOpen = false;
   let isBusy = false;
   let hasTranscript = false;
@@ -160,7 +167,7 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
   }
 
   const root = el('div', 'fc');
-  const launcher = button('launch', 'Open chat', () => (isOpen ? close() : open()), icon(ICONS.chat));
+  const launcher = button('launch', '', () => (isOpen ? close() : open()), icon(ICONS.chat));
   launcher.setAttribute('aria-expanded', 'false');
   launcher.setAttribute('aria-controls', 'fc-panel');
   const badge = el('span', 'badge');
@@ -177,15 +184,14 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
   const avatar = el('div', 'av');
   avatar.setAttribute('aria-hidden', 'true');
   const titles = el('div', 'ttl');
-  const title = el('h2', '', 'Chat');
+  const title = el('h2');
   title.id = 'fc-title';
-  const subtitle = el('p', '', 'We usually reply in seconds');
+  const subtitle = el('p');
   titles.append(title, subtitle);
-  const closeButton = button('x', 'Close chat', () => close(), icon(ICONS.close));
+  const closeButton = button('x', '', () => close(), icon(ICONS.close));
   head.append(avatar, titles, closeButton);
 
   const log = el('div', 'log');
-  log.setAttribute('aria-label', 'Conversation');
   log.setAttribute('role', 'log');
   // New messages are announced once, complete, by the announcer below, not token by token as they stream.
   log.setAttribute('aria-live', 'off');
@@ -197,18 +203,17 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
   input.id = 'fc-input';
   input.rows = 1;
   input.maxLength = MAX_MESSAGE_CHARS;
-  input.placeholder = 'Type your message…';
-  const inputLabel = el('label', 'sr', 'Your message');
+  const inputLabel = el('label', 'sr');
   inputLabel.htmlFor = 'fc-input';
   const sendButton = el('button', 'send');
   sendButton.type = 'submit';
-  sendButton.setAttribute('aria-label', 'Send message');
   sendButton.append(icon(ICONS.send));
   composer.append(inputLabel, input, sendButton);
   // Screen readers hear each finished message once here; the streaming bubble itself stays quiet.
   const announcer = el('div', 'sr');
   announcer.setAttribute('aria-live', 'polite');
-  panel.append(head, log, alert, composer, el('div', 'brand', 'Powered by FusionChatalyst'));
+  const brand = el('div', 'brand');
+  panel.append(head, log, alert, composer, brand);
   root.append(panel, launcher, announcer);
   shadow.append(root);
 
@@ -218,9 +223,10 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
   // What the details form sent with the message in flight (its values come back if the server cannot read them).
   let sentDetails: Record<string, string> | null = null;
   let typing: HTMLElement | null = null;
+  let satisfactionCard: HTMLElement | null = null;
   let alertTimer = 0;
 
-  const botName = (): string => config?.title || config?.name || 'Assistant';
+  const botName = (): string => config?.title || config?.name || t('assistant');
   const scrollDown = (): void => {
     log.scrollTop = log.scrollHeight;
   };
@@ -228,8 +234,25 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
     announcer.textContent = text;
   };
 
-  function applyConfig(value: WidgetConfig): void {
+  /** Puts the widget's fixed words in the current language (again once the chatbot's language is known). */
+  function applyWords(): void {
+    if (config) root.lang = language;
+    launcher.setAttribute('aria-label', isOpen ? t('closeChat') : unread > 0 ? t('openChatUnread', { count: unread }) : t('openChat'));
+    if (!config) title.textContent = t('chat');
+    showWhoAnswers(whoAnswers.handoff, whoAnswers.agentName);
+    closeButton.setAttribute('aria-label', t('closeChat'));
+    log.setAttribute('aria-label', t('conversation'));
+    input.placeholder = t('typeMessage');
+    inputLabel.textContent = t('yourMessage');
+    sendButton.setAttribute('aria-label', t('send'));
+    brand.textContent = t('poweredBy');
+  }
+  applyWords();
+
+  function applyConfig(value: WidgetConfig, words: Translate): void {
     config = value;
+    t = words;
+    applyWords();
     const color = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(value.color) ? value.color : DEFAULT_COLOR;
     root.style.setProperty('--a', color);
     root.style.setProperty('--at', readableOn(color));
@@ -267,7 +290,7 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
     retry.disabled = true;
     const base = text;
     const tick = (): void => {
-      message.textContent = wait > 0 ? `${base} You can try again in ${wait} s.` : `${base} You can try again now.`;
+      message.textContent = `${base} ${wait > 0 ? t('tryAgainIn', { seconds: wait }) : t('tryAgainNow')}`;
       if (wait-- <= 0) {
         window.clearInterval(alertTimer);
         retry.disabled = false;
@@ -294,7 +317,7 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
     scrollDown();
   }
 
-  function addMessage(role: Role, text: string, id?: string, author?: string | null): HTMLElement {
+  function addMessage(role: Role, text: string, id?: string, author?: string | null, kind?: NoticeKind): HTMLElement {
     // System notices (a person joined, the bot is waiting for one) read as notes, not as anyone's words.
     if (role === 'system') {
       // Live messages carry no handoff state. A notice that follows no visitor message is the agent's doing
@@ -303,7 +326,8 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
       lastRole = role;
       const note = el('div', 'row note sys');
       log.append(note);
-      setRichText(note, displayable(text));
+      // A person's notice is worded here, in the visitor's language; any other notice is the server's text.
+      setRichText(note, kind ? t(NOTICE_KEYS[kind], { name: author || t('aTeamMember') }) : displayable(text));
       if (id) {
         shownIds.add(id);
         lastMessageId = id;
@@ -314,7 +338,7 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
     if (role === 'agent') showWhoAnswers('human', author);
     lastRole = role;
     const row = el('div', 'row ' + (role === 'visitor' ? 'v' : role === 'agent' ? 'a' : 'b'));
-    const who = role === 'visitor' ? 'You' : role === 'agent' ? author || 'Team member' : botName();
+    const who = role === 'visitor' ? t('you') : role === 'agent' ? author || t('teamMember') : botName();
     // The speaker is visible for a person's replies and spoken for everyone's.
     row.append(el('span', role === 'agent' ? 'who' : 'sr', who));
     row.append(el('div', 'bub'));
@@ -338,8 +362,8 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
   function addRating(row: HTMLElement, messageId: string): void {
     const bar = el('div', 'rate');
     const status = el('span');
-    const up = button('up', 'Helpful', () => void rate('up'), icon(ICONS.thumb));
-    const down = button('dn', 'Not helpful', () => void rate('down'), icon(ICONS.thumb));
+    const up = button('up', t('helpful'), () => void rate('up'), icon(ICONS.thumb));
+    const down = button('dn', t('notHelpful'), () => void rate('down'), icon(ICONS.thumb));
     bar.append(up, down, status);
     row.append(bar);
     let commentForm: HTMLElement | null = null;
@@ -352,22 +376,22 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
       try {
         await api.rate(state.conversationId, { messageId, rating, conversationToken: token, ...(comment ? { comment } : {}) });
       } catch {
-        status.textContent = 'Could not save your rating. Please try again.';
+        status.textContent = t('ratingFailed');
         return;
       }
-      status.textContent = 'Thanks for the feedback!';
+      status.textContent = t('thanksFeedback');
       commentForm?.remove();
       commentForm = null;
       if (rating === 'down' && comment === undefined) {
         // The thumbs-down is already saved; the comment is an optional extra that replaces it.
         const form = el('form', 'form');
-        const label = el('label', '', 'What was wrong? (optional)');
+        const label = el('label', '', t('whatWasWrong'));
         const field = el('textarea');
         field.maxLength = 1000;
         field.rows = 2;
         label.append(field);
         const actions = el('div', 'acts');
-        const submit = el('button', 'btn p', 'Send feedback');
+        const submit = el('button', 'btn p', t('sendFeedback'));
         submit.type = 'submit';
         actions.append(submit);
         form.append(label, actions);
@@ -383,11 +407,95 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
     }
   }
 
+  /**
+   * After a person resolved the conversation: "How would you rate the help you got from Marisol?", five stars (each a
+   * labelled button), an optional comment and "Send rating". The server keeps one rating per resolution.
+   */
+  function showSatisfaction(agentName: string | null | undefined): void {
+    // An unanswered question from an earlier resolution gives way to this one.
+    satisfactionCard?.remove();
+    formCount += 1;
+    const form = el('form', 'form csat');
+    const question = el('p', 'q', t('rateQuestion', { name: agentName || t('rateTeam') }));
+    question.id = `fc-csat-${formCount}`;
+    const stars = el('div', 'stars');
+    stars.setAttribute('role', 'group');
+    stars.setAttribute('aria-labelledby', question.id);
+    const chosenLabel = el('span', 'pick');
+    const comment = el('textarea');
+    comment.maxLength = 1000;
+    comment.rows = 2;
+    const commentLabel = el('label', '', t('rateComment'));
+    commentLabel.append(comment);
+    const status = el('span', 'ferr');
+    status.hidden = true;
+    const submit = el('button', 'btn p', t('sendRating'));
+    submit.type = 'submit';
+    submit.disabled = true;
+    let score = 0;
+    const buttons: HTMLButtonElement[] = [];
+    for (let value = 1; value <= MAX_SCORE; value += 1) {
+      const label = t(`score${value}` as MessageKey);
+      const star = button('', t('scoreOf', { score: value, label }), () => {
+        score = value;
+        buttons.forEach((other, index) => {
+          other.classList.toggle('on', index < value);
+          other.setAttribute('aria-pressed', String(index + 1 === value));
+        });
+        chosenLabel.textContent = label;
+        submit.disabled = false;
+      }, icon(ICONS.star));
+      star.setAttribute('aria-pressed', 'false');
+      buttons.push(star);
+    }
+    stars.append(...buttons, chosenLabel);
+    const actions = el('div', 'acts');
+    actions.append(status, submit);
+    form.append(question, stars, commentLabel, actions);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void send();
+    });
+
+    async function send(): Promise<void> {
+      const token = state.conversationToken;
+      if (!score || !state.conversationId || !token) return;
+      submit.disabled = true;
+      status.hidden = true;
+      try {
+        const text = comment.value.trim();
+        await api.rateConversation(state.conversationId, { score, conversationToken: token, ...(text ? { comment: text } : {}) });
+      } catch (error) {
+        if (error instanceof ApiError && error.code === 'already_rated') {
+          finish(t('alreadyRated'));
+          return;
+        }
+        status.textContent = t('ratingFailed');
+        status.hidden = false;
+        submit.disabled = false;
+        return;
+      }
+      finish(t('ratedThanks', { score }));
+    }
+
+    function finish(text: string): void {
+      const note = el('div', 'row note', text);
+      form.replaceWith(note);
+      if (satisfactionCard === form) satisfactionCard = null;
+      announce(text);
+    }
+
+    satisfactionCard = form;
+    log.append(form);
+    announce(question.textContent ?? '');
+    scrollDown();
+  }
+
   function showQuickReplies(options: string[] | undefined): void {
     if (!options || options.length === 0) return;
     quickReplies = el('div', 'qr');
     quickReplies.setAttribute('role', 'group');
-    quickReplies.setAttribute('aria-label', 'Suggested replies');
+    quickReplies.setAttribute('aria-label', t('suggestedReplies'));
     for (const option of options) {
       // What the visitor sees on the button is what they send (and then see in their own bubble).
       const label = displayable(option);
@@ -407,21 +515,21 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
     if (fields.length === 0) return;
     const form = el('form', 'form');
     form.noValidate = true;
-    form.setAttribute('aria-label', 'Your contact details');
+    form.setAttribute('aria-label', t('contactDetails'));
     const inputs: Record<string, HTMLInputElement> = {};
     const errors: Record<string, HTMLElement> = {};
-    const setError = (field: string, message: string | null): void => {
+    const setError = (field: string, message: MessageKey | null): void => {
       const box = inputs[field] as HTMLInputElement;
       const error = errors[field] as HTMLElement;
-      error.textContent = message ?? '';
+      error.textContent = message ? t(message) : '';
       error.hidden = message === null;
       if (message === null) box.removeAttribute('aria-invalid');
       else box.setAttribute('aria-invalid', 'true');
     };
     formCount += 1;
     for (const field of fields) {
-      const [labelText, type, autocomplete] = LEAD_FIELDS[field] as [string, string, string];
-      const label = el('label', '', labelText);
+      const [labelKey, type, autocomplete] = LEAD_FIELDS[field] as [MessageKey, string, string];
+      const label = el('label', '', t(labelKey));
       const box = el('input');
       box.type = type;
       box.autocomplete = autocomplete as AutoFill;
@@ -443,7 +551,7 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
       }
     }
     const actions = el('div', 'acts');
-    const submit = el('button', 'btn p', 'Send details');
+    const submit = el('button', 'btn p', t('sendDetails'));
     submit.type = 'submit';
     actions.append(submit);
     form.append(actions);
@@ -459,7 +567,7 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
       }
       if (firstBad) {
         firstBad.focus();
-        announce(`Please check the form: ${fields.map((field) => errors[field]?.textContent).filter(Boolean).join(' ')}`);
+        announce(t('checkForm', { errors: fields.map((field) => errors[field]?.textContent).filter(Boolean).join(' ') }));
         return;
       }
       // Sent as an ordinary message: the engine extracts and validates the details the same way as typed ones.
@@ -477,7 +585,7 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
     });
     leadForm = form;
     log.append(form);
-    announce(`${botName()} asks for your ${fields.join(', ')}. The form is above the message box.`);
+    announce(t('asksDetails', { name: botName() }));
     scrollDown();
   }
 
@@ -485,15 +593,16 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
     if (state.isEscalated) return;
     state.isEscalated = true;
     store.save();
-    addNote('A member of the team has been notified and will reply here. You can keep browsing; we will show their reply in this chat.');
+    addNote(t('teamNotified'));
     startLive();
   }
 
   /** The header's line under the title: who answers now. */
   function showWhoAnswers(handoff?: string, agentName?: string | null): void {
+    whoAnswers = { handoff, agentName };
     isPersonHere = handoff === 'human';
-    subtitle.textContent = isPersonHere ? `${agentName || 'A team member'} from the team is here`
-      : handoff === 'waiting_for_human' ? 'A team member will reply here' : 'We usually reply in seconds';
+    subtitle.textContent = isPersonHere ? t('personHere', { name: agentName || t('aTeamMember') })
+      : handoff === 'waiting_for_human' ? t('personWillReply') : t('repliesFast');
   }
 
   function handleReply(reply: SystemChatReply, details: Record<string, string> | null = null): void {
@@ -511,16 +620,16 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
 
   function describeFailure(error: unknown, retry: () => void): void {
     const status = error instanceof ApiError ? error.status : 0;
-    if (status === 429) showAlert('You are sending messages a little too quickly.', { label: 'Retry', run: retry, waitS: (error as ApiError).retryAfterS || 10 });
+    if (status === 429) showAlert(t('tooFast'), { label: t('retry'), run: retry, waitS: (error as ApiError).retryAfterS || 10 });
     else if (status === 402) {
-      showAlert('Chat is unavailable right now. Please contact the business directly.');
+      showAlert(t('unavailableContact'));
       setComposerEnabled(false);
     } else if (status === 403) {
-      showAlert('Chat is not enabled on this website.');
+      showAlert(t('notEnabledHere'));
       setComposerEnabled(false);
-    } else if (status === 404) showAlert('Chat is unavailable right now. Please try again later.');
-    else if (status === 400 || status === 413) showAlert('That message could not be sent. Please shorten it and try again.');
-    else showAlert('We could not reach the chat. Check your connection and try again.', { label: 'Retry', run: retry });
+    } else if (status === 404) showAlert(t('unavailableLater'));
+    else if (status === 400 || status === 413) showAlert(t('tooLong'));
+    else showAlert(t('unreachable'), { label: t('retry'), run: retry });
   }
 
   // `clientMessageId`: a retry of the same message sends the same id, so a send whose reply was lost on the way
@@ -538,7 +647,7 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
     visitorRow.querySelector('.err')?.remove();
     sentTexts.push(message);
     typing = el('div', 'typing');
-    typing.setAttribute('aria-label', `${botName()} is typing`);
+    typing.setAttribute('aria-label', t('typing', { name: botName() }));
     typing.setAttribute('role', 'status');
     typing.append(el('i'), el('i'), el('i'));
     log.append(typing);
@@ -570,7 +679,7 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
       const answer = reply.message;
       // While a person is awaited or answering the bot is silent: the reply is a notice, shown once.
       if (row) finishMessage(row, 'assistant', answer.text, answer.id);
-      else if (!shownIds.has(answer.id)) addMessage(answer.role, answer.text, answer.id, answer.authorName);
+      else if (!shownIds.has(answer.id)) addMessage(answer.role, answer.text, answer.id, answer.authorName, answer.kind);
       if (answer.role !== 'system' || !row) announce(answer.role === 'system' ? answer.text : `${botName()}: ${answer.text}`);
       isBusy = false;
       handleReply(reply, details);
@@ -583,14 +692,14 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
         // The stored conversation is gone, its token no longer matches or has expired: continue in a new one.
         if (isConversationExpired(error)) {
           // Above the message that starts the new conversation, so the transcript reads in order.
-          visitorRow.before(el('div', 'row note', EXPIRED_NOTE));
-          announce(EXPIRED_NOTE);
+          visitorRow.before(el('div', 'row note', t('expired')));
+          announce(t('expired'));
         }
         resetConversation();
         return send(message, visitorRow, clientMessageId);
       }
       visitorRow.classList.add('failed');
-      visitorRow.append(el('span', 'who err', 'Not sent'));
+      visitorRow.append(el('span', 'who err', t('notSent')));
       describeFailure(error, () => void send(message, visitorRow, clientMessageId));
     }
     flushHeldLive();
@@ -625,13 +734,15 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
       return;
     }
     removeTransient();
-    addMessage(message.role, message.text, message.id, message.authorName);
-    if (message.role !== 'visitor') announce(`${message.role === 'agent' ? message.authorName || 'Team member' : botName()}: ${message.text}`);
+    const row = addMessage(message.role, message.text, message.id, message.authorName, message.kind);
+    if (message.role !== 'visitor') announce(message.role === 'system' ? row.textContent ?? '' : `${message.role === 'agent' ? message.authorName || t('teamMember') : botName()}: ${message.text}`);
+    // A person resolved the conversation: ask the visitor how it went (once per resolution; the server decides).
+    if (message.kind === 'resolved') showSatisfaction(message.authorName);
     if (!isOpen && message.role !== 'visitor') {
       unread += 1;
       badge.textContent = String(unread);
       badge.hidden = false;
-      launcher.setAttribute('aria-label', `Open chat (${unread} new)`);
+      launcher.setAttribute('aria-label', t('openChatUnread', { count: unread }));
     }
   }
 
@@ -675,17 +786,19 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
     log.textContent = '';
     if (config.greeting) addMessage('assistant', config.greeting);
     if (!config.active) {
-      showAlert('Chat is unavailable right now. Please contact the business directly.');
+      showAlert(t('unavailableContact'));
       setComposerEnabled(false);
       return;
     }
     if (state.conversationId && state.conversationToken) {
       isLoadingTranscript = true;
       try {
-        const messages = await api.loadMessages(state.conversationId, state.conversationToken);
-        for (const message of messages) addMessage(message.role, message.text, message.id, message.authorName);
+        const { items: messages, satisfaction } = await api.loadMessages(state.conversationId, state.conversationToken);
+        for (const message of messages) addMessage(message.role, message.text, message.id, message.authorName, message.kind);
         // Once a person has answered, the "someone will reply" notice is history, not news.
-        if (state.isEscalated && !messages.some((message) => message.role === 'agent')) addNote('A member of the team has been notified and will reply here.');
+        if (state.isEscalated && !messages.some((message) => message.role === 'agent')) addNote(t('teamNotifiedShort'));
+        const resolved = messages.filter((message) => message.kind === 'resolved').pop();
+        if (resolved && satisfaction?.canRate) showSatisfaction(resolved.authorName);
         isLoadingTranscript = false;
         flushHeldLive();
         startLive();
@@ -695,19 +808,35 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
         flushHeldLive();
         if (!isConversationGone(error)) {
           hasTranscript = false;
-          showAlert('We could not load your earlier messages.', { label: 'Retry', run: () => void loadTranscript() });
+          showAlert(t('historyFailed'), { label: t('retry'), run: () => void loadTranscript() });
           return;
         }
-        if (isConversationExpired(error)) addNote(EXPIRED_NOTE);
+        if (isConversationExpired(error)) addNote(t('expired'));
         resetConversation();
       }
     }
     showQuickReplies(config.quickReplies);
   }
 
+  /** The chatbot's look and, for a visitor who gets another language than English, the widget's words in it. */
+  async function fetchConfig(): Promise<void> {
+    const value = await api.loadConfig();
+    const chosen = chooseLanguage(value, navigator.languages?.length ? navigator.languages : [navigator.language]);
+    let words = createTranslator();
+    if (chosen !== 'en') {
+      try {
+        words = createTranslator(await api.loadDictionary(chosen));
+        language = chosen;
+      } catch {
+        // Words unreachable (an old server, a blocked request): the widget still works, in English.
+      }
+    }
+    applyConfig(value, words);
+  }
+
   let configLoading: Promise<void> | null = null;
   function loadConfig(): Promise<void> {
-    configLoading ??= api.loadConfig().then(applyConfig, (error: unknown) => {
+    configLoading ??= fetchConfig().catch((error: unknown) => {
       configLoading = null;
       throw error;
     });
@@ -723,13 +852,13 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
     panel.hidden = false;
     root.classList.add('open');
     launcher.setAttribute('aria-expanded', 'true');
-    launcher.setAttribute('aria-label', 'Close chat');
+    launcher.setAttribute('aria-label', t('closeChat'));
     launcher.replaceChildren(icon(ICONS.close), badge);
     unread = 0;
     badge.hidden = true;
     if (!isRestoring) (input.disabled ? closeButton : input).focus();
     loadConfig().then(loadTranscript, () => {
-      showAlert('We could not reach the chat. Check your connection and try again.', { label: 'Retry', run: () => { isOpen = false; open(); } });
+      showAlert(t('unreachable'), { label: t('retry'), run: () => { isOpen = false; open(); } });
     }).then(() => {
       if (!isRestoring && !input.disabled && shadow.activeElement === closeButton) input.focus();
     }, () => undefined);
@@ -743,7 +872,7 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
     panel.hidden = true;
     root.classList.remove('open');
     launcher.setAttribute('aria-expanded', 'false');
-    launcher.setAttribute('aria-label', 'Open chat');
+    launcher.setAttribute('aria-label', t('openChat'));
     launcher.replaceChildren(icon(ICONS.chat), badge);
     launcher.focus();
   }

@@ -15,7 +15,10 @@ interface HookTrigger { display: { label: string }; operation: HookOperation }
 /** The parts of the app definition the tests drive. */
 interface AppDefinition {
   authentication: { test: Method; connectionLabel: Method };
-  triggers: { newLead: HookTrigger; updatedLead: HookTrigger; newEscalation: HookTrigger; newConversation: HookTrigger; chatbotList: { operation: { perform: Method } } };
+  triggers: {
+    newLead: HookTrigger; updatedLead: HookTrigger; newEscalation: HookTrigger; newConversation: HookTrigger; newSatisfactionRating: HookTrigger;
+    chatbotList: { operation: { perform: Method } };
+  };
   creates: { addFaq: { operation: { perform: Method; sample: Payload } } };
 }
 type AppTester = (method: Method, bundle: Bundle) => Promise<unknown>;
@@ -32,7 +35,7 @@ const zapier = require('zapier-platform-core') as ZapierCore;
 const quietLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const LEAD_SETTINGS = { leadCapture: { enabled: true, fields: ['name', 'email', 'phone'], requiredFields: ['name', 'phone'], intents: ['request_quote', 'book_appointment'] } };
 
-const HOOK_TRIGGERS = [App.triggers.newLead, App.triggers.updatedLead, App.triggers.newEscalation, App.triggers.newConversation];
+const HOOK_TRIGGERS = [App.triggers.newLead, App.triggers.updatedLead, App.triggers.newEscalation, App.triggers.newConversation, App.triggers.newSatisfactionRating];
 
 describe('Zapier app: schema (offline)', () => {
   it('passes zapier-platform-schema validation of the whole app definition', async () => {
@@ -57,6 +60,15 @@ describe('Zapier app: schema (offline)', () => {
     const appTester = zapier.createAppTester(App);
     const delivery = { ...updated.sample, email: 'jane.doe@example.org' };
     expect(await appTester(updated.perform, { authData: { apiKey: 'fc_offline' }, cleanedRequest: delivery, inputData: {} })).toEqual([delivery]);
+  });
+
+  it('New Satisfaction Rating subscribes to conversation.rated and passes a delivery on unchanged', async () => {
+    const rating = App.triggers.newSatisfactionRating.operation;
+    expect(rating.sample).toMatchObject({ eventType: 'conversation.rated', score: 5 });
+    expect(rating.outputFields.find((field) => field.key === 'score')).toMatchObject({ label: 'Score (1 to 5)', type: 'integer' });
+    const appTester = zapier.createAppTester(App);
+    const delivery = { ...rating.sample, score: 2, comment: 'Took a while.' };
+    expect(await appTester(rating.perform, { authData: { apiKey: 'fc_offline' }, cleanedRequest: delivery, inputData: {} })).toEqual([delivery]);
   });
 
   it('imports nothing from the other packages of the repository', async () => {
@@ -230,6 +242,39 @@ describe('Zapier app against a running FusionChatalyst server', () => {
     expect(listed[0]).toMatchObject({ first_message: 'Do you fix leaking taps?', eventType: 'conversation.started' });
     expect(Object.keys(listed[0]!)).toEqual(Object.keys(trigger.sample));
     await appTester(trigger.performUnsubscribe, { authData, subscribeData, inputData: {} } as Bundle);
+  });
+
+  it('New Satisfaction Rating: a visitor rates a conversation an agent resolved, the hook gets conversation.rated', async () => {
+    const trigger = App.triggers.newSatisfactionRating.operation;
+    const samples = await appTester(trigger.performList, { authData, inputData: { chatbotId: chatbot.id } } as Bundle) as Payload[];
+    expect(Object.keys(samples[0]!)).toEqual(Object.keys(trigger.sample));
+    expect(samples[0]).toMatchObject({ chatbot_name: 'Acme Plumbing Bot', eventType: 'conversation.rated', score: 5 });
+
+    const subscribeData = await appTester(trigger.performSubscribe, { authData, targetUrl: receiver.url, inputData: { chatbotId: chatbot.id } } as Bundle) as { id: string };
+    expect(await zapierHooks()).toContainEqual(expect.objectContaining({ id: subscribeData.id, event: 'conversation.rated', status: 'active' }));
+    const start = await fetch(`${authData.baseUrl}/api/public/system-chat`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ chatbotId: chatbot.id, visitorId: 'zap-visitor-7', message: 'I want to talk to a human, my email is kim@example.com' }),
+    });
+    const chat = await start.json() as { conversationId: string; conversationToken: string; escalated: boolean };
+    expect(chat.escalated).toBe(true);
+    for (const action of ['claim', 'resolve']) {
+      const response = await ctx.app.inject({ method: 'POST', url: `/api/portal/inbox/${chat.conversationId}/${action}`, headers: account.headers });
+      expect(response.statusCode, response.body).toBe(200);
+    }
+    const before = receiver.received.length;
+    const rated = await fetch(`${authData.baseUrl}/api/public/conversations/${chat.conversationId}/satisfaction`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ score: 4, comment: 'Helpful', conversationToken: chat.conversationToken }),
+    });
+    expect(rated.status).toBe(200);
+    const delivered = (await receiver.waitFor(before + 1)).slice(before).find((r) => r.headers['x-fc-event'] === 'conversation.rated')!;
+    const payload = JSON.parse(delivered.body) as Payload;
+    expect(payload).toMatchObject({ email: 'kim@example.com', score: 4, comment: 'Helpful', agent_name: 'Acme Plumbing team', eventType: 'conversation.rated', conversationId: chat.conversationId });
+    const performed = await appTester(trigger.perform, { authData, cleanedRequest: payload, inputData: {} } as Bundle) as Payload[];
+    expect(Object.keys(performed[0]!)).toEqual(Object.keys(trigger.sample));
+    const listed = await appTester(trigger.performList, { authData, inputData: { chatbotId: chatbot.id } } as Bundle) as Payload[];
+    expect(listed[0]).toEqual(payload);
+    expect(await appTester(trigger.performUnsubscribe, { authData, subscribeData, inputData: {} } as Bundle)).toEqual({ id: subscribeData.id, removed: true });
   });
 
   it('refuses a bad subscription with the server\'s plain-words reason', async () => {

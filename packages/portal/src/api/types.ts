@@ -83,6 +83,8 @@ export interface ChatbotSettings {
   greeting: string;
   defaultPhoneRegion: string;
   locale: string;
+  /** Where the widget's own words take their language from: this locale, or each visitor's browser first. */
+  widgetLanguage: 'locale' | 'browser';
   allowedOrigins: string[];
   leadCapture: { enabled: boolean; fields: LeadField[]; requiredFields: LeadField[]; intents: string[] };
   escalation: {
@@ -203,6 +205,8 @@ export interface ConversationDetail extends ConversationItem {
   messages: TranscriptMessage[];
   lead: Lead | null;
   escalation: Escalation | null;
+  /** The visitor's 1–5 rating after a person resolved the conversation. */
+  satisfaction: { score: number; comment: string | null; agentName: string | null; ratedAt: string } | null;
 }
 
 export interface Review {
@@ -258,6 +262,8 @@ export interface Stats {
   days: StatsDay[];
   totals: Omit<StatsDay, 'date'>;
   model: { days: ModelStatsDay[]; totals: Omit<ModelStatsDay, 'date'> };
+  /** Visitors' 1–5 ratings of conversations a person resolved, rated in the period. */
+  satisfaction: { count: number; average: number | null };
 }
 
 // ---- Webhooks (Settings → Webhooks)

@@ -45,6 +45,10 @@ describe('mapping editor rows', () => {
   it('offers rating fields only where the server accepts them', () => {
     expect(rowsToMapping([row('stars', 'path', 'rating.rating')], 'message.rated').errors).toEqual({});
     expect(rowsToMapping([row('stars', 'path', 'rating.rating')], 'lead.captured').errors[0]).toContain('not a field');
+    expect(rowsToMapping([row('score', 'path', 'satisfaction.score')], 'conversation.rated').errors).toEqual({});
+    expect(rowsToMapping([row('score', 'path', 'satisfaction.score')], '*').errors).toEqual({});
+    expect(rowsToMapping([row('score', 'path', 'satisfaction.score')], 'message.rated').errors[0]).toContain('not a field');
+    expect(rowsToMapping([row('stars', 'path', 'rating.rating')], 'conversation.rated').errors[0]).toContain('not a field');
   });
 
   it('finds the row an API field error points at', () => {

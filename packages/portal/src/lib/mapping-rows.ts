@@ -6,7 +6,7 @@ import type { EventMapping, Mappings, MappingValue } from '../api/types';
  * convert between those rows and the API's mapping object (contract section 6) without losing anything.
  */
 
-/** Source paths a mapping may read (contract section 6, plus `rating.*` for message.rated). */
+/** Source paths a mapping may read (contract section 6, plus `rating.*` for message.rated and `satisfaction.*` for conversation.rated). */
 export const SOURCE_PATHS: Record<string, readonly string[]> = {
   lead: ['id', 'name', 'email', 'phone', 'intent'],
   chatbot: ['id', 'name'],
@@ -15,9 +15,14 @@ export const SOURCE_PATHS: Record<string, readonly string[]> = {
   escalation: ['id', 'reason', 'lastMessage'],
   customer: ['id', 'name'],
   rating: ['rating', 'comment', 'question', 'answer'],
+  satisfaction: ['score', 'comment', 'agentName'],
 };
 export const ALL_SOURCE_PATHS: string[] = Object.entries(SOURCE_PATHS).flatMap(([object, fields]) => fields.map((field) => `${object}.${field}`));
-const RATING_EVENT_KEYS = ['message.rated', 'webhook.test', '*'];
+/** Objects only some events carry, and the event keys whose mappings may read them (the server refuses them elsewhere). */
+const EVENT_ONLY_OBJECTS: Record<string, readonly string[]> = {
+  rating: ['message.rated', 'webhook.test', '*'],
+  satisfaction: ['conversation.rated', 'webhook.test', '*'],
+};
 
 /** Keys every delivery carries; mappings cannot set them. */
 export const ENVELOPE_KEYS = ['eventType', 'eventTimestamp', 'eventId', 'customerId', 'chatbotId', 'conversationId'];
@@ -33,9 +38,9 @@ export interface MappingRow {
   constType: ConstType;
 }
 
-/** The source paths offered for one event key (rating.* only where the server allows it). */
+/** The source paths offered for one event key (rating.* and satisfaction.* only where the server allows them). */
 export function sourcePathsFor(eventKey: string): string[] {
-  return RATING_EVENT_KEYS.includes(eventKey) ? ALL_SOURCE_PATHS : ALL_SOURCE_PATHS.filter((path) => !path.startsWith('rating.'));
+  return ALL_SOURCE_PATHS.filter((path) => EVENT_ONLY_OBJECTS[path.split('.')[0] ?? '']?.includes(eventKey) ?? true);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -5,7 +5,7 @@ import { toBusinessHours, toBusinessHoursForm, toFormFieldName, toFormValues, to
 const chatbot: Chatbot = {
   id: 'bot_abcdefgh', name: 'Acme', knowledgeVersion: 1, createdAt: '2026-12-01T00:00:00Z', updatedAt: '2026-12-01T00:00:00Z',
   settings: {
-    greeting: 'Hi!', defaultPhoneRegion: 'US', locale: 'en-US', allowedOrigins: ['https://acme.example'],
+    greeting: 'Hi!', defaultPhoneRegion: 'US', locale: 'en-US', widgetLanguage: 'browser', allowedOrigins: ['https://acme.example'],
     leadCapture: { enabled: true, fields: ['name', 'phone', 'email'], requiredFields: ['phone'], intents: ['request_quote'] },
     escalation: { enabled: true, onRequest: true, onAnger: true, onComplaint: true, onLegal: false, maxFailedAnswers: 2, keywords: ['refund'] },
     rateLimit: { perVisitorPerMinute: 20, perIpPerMinute: 60 }, idleMinutesBeforeEnded: 30,

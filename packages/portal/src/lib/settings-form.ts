@@ -36,6 +36,7 @@ export interface SettingsFormValues {
   greeting: string;
   description: string;
   locale: string;
+  widgetLanguage: ChatbotSettings['widgetLanguage'];
   defaultPhoneRegion: string;
   allowedOrigins: string;
   quickReplies: string;
@@ -93,6 +94,7 @@ export function toFormValues(chatbot: Chatbot): SettingsFormValues {
     greeting: s.greeting,
     description: s.description ?? '',
     locale: s.locale,
+    widgetLanguage: s.widgetLanguage,
     defaultPhoneRegion: s.defaultPhoneRegion,
     allowedOrigins: s.allowedOrigins.join('\n'),
     quickReplies: s.quickReplies.join('\n'),
@@ -129,6 +131,7 @@ export function toUpdateBody(values: SettingsFormValues): { name: string; settin
       greeting: values.greeting.trim(),
       description: values.description.trim(),
       locale: values.locale.trim(),
+      widgetLanguage: values.widgetLanguage,
       defaultPhoneRegion: values.defaultPhoneRegion.trim().toUpperCase(),
       allowedOrigins: [...new Set(splitLines(values.allowedOrigins, { commas: true }).map((origin) => origin.replace(/\/+$/, '')))],
       quickReplies: splitLines(values.quickReplies),
@@ -157,7 +160,7 @@ export function toFormFieldName(apiField: string): string | null {
   if (path === apiField) return null;
   const [head, ...rest] = path.split('.');
   switch (head) {
-    case 'greeting': case 'description': case 'locale': case 'defaultPhoneRegion': case 'allowedOrigins': case 'quickReplies': case 'idleMinutesBeforeEnded':
+    case 'greeting': case 'description': case 'locale': case 'widgetLanguage': case 'defaultPhoneRegion': case 'allowedOrigins': case 'quickReplies': case 'idleMinutesBeforeEnded':
       return head;
     case 'leadCapture': case 'rateLimit':
       return rest[0] ? `${head}.${rest[0]}` : head;

@@ -171,6 +171,16 @@ export function ConversationPage() {
               <dt>Created</dt><dd>{formatDateTime(c.escalation.createdAt)}</dd>
             </dl>
           ) : <p className="muted">Not escalated.</p>}
+          {c.satisfaction ? (
+            <>
+              <h2>Visitor's rating</h2>
+              <dl className="details">
+                <dt>Score</dt><dd>{c.satisfaction.score} / 5{c.satisfaction.agentName ? ` for ${c.satisfaction.agentName}` : ''}</dd>
+                <dt>Comment</dt><dd className="cell-text">{c.satisfaction.comment ?? '—'}</dd>
+                <dt>Rated</dt><dd>{formatDateTime(c.satisfaction.ratedAt)}</dd>
+              </dl>
+            </>
+          ) : null}
         </aside>
       </div>
     </>

@@ -49,6 +49,20 @@ function DeliveryHealth() {
   );
 }
 
+/** How visitors rated the help a person gave them (1–5, asked in the widget after an agent resolves the chat). */
+function SatisfactionCard({ satisfaction }: { satisfaction: Stats['satisfaction'] | undefined }) {
+  const average = satisfaction?.average ?? null;
+  return (
+    <div className="stat-card">
+      <span className="stat-label">Team satisfaction</span>
+      <span className="stat-value">{satisfaction ? (average === null ? '—' : <>{average.toFixed(1)}<span className="stat-unit"> / 5</span></>) : '…'}</span>
+      <span className="muted small">
+        {satisfaction ? (satisfaction.count === 0 ? 'No ratings yet: visitors are asked after you resolve a chat' : `${satisfaction.count} rating${satisfaction.count === 1 ? '' : 's'} after a person helped`) : ''}
+      </span>
+    </div>
+  );
+}
+
 export function DashboardPage() {
   const [days, setDays] = useState<number>(30);
   const [chatbotId, setChatbotId] = useState('');
@@ -100,6 +114,7 @@ export function DashboardPage() {
           <span className="stat-value">{totals ? (rated === 0 ? '—' : `${Math.round((totals.ratingsUp / rated) * 100)}%`) : '…'}</span>
           <span className="muted small">{totals ? `${totals.ratingsUp} helpful · ${totals.ratingsDown} not helpful` : ''}</span>
         </div>
+        <SatisfactionCard satisfaction={stats.data?.satisfaction} />
       </div>
       <div className="chart-grid">
         <section className="card">

@@ -16,6 +16,7 @@ import * as maskLoggedHeaderValues from './migrations/2026-12-03-21-mask-logged-
 import * as llmUsage from './migrations/2026-12-04-30-llm-usage.js';
 import * as knowledgeEmbeddings from './migrations/2026-12-04-31-knowledge-embeddings.js';
 import * as teamMembersInvites from './migrations/2026-12-04-team-members-invites.js';
+import * as conversationSatisfaction from './migrations/2026-12-04-widget-conversation-satisfaction.js';
 
 /**
  * Dated migrations, listed explicitly so the compiled build needs no directory scanning. Names sort by date;
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-04-30-llm-usage': llmUsage,
   '2026-12-04-31-knowledge-embeddings': knowledgeEmbeddings,
   '2026-12-04-team-members-invites': teamMembersInvites,
+  '2026-12-04-widget-conversation-satisfaction': conversationSatisfaction,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

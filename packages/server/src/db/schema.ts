@@ -151,6 +151,12 @@ export interface ConversationsTable {
   unread_count: number;
   /** The `clientMessageId` of the message that started the conversation (unique per chatbot and visitor). */
   client_message_id: string | null;
+  /** The visitor's satisfaction (1–5) after a person resolved the conversation; one per resolution (modules/satisfaction). */
+  satisfaction_score: number | null;
+  satisfaction_comment: string | null;
+  satisfaction_rated_at: string | null;
+  /** The public name of the person who resolved the conversation the rating is about. */
+  satisfaction_agent_name: string | null;
 }
 
 export type HandoffState = 'bot' | 'waiting_for_human' | 'human' | 'resolved';
@@ -177,6 +183,8 @@ export interface MessagesTable {
   client_reply: string | null;
   /** `model` for a bot answer the chatbot's language model wrote (issue 18); null otherwise. */
   answered_by: 'model' | null;
+  /** What a person's system notice says (`claimed`, `handed_back`, `resolved`), so clients can word it; null otherwise. */
+  kind: 'claimed' | 'handed_back' | 'resolved' | null;
 }
 
 export interface RatingsTable {

@@ -27,6 +27,10 @@ export const ERROR_STATUS = {
   idempotency_key_reused: 409,
   /** An `Idempotency-Key` whose first request is still running. */
   idempotency_key_in_use: 409,
+  /** A satisfaction rating for a conversation no person has resolved (yet, or since it was reopened). */
+  not_resolved: 409,
+  /** A second, different satisfaction rating for the same resolution. */
+  already_rated: 409,
   gone: 410,
   payload_too_large: 413,
   knowledge_limit: 413,

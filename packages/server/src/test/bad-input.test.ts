@@ -65,6 +65,7 @@ const BODY_ROUTES: BodyRoute[] = [
   { method: 'POST', url: '/api/portal/invites/accept', path: () => '/api/portal/invites/accept', wrongTypes: { token: {}, password: 1, name: false } },
   { method: 'POST', url: '/api/public/system-chat', path: () => '/api/public/system-chat', wrongTypes: { chatbotId: 5, visitorId: {}, message: ['hi'] } },
   { method: 'POST', url: '/api/public/conversations/:id/rate', path: (i) => `/api/public/conversations/${i.conversationId}/rate`, wrongTypes: { messageId: 1, rating: 'meh', conversationToken: 2 } },
+  { method: 'POST', url: '/api/public/conversations/:id/satisfaction', path: (i) => `/api/public/conversations/${i.conversationId}/satisfaction`, wrongTypes: { score: 'great', comment: 5, conversationToken: 2 } },
 ];
 
 /** Routes whose body is ignored (no fields), with the reason. */

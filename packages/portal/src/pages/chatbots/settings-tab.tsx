@@ -67,8 +67,15 @@ export function SettingsTab() {
           <textarea id="quickReplies" rows={3} {...describedBy('quickReplies', { hint: true, error: errors.quickReplies?.message })} {...register('quickReplies')} />
         </Field>
         <div className="grid-2">
-          <Field id="locale" label="Language (locale)" hint="e.g. en-US" error={errors.locale?.message}>
+          <Field id="locale" label="Language (locale)" hint="e.g. en-US, es-ES, fr-FR, de-DE, pt-BR: the language of your chatbot, and of dates it writes." error={errors.locale?.message}>
             <input id="locale" {...describedBy('locale', { hint: true, error: errors.locale?.message })} {...register('locale', { required: 'Required.' })} />
+          </Field>
+          <Field id="widgetLanguage" label="Widget buttons and notices in" error={errors.widgetLanguage?.message}
+            hint="The widget speaks English, Spanish, French, German and Portuguese (other languages fall back to English). Your greeting and answers stay as you write them.">
+            <select id="widgetLanguage" {...describedBy('widgetLanguage', { hint: true, error: errors.widgetLanguage?.message })} {...register('widgetLanguage')}>
+              <option value="locale">The chatbot's language (locale above)</option>
+              <option value="browser">Each visitor's browser language</option>
+            </select>
           </Field>
           <Field id="defaultPhoneRegion" label="Default phone country" hint="Two letters, e.g. US or GB: used to read local phone numbers." error={errors.defaultPhoneRegion?.message}>
             <input id="defaultPhoneRegion" maxLength={2} {...describedBy('defaultPhoneRegion', { hint: true, error: errors.defaultPhoneRegion?.message })}

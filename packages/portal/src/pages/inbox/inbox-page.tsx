@@ -25,6 +25,8 @@ interface InboxItem {
   messageCount: number;
   escalation: { id: string; reason: string; status: string; createdAt: string } | null;
   visitor: { name: string | null; email: string | null; phone: string | null };
+  /** The visitor's 1–5 rating after a person resolved the conversation. */
+  satisfaction: { score: number; comment: string | null; agentName: string | null; ratedAt: string } | null;
 }
 
 interface InboxMessage {
@@ -81,6 +83,29 @@ function speaker(message: InboxMessage, item: InboxItem): string {
   if (message.role === 'agent') return message.authorName ?? 'Team member';
   if (message.role === 'assistant') return `${item.chatbotName} (bot)`;
   return 'Notice';
+}
+
+/** Five stars, `score` of them filled: drawn with CSS on text, read out as "4 of 5". */
+function Stars({ score }: { score: number }) {
+  return (
+    <span className="stars" role="img" aria-label={`${score} of 5`}>
+      {[1, 2, 3, 4, 5].map((n) => <span key={n} aria-hidden="true" className={n <= score ? 'star on' : 'star'}>★</span>)}
+    </span>
+  );
+}
+
+/** What the visitor said about the help they got (asked in the widget once a person resolves the chat). */
+function SatisfactionNote({ item }: { item: InboxItem }) {
+  const rating = item.satisfaction;
+  if (!rating) return item.state === 'resolved' ? <p className="muted small">The visitor has been asked to rate the help they got.</p> : null;
+  return (
+    <div className="satisfaction" aria-label="Visitor's rating">
+      <Stars score={rating.score} />
+      <strong>{rating.score} / 5</strong>
+      <span className="muted small">for {rating.agentName ?? 'your team'} · {formatRelative(rating.ratedAt)}</span>
+      {rating.comment ? <q className="satisfaction-comment">{rating.comment}</q> : null}
+    </div>
+  );
 }
 
 function Conversation({ id }: { id: string }) {
@@ -145,6 +170,7 @@ function Conversation({ id }: { id: string }) {
           {item.escalation?.status === 'open' && !heldByOther ? <button type="button" className="button" disabled={action.isPending} onClick={() => action.mutate('resolve')}>Resolve</button> : null}
         </div>
       </div>
+      <SatisfactionNote item={item} />
       <ErrorNotice error={action.error} />
       <ol className="transcript" ref={transcript} aria-label="Messages">
         {item.messages.map((message) => (
@@ -253,6 +279,7 @@ export function InboxPage() {
                     <span className="inbox-meta">
                       <StatusBadge status={STATE_BADGES[item.state]} label={STATE_LABELS[item.state]} />
                       <span className="muted">{handlerLabel(item)} · {formatRelative(item.lastMessageAt)}</span>
+                      {item.satisfaction ? <span className="rated" title={item.satisfaction.comment ?? undefined}>Rated {item.satisfaction.score}/5</span> : null}
                     </span>
                   </button>
                 </li>

@@ -14,6 +14,7 @@ export const EVENT_DESCRIPTIONS: Record<string, string> = {
   'conversation.started': 'A visitor started a chat',
   'conversation.ended': 'A chat went quiet (idle time in the chatbot settings)',
   'message.rated': 'A visitor rated an answer (thumbs up or down)',
+  'conversation.rated': 'A visitor rated the help a person gave, after the conversation was resolved (1–5)',
 };
 
 export interface HeaderRow { name: string; value: string; hidden: string }

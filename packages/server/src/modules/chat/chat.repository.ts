@@ -1,5 +1,7 @@
+import type { ChatMessage } from '@fc/contracts';
 import type { Kysely, Selectable } from 'kysely';
 import type { ConversationsTable, Database, MessagesTable } from '../../db/schema.js';
+import { toWireTime } from '../../lib/time.js';
 
 export type ConversationRow = Selectable<ConversationsTable>;
 export type MessageRow = Selectable<MessagesTable>;
@@ -42,4 +44,9 @@ export async function findConversationById(db: Kysely<Database>, conversationId:
 /** Messages of a conversation in order, optionally only those after a given message. */
 export async function listMessages(db: Kysely<Database>, conversationId: string, afterSeq = 0, limit = 500): Promise<MessageRow[]> {
   return db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+}
+
+/** A stored message as the public API sends it (`kind` only on the notices that carry one). */
+export function toWireMessage(row: Pick<MessageRow, 'id' | 'role' | 'text' | 'created_at' | 'author_name'> & { kind?: MessageRow['kind'] }): ChatMessage {
+  return { id: row.id, role: row.role, text: row.text, createdAt: toWireTime(row.created_at), authorName: row.author_name, ...(row.kind ? { kind: row.kind } : {}) };
 }

@@ -8,11 +8,11 @@ import { SECURITY, withExamples } from '../../http/openapi.js';
 import type { App, RouteDeps } from '../../http/types.js';
 import { mapErrorToProblem } from '../../http/problem.js';
 import { AppError } from '../../lib/errors.js';
-import { toWireTime } from '../../lib/time.js';
 import { isCustomerActive } from '../accounts/accounts.service.js';
 import { readCachedSettings } from '../chatbots/chatbots.service.js';
 import { rateMessage } from '../training/training.service.js';
-import { findChatTarget, findConversationById, listMessages, type ChatTarget, type ConversationRow } from './chat.repository.js';
+import { getSatisfactionStatus } from '../satisfaction/satisfaction.service.js';
+import { findChatTarget, findConversationById, listMessages, toWireMessage, type ChatTarget, type ConversationRow } from './chat.repository.js';
 import { assertChatAllowed, assertTokenLive, isTokenValid, runChatTurn, type ChatDeps } from './chat.service.js';
 import { createRateLimits } from '../../http/rate-limits.js';
 
@@ -233,6 +233,7 @@ export function registerChatRoutes(app: App, { database }: RouteDeps, deps: Chat
       chatbotId: target.chatbot_id, name: target.chatbot_name, greeting: settings.greeting, title: settings.appearance.title,
       color: settings.appearance.color, position: settings.appearance.position, avatarUrl: settings.appearance.avatarUrl,
       quickReplies: settings.quickReplies, active: isCustomerActive({ status: target.customer_status, trial_ends_at: target.trial_ends_at }),
+      locale: settings.locale, widgetLanguage: settings.widgetLanguage,
     };
   });
 
@@ -245,7 +246,13 @@ export function registerChatRoutes(app: App, { database }: RouteDeps, deps: Chat
       security: SECURITY.conversationToken,
       params: ConversationParams,
       querystring: Type.Object({ after: Type.Optional(Type.String({ pattern: '^msg_[A-Za-z0-9_-]{8,40}$' })), token: Type.Optional(Type.String({ maxLength: 128 })) }, { additionalProperties: false }),
-      response: { 200: Type.Object({ items: Type.Array(ChatMessage), nextCursor: Type.Null() }) },
+      response: {
+        200: Type.Object({
+          items: Type.Array(ChatMessage), nextCursor: Type.Null(),
+          /** Whether the visitor may rate the conversation now (a person resolved it, not rated yet), and their last score. */
+          satisfaction: Type.Object({ canRate: Type.Boolean(), score: Type.Union([Type.Integer(), Type.Null()]) }),
+        }),
+      },
     },
   }, async (request) => {
     const { conversation } = await loadVisitorConversation(db, request, request.params.id, readConversationToken(request));
@@ -255,10 +262,7 @@ export function registerChatRoutes(app: App, { database }: RouteDeps, deps: Chat
       if (!after) throw new AppError('not_found', 'No such message in this conversation.');
       afterSeq = after.seq;
     }
-    const rows = await listMessages(db, conversation.id, afterSeq);
-    return {
-      items: rows.map((row) => ({ id: row.id, role: row.role, text: row.text, createdAt: toWireTime(row.created_at), authorName: row.author_name })),
-      nextCursor: null,
-    };
+    const [rows, satisfaction] = await Promise.all([listMessages(db, conversation.id, afterSeq), getSatisfactionStatus(db, conversation)]);
+    return { items: rows.map(toWireMessage), nextCursor: null, satisfaction };
   });
 }

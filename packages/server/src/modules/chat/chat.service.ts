@@ -194,6 +194,7 @@ async function prepareTurn(
       referrer: input.context?.referrer ?? null, locale: input.context?.locale ?? null, started_at: now, last_message_at: now,
       idle_deadline_at: null, ended_at: null, handoff_state: 'bot', handoff_agent_id: null, handoff_agent_name: null,
       handoff_notice_id: null, handoff_changed_at: null, unread_count: 0, client_message_id: input.clientMessageId ?? null,
+      satisfaction_score: null, satisfaction_comment: null, satisfaction_rated_at: null, satisfaction_agent_name: null,
     };
   }
   const index = await deps.indexCache.get(target.chatbot_id, target.knowledge_version);

@@ -1,3 +1,4 @@
+import { WidgetLanguageSource } from '@fc/contracts';
 import { Type, type Static } from '@sinclair/typebox';
 
 /** Chatbot settings (contract section 6). Every field has a default, so `POST {name}` alone makes a working bot. */
@@ -12,6 +13,12 @@ export const ChatbotSettings = Type.Object(
     description: Type.String({ maxLength: 1_000 }),
     defaultPhoneRegion: Type.String({ pattern: '^[A-Z]{2}$' }),
     locale: Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35 }),
+    /**
+     * Where the widget's own words take their language from (issue 15, item 12): `locale` (default) — this chatbot's
+     * locale, else the visitor's browser, else English; `browser` — the visitor's browser first. The widget speaks
+     * English, Spanish, French, German and Portuguese; the greeting and answers are the business's own words.
+     */
+    widgetLanguage: WidgetLanguageSource,
     allowedOrigins: Type.Array(Type.String({ pattern: OriginPattern, maxLength: 255 }), { maxItems: 20 }),
     leadCapture: Type.Object(
       {

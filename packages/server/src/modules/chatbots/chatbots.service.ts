@@ -30,6 +30,7 @@ export const DEFAULT_SETTINGS: ChatbotSettings = {
   description: '',
   defaultPhoneRegion: 'US',
   locale: 'en-US',
+  widgetLanguage: 'locale',
   allowedOrigins: [],
   leadCapture: { enabled: true, fields: ['name', 'phone', 'email'], requiredFields: [], intents: ['request_quote', 'book_appointment'] },
   escalation: { enabled: true, onRequest: true, onAnger: true, onComplaint: true, onLegal: true, maxFailedAnswers: 2, keywords: [] },

@@ -4,6 +4,7 @@ import { AppError, assertFound } from '../../lib/errors.js';
 import { decodeCursor, toPage } from '../../lib/pagination.js';
 import { toWireTime } from '../../lib/time.js';
 import type { ConversationRow } from '../chat/chat.repository.js';
+import { toSatisfactionView } from '../satisfaction/satisfaction.service.js';
 
 export interface ListFilter {
   limit: number;
@@ -83,6 +84,7 @@ export async function getConversation(db: Kysely<Database>, customerId: string, 
     }),
     lead: lead ? toLeadView(lead) : null,
     escalation: escalation ? toEscalationView(escalation) : null,
+    satisfaction: toSatisfactionView(row),
   };
 }
 

@@ -71,6 +71,9 @@ describe('default mappings', () => {
     expect(keys('conversation.started')).toEqual(['chatbot_name', 'first_message', 'page_url']);
     expect(keys('conversation.ended')).toEqual(['chatbot_name', 'intent', 'message_count', 'transcript']);
     expect(keys('message.rated')).toEqual(['chatbot_name', 'rating', 'comment', 'question', 'answer']);
+    expect(renderPayload('conversation.rated', sample, undefined)).toEqual({
+      name: 'Jane Smith', email: 'jane@example.com', phone: '+15555550123', chatbot_name: 'Acme Plumbing Bot', score: 5, comment: 'Marisol sorted it out in minutes.', agent_name: 'Marisol',
+    });
     expect(renderPayload('webhook.test', sample, undefined)).toMatchObject({ test: true, name: 'Jane Smith', chatbot_name: 'Acme Plumbing Bot' });
   });
 
@@ -190,6 +193,13 @@ describe('custom mappings', () => {
     expect(renderPayload('message.rated', rated, mappings)).toEqual({ rating: 'down', comment: 'wrong' });
   });
 
+  it('satisfaction.* is available for conversation.rated and renders null through "*" on other events', () => {
+    const mappings = validateMappings({ '*': { stars: 'satisfaction.score' }, 'conversation.rated': { said: '{{satisfaction.comment | default:"-"}}' } });
+    expect(renderPayload('lead.captured', context, mappings)).toEqual({ stars: null });
+    const rated = { ...context, satisfaction: { score: 2, comment: null, agentName: 'Marisol' } };
+    expect(renderPayload('conversation.rated', rated, mappings)).toEqual({ stars: 2, said: '-' });
+  });
+
   it('normalises paths and deep-copies constants', () => {
     const constant = { list: [1, 2] };
     const normalized = validateMappings({ 'lead.captured': { email: '  lead.email ', meta: { const: constant } } });
@@ -214,6 +224,7 @@ describe('validateMappings rejects, naming the bad key', () => {
     [{ 'lead.captured': { x: '{{lead.name | upper:"x"}}' } }, 'mappings["lead.captured"]["x"]', 'takes no argument'],
     [{ 'lead.captured': { x: '{{}}' } }, 'mappings["lead.captured"]["x"]', 'expected a source path'],
     [{ 'lead.captured': { x: 'rating.comment' } }, 'mappings["lead.captured"]["x"]', 'only available for message.rated'],
+    [{ 'message.rated': { x: 'satisfaction.score' } }, 'mappings["message.rated"]["x"]', 'only available for conversation.rated'],
     [{ 'lead.captured': { eventType: { const: 'spoof' } } }, 'mappings["lead.captured"]["eventType"]', 'envelope key'],
     [{ 'lead.captured': { EVENTID: 'lead.id' } }, 'mappings["lead.captured"]["EVENTID"]', 'envelope key'],
     [{ 'lead.captured': { constructor: 'lead.id' } }, 'mappings["lead.captured"]["constructor"]', 'cannot be used'],

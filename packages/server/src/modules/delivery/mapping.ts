@@ -40,6 +40,8 @@ export interface LeadContext { id: string; name: string | null; email: string | 
 export interface EscalationContext { id: string; reason: string; lastMessage: string | null }
 /** `message.rated` only: the rating and the visitor question / bot answer it is about. */
 export interface RatingContext { rating: 'up' | 'down'; comment: string | null; question: string | null; answer: string | null }
+/** `conversation.rated` only: the visitor's 1–5 score after a person resolved the conversation, and that person's public name. */
+export interface SatisfactionContext { score: number; comment: string | null; agentName: string | null }
 
 /**
  * The payload of an outbox event: a snapshot taken in the transaction that wrote the event, so a delivery
@@ -54,11 +56,12 @@ export interface EventContext {
   lead?: LeadContext | null;
   escalation?: EscalationContext | null;
   rating?: RatingContext | null;
+  satisfaction?: SatisfactionContext | null;
 }
 
 /**
- * Whitelisted source paths. Contract section 6 lists all but `rating.*`, which we add for `message.rated`
- * (and for `webhook.test` / `"*"` mappings, where it renders null on other events).
+ * Whitelisted source paths. Contract section 6 lists all but `rating.*` and `satisfaction.*`, which we add for
+ * `message.rated` and `conversation.rated` (and for `webhook.test` / `"*"` mappings, where they render null on other events).
  */
 export const SOURCE_PATHS = {
   lead: ['id', 'name', 'email', 'phone', 'intent'],
@@ -68,9 +71,11 @@ export const SOURCE_PATHS = {
   escalation: ['id', 'reason', 'lastMessage'],
   customer: ['id', 'name'],
   rating: ['rating', 'comment', 'question', 'answer'],
+  satisfaction: ['score', 'comment', 'agentName'],
 } as const satisfies Record<string, readonly string[]>;
 
 const RATING_EVENT_KEYS: readonly string[] = ['message.rated', 'webhook.test', '*'];
+const SATISFACTION_EVENT_KEYS: readonly string[] = ['conversation.rated', 'webhook.test', '*'];
 
 // ---------------------------------------------------------------------------------------------------------
 // Mapping shapes and bounds
@@ -144,6 +149,7 @@ function checkSourcePath(path: string, eventKey: string): string | null {
     return `"${path}" is not a source path; ${object} has ${fields.map((name) => `${object}.${name}`).join(', ')}`;
   }
   if (object === 'rating' && !RATING_EVENT_KEYS.includes(eventKey)) return `"${path}" is only available for message.rated events`;
+  if (object === 'satisfaction' && !SATISFACTION_EVENT_KEYS.includes(eventKey)) return `"${path}" is only available for conversation.rated events`;
   return null;
 }
 
@@ -349,6 +355,7 @@ export const DEFAULT_MAPPINGS: Readonly<Record<EventType, Readonly<EventMapping>
     transcript: '{{conversation.transcript | join:"\\n"}}',
   },
   'message.rated': { chatbot_name: CHATBOT_NAME, rating: 'rating.rating', comment: 'rating.comment', question: 'rating.question', answer: 'rating.answer' },
+  'conversation.rated': { ...LEAD_FIELDS, chatbot_name: CHATBOT_NAME, score: 'satisfaction.score', comment: 'satisfaction.comment', agent_name: 'satisfaction.agentName' },
   // A test must look like real traffic so receivers (and Zapier's field picker) can be wired up with it.
   'webhook.test': {
     test: { const: true },
@@ -510,5 +517,6 @@ export function buildSampleEventContext(input: SampleContextInput = {}): EventCo
       question: 'Do you install tankless water heaters?',
       answer: 'Yes, we install and service tankless water heaters from all major brands.',
     },
+    satisfaction: { score: 5, comment: 'Marisol sorted it out in minutes.', agentName: 'Marisol' },
   };
 }

@@ -22,6 +22,7 @@ const InboxItem = Type.Object({
   lastMessage: Nullable(Type.String()), messageCount: Type.Integer(),
   escalation: Nullable(Type.Object({ id: Type.String(), reason: Type.String(), status: Type.String(), createdAt: Type.String() })),
   visitor: Type.Object({ name: Nullable(Type.String()), email: Nullable(Type.String()), phone: Nullable(Type.String()) }),
+  satisfaction: Nullable(Type.Object({ score: Type.Integer(), comment: Nullable(Type.String()), agentName: Nullable(Type.String()), ratedAt: Type.String() })),
 });
 const ActionReply = Type.Object({ message: Nullable(ChatMessage) });
 /** Conversation ids only: anything else (e.g. a NUL byte PostgreSQL would refuse) is a 400 before any query. */

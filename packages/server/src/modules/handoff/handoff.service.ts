@@ -10,6 +10,7 @@ import type { ConversationRow } from '../chat/chat.repository.js';
 import { restoreState } from '../chat/engine/index.js';
 import { appendEvent } from '../events/events.service.js';
 import type { LiveBus } from '../live/live-bus.js';
+import { toSatisfactionView, type SatisfactionView } from '../satisfaction/satisfaction.service.js';
 import { HANDOFF_NOTICES } from './handoff-notices.js';
 
 /**
@@ -58,6 +59,8 @@ export interface InboxItem {
   messageCount: number;
   escalation: { id: string; reason: string; status: string; createdAt: string } | null;
   visitor: { name: string | null; email: string | null; phone: string | null };
+  /** The visitor's rating after a person resolved the conversation (modules/satisfaction), or null. */
+  satisfaction: SatisfactionView | null;
 }
 
 export interface InboxFilter {
@@ -95,6 +98,7 @@ function toInboxItem(row: InboxRow, agent: Agent | null): InboxItem {
       ? { id: row.escalation_id, reason: row.escalation_reason ?? '', status: row.escalation_status ?? 'open', createdAt: toWireTime(row.escalation_created_at ?? row.started_at) }
       : null,
     visitor: { name: lead.name, email: lead.email, phone: lead.phone },
+    satisfaction: toSatisfactionView(row),
   };
 }
 
@@ -143,7 +147,7 @@ interface Transition {
   /** Columns to set besides the new message count. */
   set: Partial<Pick<ConversationRow, 'handoff_state' | 'handoff_agent_id' | 'handoff_agent_name' | 'handoff_notice_id' | 'handoff_changed_at' | 'unread_count' | 'state' | 'last_message_at'>>;
   /** The message it adds to the conversation (a system notice or the agent's reply). */
-  message: { role: 'system' | 'agent'; text: string; authorName: string | null };
+  message: { role: 'system' | 'agent'; text: string; authorName: string | null; kind?: 'claimed' | 'handed_back' | 'resolved' };
   /** Extra writes in the same transaction (the escalation and its event on resolve). */
   also?: (trx: Transaction<Database>, messageId: string, now: string) => Promise<void>;
 }
@@ -182,13 +186,13 @@ async function applyTransition(deps: HandoffDeps, { conversation, set, message, 
     if (Number(updated.numUpdatedRows) === 0) return false;
     await trx.insertInto('messages').values({
       id, customer_id: conversation.customer_id, conversation_id: conversation.id, seq, role: message.role, text: message.text,
-      intent: null, sources: null, confidence: null, author_name: message.authorName, created_at: now,
+      intent: null, sources: null, confidence: null, author_name: message.authorName, created_at: now, kind: message.kind ?? null,
     }).execute();
     await also?.(trx, id, now);
     return true;
   });
   if (!isApplied) return null;
-  const wire: ChatMessage = { id, role: message.role, text: message.text, createdAt: toWireTime(now), authorName: message.authorName };
+  const wire: ChatMessage = { id, role: message.role, text: message.text, createdAt: toWireTime(now), authorName: message.authorName, ...(message.kind ? { kind: message.kind } : {}) };
   // After commit: the visitor's widget and every open inbox (on any API process) see it.
   void deps.liveBus.publish({ conversationId: conversation.id, seq, message: wire });
   void deps.liveBus.publishInbox({ customerId: conversation.customer_id, conversationId: conversation.id, kind: 'updated', message: wire });
@@ -211,7 +215,8 @@ export async function claimConversation(deps: HandoffDeps, customerId: string, a
     return {
       conversation,
       set: { handoff_state: 'human', handoff_agent_id: agent.id, handoff_agent_name: agent.name, handoff_changed_at: nowIso(), unread_count: 0 },
-      message: { role: 'system', text: HANDOFF_NOTICES.claimed(agent.name), authorName: null },
+      // `kind` and the author let the widget word the notice in the visitor's language.
+      message: { role: 'system', text: HANDOFF_NOTICES.claimed(agent.name), authorName: agent.name, kind: 'claimed' },
     };
   });
 }
@@ -236,7 +241,7 @@ export async function handBackToBot(deps: HandoffDeps, customerId: string, agent
     return {
       conversation,
       set: { handoff_state: 'bot', handoff_agent_id: null, handoff_agent_name: null, handoff_notice_id: null, handoff_changed_at: nowIso(), unread_count: 0, state: resetEngineState(conversation.state) },
-      message: { role: 'system', text: HANDOFF_NOTICES.handedBack(agent.name), authorName: null },
+      message: { role: 'system', text: HANDOFF_NOTICES.handedBack(agent.name), authorName: agent.name, kind: 'handed_back' },
     };
   });
   return notice as ChatMessage;
@@ -260,7 +265,8 @@ export async function resolveConversation(deps: HandoffDeps, customerId: string,
     return {
       conversation,
       set: { handoff_state: 'resolved', handoff_agent_id: null, handoff_agent_name: null, handoff_changed_at: nowIso(), unread_count: 0, state: resetEngineState(conversation.state) },
-      message: { role: 'system', text: HANDOFF_NOTICES.resolved(agent.name), authorName: null },
+      // `kind` tells the widget to ask the visitor how it went; the author is who the rating is about (modules/satisfaction).
+      message: { role: 'system', text: HANDOFF_NOTICES.resolved(agent.name), authorName: agent.name, kind: 'resolved' },
       also: async (trx, _messageId, now) => {
         const resolved = await trx.updateTable('escalations').set({ status: 'resolved', resolved_at: now, updated_at: now })
           .where('id', '=', escalation.id).where('status', '=', 'open').executeTakeFirst();

@@ -103,6 +103,7 @@ export async function listZapierSamples(db: Kysely<Database>, customerId: string
     visitor: sample.visitor ?? undefined,
     lead: sample.lead ?? undefined,
     escalation: sample.escalation ?? undefined,
+    satisfaction: sample.satisfaction ?? undefined,
   };
   return [renderForZapier(type, { id: 'evt_sampleEvent', createdAt: nowIso(), customerId, stored })];
 }

@@ -3,8 +3,7 @@ import { createEventStreamRegistry } from '../../http/event-stream.js';
 import { SECURITY, eventStreamResponse } from '../../http/openapi.js';
 import type { App, RouteDeps } from '../../http/types.js';
 import { AppError } from '../../lib/errors.js';
-import { toWireTime } from '../../lib/time.js';
-import { listMessages, type MessageRow } from '../chat/chat.repository.js';
+import { listMessages, toWireMessage, type MessageRow } from '../chat/chat.repository.js';
 import { loadVisitorConversation, readConversationToken } from '../chat/chat.routes.js';
 import type { LiveBus, LiveMessage } from './live-bus.js';
 
@@ -14,12 +13,8 @@ const OPENS_PER_IP_PER_MINUTE = 60;
 const MESSAGE_ID_PATTERN = '^msg_[A-Za-z0-9_-]{8,40}$';
 
 /** Maps a stored message row to what the live stream sends. */
-export function toLiveMessage(row: Pick<MessageRow, 'conversation_id' | 'seq' | 'id' | 'role' | 'text' | 'created_at' | 'author_name'>): LiveMessage {
-  return {
-    conversationId: row.conversation_id,
-    seq: row.seq,
-    message: { id: row.id, role: row.role, text: row.text, createdAt: toWireTime(row.created_at), authorName: row.author_name },
-  };
+export function toLiveMessage(row: Pick<MessageRow, 'conversation_id' | 'seq' | 'id' | 'role' | 'text' | 'created_at' | 'author_name'> & { kind?: MessageRow['kind'] }): LiveMessage {
+  return { conversationId: row.conversation_id, seq: row.seq, message: toWireMessage(row) };
 }
 
 /**

@@ -38,6 +38,26 @@ describe('site: widget script, demo page, status page', () => {
     expect(gzipped.rawPayload.length).toBeLessThan(12 * 1024);
   });
 
+  it('serves the widget\'s other languages as small cross-origin JSON files, and 404 for one it does not speak', async () => {
+    for (const language of ['es', 'fr', 'de', 'pt']) {
+      const response = await ctx.app.inject({ method: 'GET', url: `/widget/i18n/${language}.json`, headers: { 'accept-encoding': 'gzip' } });
+      expect(response.statusCode, language).toBe(200);
+      expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(response.headers['access-control-allow-origin']).toBe('*');
+      expect(response.headers['cross-origin-resource-policy']).toBe('cross-origin');
+      expect(response.headers['cache-control']).toContain('max-age=300');
+      const words = JSON.parse(gunzipSync(response.rawPayload).toString()) as Record<string, string>;
+      expect(Object.keys(words)).toContain('sendRating');
+      // Loaded only by visitors who get the language: a small addition to the script, not a second widget.
+      expect(response.rawPayload.length).toBeLessThan(2 * 1024);
+    }
+    expect(JSON.parse((await ctx.app.inject({ method: 'GET', url: '/widget/i18n/es.json' })).body)).toMatchObject({ closeChat: 'Cerrar chat' });
+    const unknown = await ctx.app.inject({ method: 'GET', url: '/widget/i18n/it.json' });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.headers['content-type']).toContain('application/problem+json');
+    expect((await ctx.app.inject({ method: 'GET', url: '/widget/i18n/..%2F..%2Fpackage.json' })).statusCode).toBeGreaterThanOrEqual(400);
+  });
+
   it('serves /widget.<hash>.js as immutable, and sends an old hash to the current script', async () => {
     const etag = String((await ctx.app.inject({ method: 'GET', url: '/widget.js' })).headers.etag);
     const hash = /"([a-f0-9]+)"/.exec(etag)?.[1];

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -22,6 +23,10 @@ const HOUR_MS = 3_600_000;
 // Resolved from both src/ and dist/: the server build copies no files, so read them beside the sources.
 const PUBLIC_DIR = new URL('../../../src/modules/site/public/', import.meta.url);
 const DEFAULT_WIDGET_FILE = fileURLToPath(new URL('../../../../widget/dist/widget.js', import.meta.url));
+/** The widget's languages besides English (bundled): built beside the script by packages/widget/build.mjs. */
+const WIDGET_LANGUAGES = ['es', 'fr', 'de', 'pt'] as const;
+const SCRIPT_TYPE = 'text/javascript; charset=utf-8';
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 const ASSETS: Record<string, { file: string; type: string }> = {
   '/demo': { file: 'demo.html', type: 'text/html; charset=utf-8' },
@@ -46,10 +51,10 @@ function matchesEtag(request: FastifyRequest, etag: string): boolean {
   });
 }
 
-function sendWidget(request: FastifyRequest, reply: FastifyReply, asset: WidgetAsset, cacheControl: string): FastifyReply {
-  // Loaded by <script> tags on customers' sites: helmet's same-site CORP would make browsers refuse it.
+function sendWidget(request: FastifyRequest, reply: FastifyReply, asset: WidgetAsset, cacheControl: string, type = SCRIPT_TYPE): FastifyReply {
+  // Loaded by <script> tags (and the widget's fetch) on customers' sites: helmet's same-site CORP would make browsers refuse it.
   void reply
-    .header('content-type', 'text/javascript; charset=utf-8')
+    .header('content-type', type)
     .header('cross-origin-resource-policy', 'cross-origin')
     .header('access-control-allow-origin', '*')
     .header('cache-control', cacheControl)
@@ -86,6 +91,20 @@ export function registerSiteRoutes(app: App, _deps: RouteDeps, options: SiteOpti
     if (asset.hash === request.params.hash) return sendWidget(request, reply, asset, VERSIONED_CACHE_CONTROL);
     // An older build's URL keeps working (a pinned embed must not break after an upgrade): send the current one.
     return reply.header('cache-control', PAGE_CACHE_CONTROL).redirect('/widget.js', 302);
+  });
+
+  // The widget's words in one language (issue 15, item 12), fetched by the widget only for visitors who get that
+  // language; cached and revalidated like /widget.js, so a release's wording reaches visitors within minutes.
+  const languageFiles = new Map(WIDGET_LANGUAGES.map((language) => [
+    language, createWidgetAssetLoader(path.join(path.dirname(options.widgetFile ?? DEFAULT_WIDGET_FILE), 'i18n', `${language}.json`)),
+  ]));
+  app.get('/widget/i18n/:language.json', {
+    schema: { params: Type.Object({ language: Type.String({ pattern: '^[a-z]{2}$' }) }) },
+  }, async (request, reply) => {
+    const load = languageFiles.get(request.params.language as (typeof WIDGET_LANGUAGES)[number]);
+    if (!load) return sendProblem(reply, buildProblem(404, 'not_found', `The widget does not speak "${request.params.language}"; it speaks en, ${WIDGET_LANGUAGES.join(', ')}.`));
+    const asset = load();
+    return asset ? sendWidget(request, reply, asset, WIDGET_CACHE_CONTROL, JSON_TYPE) : sendWidgetMissing(reply);
   });
 
   for (const page of pages) {

@@ -18,6 +18,7 @@ const StatsReply = Type.Object({
   totals: Type.Object(Counts),
   /** The chatbots' language-model use: calls (answered, declined, failed), turns kept from the model by the daily token limit, tokens. */
   model: Type.Object({ days: Type.Array(Type.Object({ date: Type.String(), ...ModelCounts })), totals: Type.Object(ModelCounts) }),
+  satisfaction: Type.Object({ count: Type.Integer(), average: Type.Union([Type.Number(), Type.Null()]) }),
 });
 
 /** GET /api/portal/stats: the dashboard's daily counts. */

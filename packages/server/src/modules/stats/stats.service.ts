@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { listLlmUsage } from '../chat/llm-usage.repository.js';
+import { summarizeSatisfaction } from '../satisfaction/satisfaction.service.js';
 
 const DAY_MS = 86_400_000;
 
@@ -28,6 +29,8 @@ export interface StatsView {
   since: string;
   days: StatsDay[];
   totals: Omit<StatsDay, 'date'>;
+  /** Visitors' 1–5 ratings of conversations a person resolved, rated in the period: how many and their average. */
+  satisfaction: { count: number; average: number | null };
   /** Language-model use per day (all zero for chatbots without a model). */
   model: { days: ModelStatsDay[]; totals: Omit<ModelStatsDay, 'date'> };
 }
@@ -84,11 +87,12 @@ export async function getStats(db: Kysely<Database>, customerId: string, filter:
     .where('created_at', '>=', since);
   if (filter.chatbotId) ratingsQuery = ratingsQuery.where('chatbot_id', '=', filter.chatbotId);
 
-  const [conversations, leads, escalations, ratings] = await Promise.all([
+  const [conversations, leads, escalations, ratings, satisfaction] = await Promise.all([
     countByDay('conversations', 'started_at'),
     countByDay('leads', 'created_at'),
     countByDay('escalations', 'created_at'),
     ratingsQuery.groupBy([day('created_at'), 'rating']).execute(),
+    summarizeSatisfaction(db, customerId, { since, chatbotId: filter.chatbotId }),
   ]);
 
   const byDate = new Map<string, StatsDay>();
@@ -112,5 +116,5 @@ export async function getStats(db: Kysely<Database>, customerId: string, filter:
   const totals = { conversations: 0, leads: 0, escalations: 0, ratingsUp: 0, ratingsDown: 0 };
   for (const d of days) for (const key of Object.keys(totals) as Counter[]) totals[key] += d[key];
   const model = await getModelStats(db, customerId, days.map((d) => d.date), filter.chatbotId);
-  return { since: `${since.slice(0, 19)}Z`, days, totals, model };
+  return { since: `${since.slice(0, 19)}Z`, days, totals, model, satisfaction };
 }

@@ -83,6 +83,7 @@ export function toDeliveryContext(stored: StoredEventContext): EventContext {
     lead: stored.lead ? { ...stored.lead, id: stored.lead.id ?? '' } : null,
     escalation: stored.escalation ?? null,
     rating: stored.rating ?? null,
+    satisfaction: stored.satisfaction ?? null,
   };
 }
 

@@ -10,7 +10,8 @@ const BodyFormatSchema = Type.Union([Type.Literal('json'), Type.Literal('form')]
 const PresetId = Type.Union([Type.Literal('hubspot'), Type.Literal('salesforce'), Type.Literal('pipedrive'), Type.Literal('generic')]);
 // Mappings and headers are checked in depth by the delivery core (paths, templates, sizes, reserved names);
 // the schema only bounds their outer shape.
-const MappingsSchema = Type.Record(Type.String({ maxLength: 40 }), Type.Record(Type.String({ maxLength: 100 }), Type.Unknown()), { maxProperties: 8 });
+// One mapping per event type and one for "*": the bound grows with the catalogue (a fixed 8 refused a full editor's save).
+const MappingsSchema = Type.Record(Type.String({ maxLength: 40 }), Type.Record(Type.String({ maxLength: 100 }), Type.Unknown()), { maxProperties: EVENT_TYPES.length + 1 });
 const HeadersSchema = Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 2_048 }), { maxProperties: 20 });
 const Url = Type.String({ minLength: 8, maxLength: 2_048 });
 const Secret = Type.String({ minLength: 1, maxLength: 300 });

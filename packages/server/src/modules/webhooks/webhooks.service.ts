@@ -200,6 +200,7 @@ async function testContext(db: Kysely<Database>, customerId: string, chatbotId: 
     lead: sample.lead ?? undefined,
     escalation: sample.escalation ?? undefined,
     rating: sample.rating ?? undefined,
+    satisfaction: sample.satisfaction ?? undefined,
   };
 }
 
