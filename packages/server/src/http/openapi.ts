@@ -19,6 +19,7 @@ export const UNDOCUMENTED_ROUTES: Readonly<Record<string, string>> = {
   'OPTIONS /api/public/*': 'CORS preflights, answered by the public routes’ hook',
   'GET /widget.js': 'the widget script (JavaScript for <script> tags, not an API)',
   'GET /widget.:hash.js': 'the versioned widget script',
+  'GET /widget/i18n/:language.json': 'the widget’s own words in another language (a static asset the widget script fetches)',
   'GET /demo': 'the demo host page (HTML)',
   'GET /status': 'the public status page (HTML)',
   'GET /site/site.css': 'a stylesheet of the site pages',

@@ -1,5 +1,6 @@
 import { SatisfactionReply, SatisfactionRequest } from '@fc/contracts';
 import { Type } from '@sinclair/typebox';
+import { SECURITY } from '../../http/openapi.js';
 import type { App } from '../../http/types.js';
 import { loadVisitorConversation } from '../chat/chat.routes.js';
 import { rateConversation, type SatisfactionDeps } from './satisfaction.service.js';
@@ -19,6 +20,10 @@ export function registerSatisfactionRoutes(app: App, deps: SatisfactionDeps): vo
     bodyLimit: BODY_LIMIT_BYTES,
     config: { rateLimit: { max: RATINGS_PER_IP_PER_MINUTE, timeWindow: RATE_WINDOW } },
     schema: {
+      summary: 'Rate the help of the person who resolved this conversation (1–5)',
+      description: 'Only after a person resolved the conversation (409 `not_resolved` before), once per resolution: the same rating again answers the stored one, a different one 409 `already_rated`. Sends `conversation.rated`. The conversation token goes in the body.',
+      tags: ['Public'],
+      security: SECURITY.none,
       params: Type.Object({ id: Type.String({ pattern: '^conv_[A-Za-z0-9_-]{8,40}$' }) }),
       body: SatisfactionRequest,
       response: { 200: SatisfactionReply },
