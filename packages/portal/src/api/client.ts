@@ -87,6 +87,8 @@ export interface RequestOptions {
   quietUnauthorized?: boolean;
   /** Set on the one automatic retry after a stale CSRF token. */
   isRetry?: boolean;
+  /** Sent as `Idempotency-Key` on creates (lib/idempotency.ts): a repeat answers the first response. */
+  idempotencyKey?: string;
 }
 
 /** Sends one request to the API; resolves with the JSON body (undefined for 204) or rejects with an ApiError. */
@@ -101,6 +103,7 @@ export async function request<T>(method: string, path: string, body?: unknown, o
     headers['content-type'] = 'application/json';
   }
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
 
   let response: Response;
   try {

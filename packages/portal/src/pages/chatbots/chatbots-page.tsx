@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useForm } from 'react-hook-form';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, fieldErrorsFor } from '../../api/client';
+import { useIdempotencyKeys } from '../../lib/idempotency';
 import { useChatbots } from '../../api/queries';
 import type { Chatbot } from '../../api/types';
 import { EmptyState, ErrorNotice, Field, Loading, Notice, PageHeader, describedBy } from '../../components/ui';
@@ -13,9 +14,11 @@ export function ChatbotsPage() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const { register, handleSubmit, setError, reset, formState: { errors } } = useForm<{ name: string }>({ defaultValues: { name: '' } });
+  const createKeys = useIdempotencyKeys();
   const create = useMutation({
-    mutationFn: (name: string) => api.post<Chatbot>('/api/portal/chatbots', { name }),
+    mutationFn: (name: string) => api.post<Chatbot>('/api/portal/chatbots', { name }, { idempotencyKey: createKeys.keyFor({ name }) }),
     onSuccess: async (bot) => {
+      createKeys.settle();
       reset();
       await queryClient.invalidateQueries({ queryKey: ['chatbots'] });
       void navigate(`/chatbots/${bot.id}/knowledge?new=1`);

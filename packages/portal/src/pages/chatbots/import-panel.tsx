@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ApiError, api } from '../../api/client';
+import { useIdempotencyKeys } from '../../lib/idempotency';
 import { ErrorNotice, Notice } from '../../components/ui';
 import { plural } from '../../lib/format';
 import { applyServerRowErrors, parseImportFile, toImportBody, type ImportPreview } from '../../lib/knowledge-import';
@@ -14,9 +15,11 @@ export function ImportPanel({ chatbotId }: { chatbotId: string }) {
   const [fileName, setFileName] = useState('');
   const [preview, setPreview] = useState<ImportPreview | null>(null);
   const [serverUnmatched, setServerUnmatched] = useState<string[]>([]);
+  const importKeys = useIdempotencyKeys();
   const importRows = useMutation({
-    mutationFn: (body: ReturnType<typeof toImportBody>) => api.post<{ imported: number }>(`/api/portal/chatbots/${chatbotId}/knowledge/import`, body),
+    mutationFn: (body: ReturnType<typeof toImportBody>) => api.post<{ imported: number }>(`/api/portal/chatbots/${chatbotId}/knowledge/import`, body, { idempotencyKey: importKeys.keyFor(body) }),
     onSuccess: async () => {
+      importKeys.settle();
       setPreview(null);
       await queryClient.invalidateQueries({ queryKey: [`/api/portal/chatbots/${chatbotId}/knowledge`] });
     },

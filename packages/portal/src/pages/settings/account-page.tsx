@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { Link, useNavigate } from 'react-router';
 import { api, fieldErrorsFor, setCsrfToken } from '../../api/client';
+import { useIdempotencyKeys } from '../../lib/idempotency';
 import { SESSION_KEY, useSession } from '../../api/session';
 import { PASSWORD_MIN_CHARS } from '../auth/auth-pages';
 import type { ApiKey, ApiKeyScope, Customer, Page, Session } from '../../api/types';
@@ -20,9 +21,11 @@ export function CreateApiKeyForm({ defaultName = '' }: { defaultName?: string })
   const queryClient = useQueryClient();
   const defaults: NewApiKeyValues = { name: defaultName, scope: 'write' };
   const { register, handleSubmit, reset, formState: { errors } } = useForm<NewApiKeyValues>({ defaultValues: defaults });
+  const createKeys = useIdempotencyKeys();
   const create = useMutation({
-    mutationFn: (values: NewApiKeyValues) => api.post<ApiKey & { key: string }>('/api/portal/api-keys', values),
+    mutationFn: (values: NewApiKeyValues) => api.post<ApiKey & { key: string }>('/api/portal/api-keys', values, { idempotencyKey: createKeys.keyFor(values) }),
     onSuccess: () => {
+      createKeys.settle();
       reset(defaults);
       void queryClient.invalidateQueries({ queryKey: API_KEYS_KEY });
     },

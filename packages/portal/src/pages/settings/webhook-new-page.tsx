@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { ApiError, api } from '../../api/client';
+import { useIdempotencyKeys } from '../../lib/idempotency';
 import { useWebhookPresets } from '../../api/queries';
 import type { PresetId, Webhook, WebhookInput, WebhookPreset } from '../../api/types';
 import { CopyButton, ErrorNotice, Field, Notice, PageHeader } from '../../components/ui';
@@ -30,9 +31,13 @@ export function WebhookNewPage() {
   const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
   const presets = useWebhookPresets();
 
+  const createKeys = useIdempotencyKeys();
   const create = useMutation({
-    mutationFn: (body: WebhookInput) => api.post<Webhook & { secret: string }>('/api/portal/webhooks', body),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['/api/portal/webhooks'] }),
+    mutationFn: (body: WebhookInput) => api.post<Webhook & { secret: string }>('/api/portal/webhooks', body, { idempotencyKey: createKeys.keyFor(body) }),
+    onSuccess: () => {
+      createKeys.settle();
+      return queryClient.invalidateQueries({ queryKey: ['/api/portal/webhooks'] });
+    },
   });
 
   const choosePreset = (id: string) => {
