@@ -27,6 +27,8 @@ import { registerHandoffRoutes } from './modules/handoff/handoff.routes.js';
 import { registerTrainingRoutes } from './modules/training/training.routes.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
 import { registerKnowledgeRoutes } from './modules/knowledge/knowledge.routes.js';
+import { registerSourceRoutes } from './modules/knowledge/sources.routes.js';
+import { registerCrawlRoutes } from './modules/crawl/crawl.routes.js';
 import { registerChatPreviewRoutes } from './modules/chat-preview/chat-preview.routes.js';
 import { registerPortalStatic } from './modules/portal-static/portal-static.routes.js';
 import { registerStatsRoutes } from './modules/stats/stats.routes.js';
@@ -200,6 +202,8 @@ export async function buildApp({ config, database, redis = null, liveBus, logStr
     registerAccountRoutes(portal, deps, { paymentProvider: null });
     registerChatbotRoutes(portal, deps);
     registerKnowledgeRoutes(portal, deps);
+    registerSourceRoutes(portal, deps);
+    registerCrawlRoutes(portal, deps);
     registerConversationRoutes(portal, deps);
     registerHandoffRoutes(portal, { db: database.db, liveBus: bus });
     registerTrainingRoutes(portal, deps);

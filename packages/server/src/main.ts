@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { warmUpClassifiers } from './modules/chat/engine/message-classifiers.js';
 import { getWordVectors } from './modules/chat/engine/word-vectors.js';
 import { openRuntime } from './runtime.js';
+import { createCrawlWorker, type CrawlWorker } from './modules/crawl/crawl.worker.js';
 import { createDeliveryWorker, type DeliveryWorker } from './worker.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
 
   const runtime = await openRuntime(config, (message) => console.log(message));
   let worker: DeliveryWorker | null = null;
+  let crawler: CrawlWorker | null = null;
   let app: Awaited<ReturnType<typeof buildApp>> | null = null;
   if (role === 'api') {
     // The engine's word vectors and classifiers load before the first visitor, not during their first message.
@@ -50,6 +52,9 @@ async function main(): Promise<void> {
     const log = app ? app.log : pino({ level: config.logLevel });
     worker = createDeliveryWorker({ db: runtime.database.db, config, log });
     worker.start();
+    // Website imports run where deliveries run: leased jobs, off the request path.
+    crawler = createCrawlWorker({ db: runtime.database.db, config, log });
+    crawler.start();
     if (role === 'worker') console.log(`FusionChatalyst delivery worker ${worker.owner} started (database: ${config.database.kind})`);
   }
 
@@ -63,6 +68,7 @@ async function main(): Promise<void> {
     // Stop taking requests first, then let the worker finish (or hand back) what it holds.
     if (app) await app.close();
     if (worker) await worker.stop(SHUTDOWN_GRACE_MS / 2);
+    if (crawler) await crawler.stop();
     await runtime.close();
     process.exit(0);
   };

@@ -13,6 +13,7 @@ import * as passwordResets from './migrations/2026-12-03-10-password-resets.js';
 import * as conversationTokenExpiry from './migrations/2026-12-03-11-conversation-token-expiry.js';
 import * as idempotency from './migrations/2026-12-03-20-idempotency.js';
 import * as maskLoggedHeaderValues from './migrations/2026-12-03-21-mask-logged-header-values.js';
+import * as knowledgeSourcesAndCrawls from './migrations/2026-12-04-31-knowledge-sources-and-crawls.js';
 
 /**
  * Dated migrations, listed explicitly so the compiled build needs no directory scanning. Names sort by date;
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03-11-conversation-token-expiry': conversationTokenExpiry,
   '2026-12-03-20-idempotency': idempotency,
   '2026-12-03-21-mask-logged-header-values': maskLoggedHeaderValues,
+  '2026-12-04-31-knowledge-sources-and-crawls': knowledgeSourcesAndCrawls,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

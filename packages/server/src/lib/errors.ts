@@ -21,6 +21,8 @@ export const ERROR_STATUS = {
   idempotency_key_reused: 409,
   /** An `Idempotency-Key` whose first request is still running. */
   idempotency_key_in_use: 409,
+  /** A website import or re-sync of this chatbot is already running (one at a time per chatbot). */
+  crawl_in_progress: 409,
   gone: 410,
   payload_too_large: 413,
   knowledge_limit: 413,
@@ -33,6 +35,8 @@ export const ERROR_STATUS = {
   /** Password reset by e-mail needs SMTP and FC_PUBLIC_URL; the detail says what to do instead. */
   password_reset_unavailable: 403,
   rate_limited: 429,
+  /** A website-import cap (imports running per account, imports per day); the detail names the cap. */
+  crawl_limit: 429,
   internal: 500,
   unavailable: 503,
 } as const;

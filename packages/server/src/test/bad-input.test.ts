@@ -43,6 +43,8 @@ const BODY_ROUTES: BodyRoute[] = [
   { method: 'POST', url: '/api/portal/chatbots/:id/knowledge', path: (i) => `/api/portal/chatbots/${i.chatbotId}/knowledge`, wrongTypes: { kind: 'faq', question: 1, answer: null } },
   { method: 'PATCH', url: '/api/portal/chatbots/:id/knowledge/:entryId', path: (i) => `/api/portal/chatbots/${i.chatbotId}/knowledge/${i.entryId}`, wrongTypes: { answer: 99 } },
   { method: 'POST', url: '/api/portal/chatbots/:id/test-question', path: (i) => `/api/portal/chatbots/${i.chatbotId}/test-question`, wrongTypes: { question: 5 } },
+  { method: 'POST', url: '/api/portal/chatbots/:id/crawls', path: (i) => `/api/portal/chatbots/${i.chatbotId}/crawls`, wrongTypes: { url: 5, maxPages: 'lots', maxDepth: 1.5 } },
+  { method: 'PATCH', url: '/api/portal/chatbots/:id/sources/:sourceId', path: (i) => `/api/portal/chatbots/${i.chatbotId}/sources/src_badinput0001`, wrongTypes: { excluded: 'yes' } },
   { method: 'POST', url: '/api/portal/chatbots/:id/knowledge/import', path: (i) => `/api/portal/chatbots/${i.chatbotId}/knowledge/import`, wrongTypes: { faqs: 'all of them' } },
   { method: 'POST', url: '/api/portal/reviews/:id/resolve', path: (i) => `/api/portal/reviews/${i.reviewId}/resolve`, wrongTypes: { answer: ['x'] } },
   { method: 'POST', url: '/api/portal/paraphrases/:id/approve', path: (i) => `/api/portal/paraphrases/${i.paraphraseId}/approve`, wrongTypes: { question: 5 }, emptyIsValid: true },
@@ -64,13 +66,14 @@ const BODYLESS_WRITES = new Set([
   'POST /api/portal/logout', 'POST /api/portal/account/cancel', 'POST /api/portal/account/sign-out-everywhere', 'POST /api/portal/reviews/:id/dismiss', 'POST /api/portal/paraphrases/:id/dismiss',
   'POST /api/portal/webhooks/:id/test', 'POST /api/portal/deliveries/:id/resend', 'POST /api/portal/deliveries/:id/retry-now',
   'POST /api/portal/webhooks/:id/retry-now', 'POST /api/portal/integrations/sheets/:id/test-connection', 'POST /api/portal/integrations/sheets/:id/test-row',
+  'POST /api/portal/chatbots/:id/crawls/:crawlId/cancel', 'POST /api/portal/chatbots/:id/sources/resync',
   'POST /api/portal/inbox/:id/claim', 'POST /api/portal/inbox/:id/hand-back', 'POST /api/portal/inbox/:id/resolve', 'POST /api/portal/inbox/:id/read',
 ]);
 
 const TABLES = [
   'customers', 'users', 'sessions', 'password_resets', 'api_keys', 'chatbots', 'knowledge_entries', 'conversations', 'messages', 'ratings', 'leads',
   'escalations', 'reviews', 'learned_examples', 'events', 'webhooks', 'deliveries', 'delivery_attempts', 'sheets_destinations',
-  'sheets_appended_events', 'escalation_emails',
+  'sheets_appended_events', 'escalation_emails', 'knowledge_sources', 'crawl_jobs', 'crawl_pages',
 ] as const;
 
 describe('bad input', () => {
