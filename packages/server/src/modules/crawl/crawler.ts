@@ -257,6 +257,10 @@ class CrawlRun {
     const contentType = headers['content-type'] ?? '';
     if (!HTML_TYPES.test(contentType)) return record({ status: 'skipped', reason: `not HTML (${contentType.split(';')[0] || 'no content type'})`, httpStatus: status });
     const finalUrl = normalizePageUrl(response.url);
+    // A same-site redirect to a page this import has on its own list: that page is the source, not this address.
+    if (finalUrl.href !== page.url && (await knownUrls(this.deps.db, this.job.id, [finalUrl.href])).has(finalUrl.href)) {
+      return record({ status: 'skipped', reason: `redirects to ${finalUrl.href}, which is imported on its own`, httpStatus: status });
+    }
     const extracted = extractPage(decodeBody(response.body, contentType), finalUrl);
     if (this.job.kind === 'import' && !extracted.isNoFollow && page.depth < this.job.max_depth) await this.admit(extracted.links, page.depth + 1);
     if (extracted.isNoIndex) return record({ status: 'skipped', reason: 'the page asks not to be indexed (meta robots noindex)', httpStatus: status, title: extracted.title });
