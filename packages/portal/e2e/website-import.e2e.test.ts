@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCrawlWorker, type CrawlWorker } from '../../server/src/modules/crawl/crawl.worker.js';
 import { createTestApp, type TestContext } from '../../server/src/test/harness.js';
-import { acmeWebsiteRoutes, startLocalWebsite, type LocalWebsite } from '../../server/src/test/local-website.js';
+import { acmeWebsiteRoutes, startLocalWebsite, type LocalWebsite } from '../../server/src/bench/local-website.js';
 import { buildWidgetForTests } from '../../server/src/test/widget-build.js';
 import { browserUnavailableReason, buildPortal, launchBrowser, screenshotPath, type BrowserSession } from './browser.js';
 

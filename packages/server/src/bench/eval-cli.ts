@@ -23,15 +23,17 @@ export interface EvalArgs {
   leaveOneOut: boolean;
   /** --fit: fit the tuning on the five dev sets, write engine-tuning.data.json, print nothing else. */
   fit: boolean;
+  /** --from-website: also import each dataset by crawling it served as a local website, and compare. */
+  fromWebsite: boolean;
   /** --bench (engine-only script): also the retrieval latency at 1k/10k/100k entries. */
   bench: boolean;
 }
 
-const FLAGS = { '--failures': 'printFailures', '--leave-one-out': 'leaveOneOut', '--fit': 'fit', '--bench': 'bench' } as const;
+const FLAGS = { '--failures': 'printFailures', '--leave-one-out': 'leaveOneOut', '--fit': 'fit', '--bench': 'bench', '--from-website': 'fromWebsite' } as const;
 
 /** Parses the eval scripts' arguments; an unknown flag is an error rather than a silently different run. */
 export function parseEvalArgs(argv: string[], allowedFlags: (keyof typeof FLAGS)[]): EvalArgs {
-  const args: EvalArgs = { files: [], printFailures: false, leaveOneOut: false, fit: false, bench: false };
+  const args: EvalArgs = { files: [], printFailures: false, leaveOneOut: false, fit: false, bench: false, fromWebsite: false };
   for (const arg of argv) {
     if (!arg.startsWith('--')) args.files.push(arg.includes('/') ? path.resolve(process.cwd(), arg) : arg);
     else if ((allowedFlags as string[]).includes(arg)) args[FLAGS[arg as keyof typeof FLAGS]] = true;

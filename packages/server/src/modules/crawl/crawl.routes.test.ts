@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChatbotFor, createTestApp, signUpAccount, type TestAccount, type TestContext } from '../../test/harness.js';
-import { acmeWebsiteRoutes, htmlPage, startLocalWebsite, type LocalWebsite } from '../../test/local-website.js';
+import { acmeWebsiteRoutes, htmlPage, startLocalWebsite, type LocalWebsite } from '../../bench/local-website.js';
 import { claimCrawlJobs } from './crawl.repository.js';
 import { createCrawlWorker, type CrawlWorker } from './crawl.worker.js';
 

@@ -7,7 +7,8 @@ import { MAX_ANSWER_CHARS, MAX_DOCUMENT_CHARS, MAX_QUESTION_CHARS, MAX_TITLE_CHA
  * Turns one HTML page into knowledge: the main text (Mozilla's Readability over a linkedom DOM, so menus,
  * footers and cookie banners stay out), split into passages at its headings, plus the links to follow.
  * A heading that asks a question ("Do you work on Sundays?") becomes an FAQ pair with the text under it
- * as the answer, the way a FAQ page reads; any other heading starts a document passage titled by it.
+ * as the answer, the way a FAQ page reads (on a page where most headings are questions, every heading is);
+ * any other heading starts a document passage titled by it.
  */
 
 export type ExtractedPassage =
@@ -169,9 +170,14 @@ export function extractPage(html: string, pageUrl: URL): ExtractedPage {
   const pageTitle = clip(content.title || pageUrl.pathname, MAX_TITLE_CHARS);
   const text = convert(content.html, TEXT_OPTIONS);
   const passages: ExtractedPassage[] = [];
+  const sections = splitSections(text, pageTitle);
+  // A FAQ page: when most headings with text under them ask a question, every such heading is a question
+  // ("Opening hours" on a FAQ page is asked as much as "When are you open?").
+  const answered = sections.filter((section) => section.body !== '' && section.level > 0);
+  const isFaqPage = answered.length >= 2 && answered.filter((section) => section.heading.endsWith('?')).length * 2 >= answered.length;
   // A heading with nothing under it (a section title followed by sub-headings) names its sub-sections.
   const parents: Section[] = [];
-  for (const section of splitSections(text, pageTitle)) {
+  for (const section of sections) {
     while (parents.length > 0 && (parents.at(-1) as Section).level >= section.level && section.level > 0) parents.pop();
     const emptyParent = parents.at(-1);
     if (section.body === '') {
@@ -180,10 +186,11 @@ export function extractPage(html: string, pageUrl: URL): ExtractedPage {
     }
     if (passages.length >= MAX_PASSAGES_PER_PAGE) break;
     const heading = section.heading || pageTitle;
-    if (heading.endsWith('?') && heading.length <= MAX_QUESTION_CHARS && section.body.length <= MAX_ANSWER_CHARS) {
+    const isQuestion = heading.endsWith('?') || (isFaqPage && section.level > 0);
+    if (isQuestion && heading.length <= MAX_QUESTION_CHARS && section.body.length <= MAX_ANSWER_CHARS) {
       passages.push({ kind: 'faq', question: heading, answer: section.body });
     } else {
-      const title = emptyParent && emptyParent.body === '' && emptyParent.level > 0 && emptyParent.level < section.level ? `${emptyParent.heading} – ${heading}` : heading;
+      const title = emptyParent && emptyParent.body === '' && emptyParent.level > 1 && emptyParent.level < section.level ? `${emptyParent.heading} – ${heading}` : heading;
       passages.push({ kind: 'document', title: clip(title, MAX_TITLE_CHARS), text: clip(section.body, MAX_DOCUMENT_CHARS) });
     }
   }

@@ -119,3 +119,33 @@ export function acmeWebsiteRoutes(): Record<string, RouteHandler> {
 </urlset>`),
   };
 }
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+}
+
+function paragraphs(text: string): string {
+  return text.split(/\n\s*\n/).map((block) => `<p>${escapeHtml(block.trim()).replace(/\n/g, '<br>')}</p>`).join('\n');
+}
+
+/**
+ * A business's knowledge as its website would show it (`npm run eval -- --from-website`, `npm run bench -- crawl`):
+ * a home page linking every page, one page per document (its title as the page title and heading), and the
+ * FAQs on one page, each question a heading with its answer under it. Menus and a footer on every page, as on
+ * a real site, for the extractor to leave out.
+ */
+export function knowledgeWebsiteRoutes(knowledge: { faqs: { question: string; answer: string }[]; documents: { title: string; text: string }[] }, businessName: string): Record<string, RouteHandler> {
+  const pagePaths = knowledge.documents.map((_document, index) => `/pages/${index + 1}`);
+  const nav = `<header><nav><a href="/">Home</a> <a href="/faq">FAQ</a>${pagePaths.slice(0, 5).map((p, i) => ` <a href="${p}">${escapeHtml(knowledge.documents[i]?.title ?? '')}</a>`).join('')}</nav></header>`;
+  const footer = `<footer><p>© ${escapeHtml(businessName)} · <a href="/">Home</a></p></footer>`;
+  const page = (title: string, main: string): RouteHandler => htmlPage(`${escapeHtml(title)} – ${escapeHtml(businessName)}`, `${nav}<main>${main}</main>${footer}`);
+  const routes: Record<string, RouteHandler> = {
+    '/': page(businessName, `<h1>${escapeHtml(businessName)}</h1><ul>${[['/faq', 'Frequently asked questions'] as const, ...pagePaths.map((p, i) => [p, knowledge.documents[i]?.title ?? p] as const)]
+      .map(([href, label]) => `<li><a href="${href}">${escapeHtml(label)}</a></li>`).join('')}</ul>`),
+    '/faq': page('Frequently asked questions', `<h1>Frequently asked questions</h1>\n${knowledge.faqs.map((faq) => `<h2>${escapeHtml(faq.question)}</h2>\n${paragraphs(faq.answer)}`).join('\n')}`),
+  };
+  knowledge.documents.forEach((document, index) => {
+    routes[pagePaths[index] as string] = htmlPage(escapeHtml(document.title), `${nav}<main><h1>${escapeHtml(document.title)}</h1>\n${paragraphs(document.text)}</main>${footer}`);
+  });
+  return routes;
+}
