@@ -123,9 +123,8 @@ function readLinks(document: DomDocument, pageUrl: URL): string[] {
   return [...links];
 }
 
-/** The page's main content as HTML: Readability's article, or the body without its furniture. */
-function mainContentHtml(html: string): { html: string; title: string } {
-  const document = parseDocument(html);
+/** The page's main content as HTML: Readability's article (it consumes `document`), or the body without its furniture. */
+function mainContentHtml(html: string, document: DomDocument): { html: string; title: string } {
   const documentTitle = collapse(document.title ?? '');
   let article: ReturnType<Readability<string>['parse']> = null;
   try {
@@ -166,7 +165,8 @@ export function extractPage(html: string, pageUrl: URL): ExtractedPage {
   const document = parseDocument(html);
   const { isNoIndex, isNoFollow } = readRobotsMeta(document);
   const links = isNoFollow ? [] : readLinks(document, pageUrl);
-  const content = mainContentHtml(html);
+  // Readability changes the document it reads: links and meta tags are read above, before it runs.
+  const content = mainContentHtml(html, document);
   const pageTitle = clip(content.title || pageUrl.pathname, MAX_TITLE_CHARS);
   const text = convert(content.html, TEXT_OPTIONS);
   const passages: ExtractedPassage[] = [];
