@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCrawlWorker, type CrawlWorker } from '../../server/src/modules/crawl/crawl.worker.js';
@@ -70,7 +71,7 @@ describe.skipIf(skipReason !== null)('importing a website from the portal', () =
     await portal.waitForURL(/\/chatbots\/bot_[^/]+\/knowledge/);
     const chatbotId = /\/chatbots\/(bot_[^/]+)\//.exec(portal.url())?.[1] ?? '';
 
-    await portal.getByRole('tab', { name: 'From website' }).click();
+    await portal.getByRole('tab', { name: 'Website' }).click();
     await portal.getByLabel('Website address').fill(`${website.origin}/`);
     await portal.getByRole('button', { name: 'Import website' }).click();
     const progress = portal.locator('.crawl-progress');
@@ -83,6 +84,13 @@ describe.skipIf(skipReason !== null)('importing a website from the portal', () =
     await portal.locator('.sources .source').first().waitFor();
     await expect(portal.locator('.sources').innerText()).resolves.toContain(`${website.origin}/faq`);
     await portal.screenshot({ path: screenshotPath('website-import-01-done'), fullPage: true });
+
+    // A PDF price list uploaded beside it becomes a source too.
+    await portal.getByRole('tab', { name: 'Files' }).click();
+    await portal.locator('#upload-file').setInputFiles({ name: 'price-list.pdf', mimeType: 'application/pdf', buffer: readFileSync(new URL('../../server/src/modules/knowledge/fixtures/price-list.pdf', import.meta.url)) });
+    await portal.getByText('Added price list: 2 passages.').waitFor({ timeout: UI_TIMEOUT_MS });
+    await portal.locator('.sources .source', { hasText: 'uploaded file' }).waitFor();
+    await portal.screenshot({ path: screenshotPath('website-import-03-file'), fullPage: false });
 
     await portal.goto(`/chatbots/${chatbotId}/install`);
     snippet = await portal.locator('.snippet code').innerText();

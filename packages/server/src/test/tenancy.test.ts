@@ -44,6 +44,7 @@ const ID_ROUTES: Case[] = [
   { method: 'POST', url: '/api/portal/chatbots/:id/crawls/:crawlId/cancel', path: (a) => `/api/portal/chatbots/${a.chatbotId}/crawls/${a.crawlId}/cancel` },
   { method: 'POST', url: '/api/portal/chatbots/:id/sources/resync', path: (a) => `/api/portal/chatbots/${a.chatbotId}/sources/resync` },
   { method: 'GET', url: '/api/portal/chatbots/:id/sources', path: (a) => `/api/portal/chatbots/${a.chatbotId}/sources` },
+  { method: 'POST', url: '/api/portal/chatbots/:id/sources/files', path: (a) => `/api/portal/chatbots/${a.chatbotId}/sources/files`, payload: { file: 'stolen' } },
   { method: 'GET', url: '/api/portal/chatbots/:id/sources/:sourceId', path: (a) => `/api/portal/chatbots/${a.chatbotId}/sources/${a.sourceId}` },
   { method: 'PATCH', url: '/api/portal/chatbots/:id/sources/:sourceId', path: (a) => `/api/portal/chatbots/${a.chatbotId}/sources/${a.sourceId}`, payload: { excluded: true } },
   { method: 'DELETE', url: '/api/portal/chatbots/:id/sources/:sourceId', path: (a) => `/api/portal/chatbots/${a.chatbotId}/sources/${a.sourceId}` },

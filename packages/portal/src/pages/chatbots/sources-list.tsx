@@ -26,7 +26,7 @@ function SourceRow({ chatbotId, source }: { chatbotId: string; source: Knowledge
         <strong className="entry-title">{source.url ? <a href={source.url} target="_blank" rel="noopener noreferrer">{source.title}</a> : source.title}</strong>
       </div>
       <p className="muted small source-meta">
-        {source.url ? <span className="source-url">{source.url}</span> : null} · {plural(source.passages, 'passage')}
+        {source.url ? <span className="source-url">{source.url}</span> : 'uploaded file'} · {plural(source.passages, 'passage')}
         {source.lastSyncedAt ? <> · synced {formatRelative(source.lastSyncedAt)}</> : null}
         {source.lastError ? <> · <span className="text-bad">{source.lastError}</span></> : null}
       </p>
@@ -37,7 +37,7 @@ function SourceRow({ chatbotId, source }: { chatbotId: string; source: Knowledge
             {source.status === 'excluded' ? 'Include again' : 'Exclude'}
           </button>
           <button type="button" className="button button-small button-danger" disabled={remove.isPending}
-            onClick={() => { if (window.confirm('Delete this page and its passages?')) remove.mutate(); }}>Delete</button>
+            onClick={() => { if (window.confirm(`Delete ${source.title} and its passages?`)) remove.mutate(); }}>Delete</button>
         </span>
       </div>
       <ErrorNotice error={toggle.error ?? remove.error} />
@@ -45,7 +45,7 @@ function SourceRow({ chatbotId, source }: { chatbotId: string; source: Knowledge
   );
 }
 
-/** Knowledge → Website pages: every imported page as a source, with re-sync, exclude and delete. */
+/** Knowledge → Sources: every imported web page and uploaded file, with re-sync, exclude and delete. */
 export function SourcesList({ chatbotId }: { chatbotId: string }) {
   const queryClient = useQueryClient();
   const sources = usePagedList<KnowledgeSource>(`/api/portal/chatbots/${chatbotId}/sources`, {});
@@ -59,12 +59,12 @@ export function SourcesList({ chatbotId }: { chatbotId: string }) {
   return (
     <section className="card" aria-labelledby="sources-heading">
       <div className="list-toolbar">
-        <h2 id="sources-heading">Website pages</h2>
+        <h2 id="sources-heading">Sources</h2>
         <button type="button" className="button" disabled={resync.isPending || isCrawlActive(latest.data ?? undefined)} onClick={() => resync.mutate()}>
           {isCrawlActive(latest.data ?? undefined) ? 'Import running…' : 'Re-sync website'}
         </button>
       </div>
-      <p className="muted small">Re-sync fetches each page again and updates only those that changed. Excluding a page takes its passages out of answers at once.</p>
+      <p className="muted small">Web pages you imported and files you uploaded. Re-sync fetches each page again and updates only those that changed. Excluding one takes its passages out of answers at once.</p>
       <ErrorNotice error={resync.error} title="The re-sync did not start." />
       <ul className="entries sources">
         {items.map((source) => <SourceRow key={source.id} chatbotId={chatbotId} source={source} />)}

@@ -160,21 +160,19 @@ function splitSections(text: string, pageTitle: string): Section[] {
   return sections.map((section) => ({ ...section, body: section.body.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim() }));
 }
 
-/** Extracts the title, passages and links of an HTML page fetched from `pageUrl`. */
-export function extractPage(html: string, pageUrl: URL): ExtractedPage {
-  const document = parseDocument(html);
-  const { isNoIndex, isNoFollow } = readRobotsMeta(document);
-  const links = isNoFollow ? [] : readLinks(document, pageUrl);
-  // Readability changes the document it reads: links and meta tags are read above, before it runs.
-  const content = mainContentHtml(html, document);
-  const pageTitle = clip(content.title || pageUrl.pathname, MAX_TITLE_CHARS);
-  const text = convert(content.html, TEXT_OPTIONS);
+/**
+ * Splits content HTML into passages at its headings; text before the first heading is titled `pageTitle`.
+ * Used for web pages and for uploaded DOCX and HTML files.
+ */
+export function passagesFromHtml(html: string, pageTitle: string): ExtractedPassage[] {
+  const text = convert(html, TEXT_OPTIONS);
   const passages: ExtractedPassage[] = [];
   const sections = splitSections(text, pageTitle);
   // A FAQ page: when most headings with text under them ask a question, every such heading is a question
   // ("Opening hours" on a FAQ page is asked as much as "When are you open?").
   const answered = sections.filter((section) => section.body !== '' && section.level > 0);
-  const isFaqPage = answered.length >= 2 && answered.filter((section) => section.heading.endsWith('?')).length * 2 >= answered.length;
+  const questions = answered.filter((section) => section.heading.endsWith('?')).length;
+  const isFaqPage = questions >= 2 && questions * 2 > answered.length;
   // A heading with nothing under it (a section title followed by sub-headings) names its sub-sections.
   const parents: Section[] = [];
   for (const section of sections) {
@@ -194,5 +192,17 @@ export function extractPage(html: string, pageUrl: URL): ExtractedPage {
       passages.push({ kind: 'document', title: clip(title, MAX_TITLE_CHARS), text: clip(section.body, MAX_DOCUMENT_CHARS) });
     }
   }
+  return passages;
+}
+
+/** Extracts the title, passages and links of an HTML page fetched from `pageUrl`. */
+export function extractPage(html: string, pageUrl: URL): ExtractedPage {
+  const document = parseDocument(html);
+  const { isNoIndex, isNoFollow } = readRobotsMeta(document);
+  const links = isNoFollow ? [] : readLinks(document, pageUrl);
+  // Readability changes the document it reads: links and meta tags are read above, before it runs.
+  const content = mainContentHtml(html, document);
+  const pageTitle = clip(content.title || pageUrl.pathname, MAX_TITLE_CHARS);
+  const passages = passagesFromHtml(content.html, pageTitle);
   return { title: pageTitle, passages, links, isNoIndex, isNoFollow };
 }

@@ -1,10 +1,14 @@
+import multipart from '@fastify/multipart';
 import { Type } from '@sinclair/typebox';
 import { requireAuth } from '../../http/auth.js';
 import type { App, RouteDeps } from '../../http/types.js';
+import { AppError } from '../../lib/errors.js';
 import { DEFAULT_PAGE_SIZE, PageQuery } from '../../lib/pagination.js';
+import { getChatbot } from '../chatbots/chatbots.service.js';
+import { extractFile, FILE_LIMITS } from './file-import.js';
 import { EntryView } from './knowledge.schemas.js';
 import { toEntryView } from './knowledge.service.js';
-import { deleteSource, getSource, listSourcePassages, listSources, setSourceExcluded, toSourceView } from './sources.service.js';
+import { deleteSource, getSource, listSourcePassages, listSources, saveFileSource, setSourceExcluded, toSourceView } from './sources.service.js';
 
 const SourceParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), sourceId: Type.String({ minLength: 1, maxLength: 64 }) });
 const SourcesQuery = Type.Object(
@@ -41,6 +45,30 @@ export function registerSourceRoutes(app: App, { database }: RouteDeps): void {
   app.patch('/api/portal/chatbots/:id/sources/:sourceId', { schema: { params: SourceParams, body: UpdateSourceBody, response: { 200: SourceView } } }, async (request) => {
     const auth = requireAuth(request);
     return toSourceView(await setSourceExcluded(db, auth.customerId, request.params.id, request.params.sourceId, request.body.excluded));
+  });
+
+  // Uploads: multipart only on this route (its own plugin context), one file, capped while it streams in.
+  void app.register(async (uploads: App) => {
+    await uploads.register(multipart, { limits: { fileSize: FILE_LIMITS.maxBytes, files: 1, fields: 0, parts: 1, headerPairs: 100 } });
+    uploads.post('/api/portal/chatbots/:id/sources/files', {
+      schema: { params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 201: SourceView } },
+    }, async (request, reply) => {
+      const auth = requireAuth(request);
+      await getChatbot(db, auth.customerId, request.params.id);
+      if (!request.isMultipart()) throw new AppError('unsupported_media_type', 'Send the file as multipart/form-data, in a field named "file".');
+      const file = await request.file();
+      if (!file || file.fieldname !== 'file') throw new AppError('validation_failed', 'Send one file in a field named "file".', [{ field: 'body.file', message: 'is required' }]);
+      let bytes: Buffer;
+      try {
+        bytes = await file.toBuffer();
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('payload_too_large', `At most ${FILE_LIMITS.maxBytes / (1024 * 1024)} MB per file.`);
+        throw error;
+      }
+      const extracted = await extractFile(file.filename, bytes);
+      const source = await saveFileSource(db, { customerId: auth.customerId, chatbotId: request.params.id, title: extracted.title, passages: extracted.passages, contentHash: extracted.contentHash });
+      return reply.status(201).send(toSourceView(source));
+    });
   });
 
   app.delete('/api/portal/chatbots/:id/sources/:sourceId', { schema: { params: SourceParams, response: { 204: Type.Null() } } }, async (request, reply) => {

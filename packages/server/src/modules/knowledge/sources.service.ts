@@ -3,7 +3,7 @@ import type { Database, KnowledgeSourcesTable } from '../../db/schema.js';
 import { assertFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { decodeCursor, toPage } from '../../lib/pagination.js';
-import { nowIso, toWireTime } from '../../lib/time.js';
+import { addMs, nowIso, toWireTime } from '../../lib/time.js';
 import { getChatbot } from '../chatbots/chatbots.service.js';
 import { assertKnowledgeRoom, bumpKnowledgeVersion, countChars, type KnowledgeRow } from './knowledge.service.js';
 
@@ -35,8 +35,10 @@ export function toSourceView(row: SourceRow): SourceView {
 }
 
 function toEntryRows(customerId: string, chatbotId: string, sourceId: string, passages: SourcePassage[], now: string): KnowledgeRow[] {
-  return passages.map((passage) => {
-    const base = { id: newId('kb'), customer_id: customerId, chatbot_id: chatbotId, source_id: sourceId, created_at: now, updated_at: now };
+  return passages.map((passage, index) => {
+    // One millisecond apart, so (created_at, id) order is page order: lists show a source's passages as it reads.
+    const createdAt = addMs(now, index - passages.length);
+    const base = { id: newId('kb'), customer_id: customerId, chatbot_id: chatbotId, source_id: sourceId, created_at: createdAt, updated_at: createdAt };
     return passage.kind === 'faq'
       ? { ...base, kind: 'faq' as const, title: passage.question, question: passage.question, answer: passage.answer, text: null }
       : { ...base, kind: 'document' as const, title: passage.title, question: null, answer: null, text: passage.text };
@@ -60,14 +62,35 @@ export async function savePageSource(
   db: Kysely<Database>,
   input: { customerId: string; chatbotId: string; url: string; title: string; passages: SourcePassage[]; etag: string | null; lastModified: string | null; contentHash: string },
 ): Promise<SaveOutcome> {
+  return saveSource(db, { ...input, kind: 'page' });
+}
+
+/**
+ * Stores an uploaded file's passages as a source: a file uploaded again under the same name replaces the
+ * passages of the earlier upload (and takes an excluded one back: uploading it is asking for it).
+ */
+export async function saveFileSource(
+  db: Kysely<Database>, input: { customerId: string; chatbotId: string; title: string; passages: SourcePassage[]; contentHash: string },
+): Promise<SourceRow> {
+  const outcome = await saveSource(db, { ...input, kind: 'file', url: null, etag: null, lastModified: null });
+  return outcome.source;
+}
+
+async function saveSource(
+  db: Kysely<Database>,
+  input: { customerId: string; chatbotId: string; kind: 'page' | 'file'; url: string | null; title: string; passages: SourcePassage[]; etag: string | null; lastModified: string | null; contentHash: string },
+): Promise<SaveOutcome> {
   return db.transaction().execute(async (trx) => {
     const now = nowIso();
-    const existing = await trx.selectFrom('knowledge_sources').selectAll().where('chatbot_id', '=', input.chatbotId).where('url', '=', input.url).executeTakeFirst();
-    if (existing?.status === 'excluded') return { saved: false, reason: 'excluded', source: existing };
+    const existing = await trx.selectFrom('knowledge_sources').selectAll().where('chatbot_id', '=', input.chatbotId)
+      .$if(input.url !== null, (qb) => qb.where('url', '=', input.url))
+      .$if(input.url === null, (qb) => qb.where('kind', '=', input.kind).where('url', 'is', null).where('title', '=', input.title))
+      .executeTakeFirst();
+    if (existing?.status === 'excluded' && input.kind === 'page') return { saved: false, reason: 'excluded', source: existing };
     const sourceId = existing?.id ?? newId('src');
     if (existing) await trx.deleteFrom('knowledge_entries').where('source_id', '=', sourceId).execute();
     const source: SourceRow = {
-      id: sourceId, customer_id: input.customerId, chatbot_id: input.chatbotId, kind: 'page', url: input.url, title: input.title, status: 'active',
+      id: sourceId, customer_id: input.customerId, chatbot_id: input.chatbotId, kind: input.kind, url: input.url, title: input.title, status: 'active',
       passages: input.passages.length, etag: input.etag, last_modified: input.lastModified, content_hash: input.contentHash, last_error: null,
       last_synced_at: now, created_at: existing?.created_at ?? now, updated_at: now,
     };
