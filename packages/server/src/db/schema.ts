@@ -148,6 +148,16 @@ export interface CrawlPagesTable {
   updated_at: string;
 }
 
+export type CrawlScheduleEvery = 'daily' | 'weekly';
+
+export interface CrawlSchedulesTable {
+  chatbot_id: string;
+  customer_id: string;
+  every: CrawlScheduleEvery;
+  next_run_at: string;
+  updated_at: string;
+}
+
 export type ConversationStatus = 'open' | 'ended';
 
 export interface ConversationsTable {
@@ -422,6 +432,7 @@ export interface Database {
   knowledge_sources: KnowledgeSourcesTable;
   crawl_jobs: CrawlJobsTable;
   crawl_pages: CrawlPagesTable;
+  crawl_schedules: CrawlSchedulesTable;
   conversations: ConversationsTable;
   messages: MessagesTable;
   ratings: RatingsTable;

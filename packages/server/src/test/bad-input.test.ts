@@ -20,7 +20,7 @@ interface Ids {
 }
 
 interface BodyRoute {
-  method: 'POST' | 'PATCH';
+  method: 'POST' | 'PATCH' | 'PUT';
   url: string;
   path: (ids: Ids) => string;
   /** A body of the right shape but wrong types. */
@@ -44,6 +44,7 @@ const BODY_ROUTES: BodyRoute[] = [
   { method: 'PATCH', url: '/api/portal/chatbots/:id/knowledge/:entryId', path: (i) => `/api/portal/chatbots/${i.chatbotId}/knowledge/${i.entryId}`, wrongTypes: { answer: 99 } },
   { method: 'POST', url: '/api/portal/chatbots/:id/test-question', path: (i) => `/api/portal/chatbots/${i.chatbotId}/test-question`, wrongTypes: { question: 5 } },
   { method: 'POST', url: '/api/portal/chatbots/:id/crawls', path: (i) => `/api/portal/chatbots/${i.chatbotId}/crawls`, wrongTypes: { url: 5, maxPages: 'lots', maxDepth: 1.5 } },
+  { method: 'PUT', url: '/api/portal/chatbots/:id/sources/schedule', path: (i) => `/api/portal/chatbots/${i.chatbotId}/sources/schedule`, wrongTypes: { every: 7 } },
   { method: 'PATCH', url: '/api/portal/chatbots/:id/sources/:sourceId', path: (i) => `/api/portal/chatbots/${i.chatbotId}/sources/src_badinput0001`, wrongTypes: { excluded: 'yes' } },
   { method: 'POST', url: '/api/portal/chatbots/:id/knowledge/import', path: (i) => `/api/portal/chatbots/${i.chatbotId}/knowledge/import`, wrongTypes: { faqs: 'all of them' } },
   { method: 'POST', url: '/api/portal/reviews/:id/resolve', path: (i) => `/api/portal/reviews/${i.reviewId}/resolve`, wrongTypes: { answer: ['x'] } },
@@ -76,7 +77,7 @@ const BODYLESS_WRITES = new Set([
 const TABLES = [
   'customers', 'users', 'sessions', 'password_resets', 'api_keys', 'chatbots', 'knowledge_entries', 'conversations', 'messages', 'ratings', 'leads',
   'escalations', 'reviews', 'learned_examples', 'events', 'webhooks', 'deliveries', 'delivery_attempts', 'sheets_destinations',
-  'sheets_appended_events', 'escalation_emails', 'knowledge_sources', 'crawl_jobs', 'crawl_pages',
+  'sheets_appended_events', 'escalation_emails', 'knowledge_sources', 'crawl_jobs', 'crawl_pages', 'crawl_schedules',
 ] as const;
 
 describe('bad input', () => {

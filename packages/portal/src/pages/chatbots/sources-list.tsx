@@ -1,5 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { api } from '../../api/client';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, request } from '../../api/client';
 import { usePagedList } from '../../api/queries';
 import type { CrawlJob, KnowledgeSource } from '../../api/types';
 import { ErrorNotice, LoadMore, StatusBadge } from '../../components/ui';
@@ -45,6 +45,31 @@ function SourceRow({ chatbotId, source }: { chatbotId: string; source: Knowledge
   );
 }
 
+interface Schedule { every: 'off' | 'daily' | 'weekly'; nextRunAt: string | null }
+
+/** "Re-sync automatically": off, daily or weekly. */
+function ResyncSchedule({ chatbotId }: { chatbotId: string }) {
+  const queryClient = useQueryClient();
+  const key = ['sources-schedule', chatbotId];
+  const schedule = useQuery({ queryKey: key, queryFn: () => api.get<Schedule>(`/api/portal/chatbots/${chatbotId}/sources/schedule`) });
+  const save = useMutation({
+    mutationFn: (every: Schedule['every']) => request<Schedule>('PUT', `/api/portal/chatbots/${chatbotId}/sources/schedule`, { every }),
+    onSuccess: (updated) => queryClient.setQueryData(key, updated),
+  });
+  return (
+    <div className="resync-schedule">
+      <label htmlFor="resync-every">Re-sync automatically</label>{' '}
+      <select id="resync-every" value={schedule.data?.every ?? 'off'} disabled={!schedule.data || save.isPending} onChange={(e) => save.mutate(e.target.value as Schedule['every'])}>
+        <option value="off">Off</option>
+        <option value="daily">Daily</option>
+        <option value="weekly">Weekly</option>
+      </select>
+      {schedule.data?.nextRunAt ? <span className="muted small"> next {formatRelative(schedule.data.nextRunAt)}</span> : null}
+      <ErrorNotice error={save.error} title="Not saved." />
+    </div>
+  );
+}
+
 /** Knowledge → Sources: every imported web page and uploaded file, with re-sync, exclude and delete. */
 export function SourcesList({ chatbotId }: { chatbotId: string }) {
   const queryClient = useQueryClient();
@@ -65,6 +90,7 @@ export function SourcesList({ chatbotId }: { chatbotId: string }) {
         </button>
       </div>
       <p className="muted small">Web pages you imported and files you uploaded. Re-sync fetches each page again and updates only those that changed. Excluding one takes its passages out of answers at once.</p>
+      {items.some((source) => source.kind === 'page') ? <ResyncSchedule chatbotId={chatbotId} /> : null}
       <ErrorNotice error={resync.error} title="The re-sync did not start." />
       <ul className="entries sources">
         {items.map((source) => <SourceRow key={source.id} chatbotId={chatbotId} source={source} />)}

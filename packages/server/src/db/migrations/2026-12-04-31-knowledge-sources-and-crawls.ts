@@ -10,6 +10,7 @@ import { sql, type Kysely } from 'kysely';
 //   the partial unique index decides, so two racing requests cannot both start one.
 // - `crawl_pages`: the job's frontier and its report (found / fetched / skipped with the reason / failed with
 //   the error). A resumed job carries on from it.
+// - `crawl_schedules`: a chatbot's automatic re-sync (daily or weekly) and when it is next due.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('knowledge_sources')
@@ -77,9 +78,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('crawl_pages_pk', ['job_id', 'url'])
     .execute();
   await db.schema.createIndex('crawl_pages_queue_idx').on('crawl_pages').columns(['job_id', 'status', 'seq']).execute();
+
+  await db.schema
+    .createTable('crawl_schedules')
+    .addColumn('chatbot_id', 'text', (c) => c.primaryKey().references('chatbots.id').onDelete('cascade'))
+    .addColumn('customer_id', 'text', (c) => c.notNull().references('customers.id').onDelete('cascade'))
+    .addColumn('every', 'text', (c) => c.notNull())
+    .addColumn('next_run_at', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('crawl_schedules_due_idx').on('crawl_schedules').column('next_run_at').execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropTable('crawl_schedules').execute();
   await db.schema.dropTable('crawl_pages').execute();
   await db.schema.dropTable('crawl_jobs').execute();
   await db.schema.dropIndex('knowledge_entries_source_idx').execute();

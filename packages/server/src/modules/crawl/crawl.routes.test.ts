@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChatbotFor, createTestApp, signUpAccount, type TestAccount, type TestContext } from '../../test/harness.js';
 import { acmeWebsiteRoutes, htmlPage, startLocalWebsite, type LocalWebsite } from '../../bench/local-website.js';
 import { claimCrawlJobs } from './crawl.repository.js';
+import { queueDueResyncs } from './crawl.service.js';
 import { createCrawlWorker, type CrawlWorker } from './crawl.worker.js';
 
 const quietLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -139,6 +140,31 @@ describe('website import (crawler over a local site)', () => {
       if (original) site.routes.set('/services', original);
       site.routes.set('/hours', acmeWebsiteRoutes()['/hours'] as NonNullable<typeof original>);
     }
+  });
+
+  it('re-syncs on a daily or weekly schedule, once per due time, and not while an import runs', async () => {
+    const bot = await createChatbotFor(ctx.app, account);
+    const url = `/api/portal/chatbots/${bot.id}/sources/schedule`;
+    expect((await ctx.app.inject({ method: 'GET', url, headers: account.headers })).json()).toEqual({ every: 'off', nextRunAt: null });
+    await startCrawl(bot.id, { url: `${site.origin}/faq`, maxDepth: 0 });
+    await worker.runOnce();
+    const set = await ctx.app.inject({ method: 'PUT', url, headers: account.headers, payload: { every: 'daily' } });
+    const tomorrow = Date.now() + 24 * 3600_000;
+    expect(Math.abs(Date.parse(set.json<{ nextRunAt: string }>().nextRunAt) - tomorrow)).toBeLessThan(60_000);
+    // Not due yet: nothing queued.
+    expect(await queueDueResyncs(ctx.database.db)).toBe(0);
+    // Due while an import of the chatbot runs: tried again an hour later instead.
+    const running = (await startCrawl(bot.id, { url: `${site.origin}/faq`, maxDepth: 0 })).json<CrawlBody>();
+    expect(await queueDueResyncs(ctx.database.db, new Date(tomorrow + 1_000).toISOString())).toBe(0);
+    await ctx.app.inject({ method: 'POST', url: `/api/portal/chatbots/${bot.id}/crawls/${running.id}/cancel`, headers: account.headers });
+    // An hour later: one re-sync is queued (asking again at the same moment queues no second one), and it runs.
+    const later = new Date(tomorrow + 3600_000 + 2_000).toISOString();
+    expect(await queueDueResyncs(ctx.database.db, later)).toBe(1);
+    expect(await queueDueResyncs(ctx.database.db, later)).toBe(0);
+    expect(await worker.runOnce()).toEqual(['finished']);
+    const [latest] = (await ctx.app.inject({ method: 'GET', url: `/api/portal/chatbots/${bot.id}/crawls?limit=1`, headers: account.headers })).json<{ items: (CrawlBody & { kind: string })[] }>().items;
+    expect(latest).toMatchObject({ kind: 'resync', status: 'done', pages: { unchanged: 1 } });
+    expect((await ctx.app.inject({ method: 'PUT', url, headers: account.headers, payload: { every: 'off' } })).json()).toEqual({ every: 'off', nextRunAt: null });
   });
 
   it('resumes a job whose worker died, from the pages it had not finished', async () => {

@@ -3,7 +3,7 @@ import { requireAuth } from '../../http/auth.js';
 import type { App, RouteDeps } from '../../http/types.js';
 import { DEFAULT_PAGE_SIZE } from '../../lib/pagination.js';
 import { CrawlJobParams, CrawlListQuery, CrawlPagesQuery, CrawlPageView, CrawlParams, CrawlView, StartCrawlBody } from './crawl.schemas.js';
-import { cancelCrawl, getCrawl, listCrawlPages, listCrawls, startCrawl, startResync } from './crawl.service.js';
+import { cancelCrawl, getCrawl, getResyncSchedule, listCrawlPages, listCrawls, setResyncSchedule, startCrawl, startResync } from './crawl.service.js';
 
 const nullableCursor = Type.Union([Type.String(), Type.Null()]);
 
@@ -40,6 +40,19 @@ export function registerCrawlRoutes(app: App, { config, database }: RouteDeps): 
   app.post('/api/portal/chatbots/:id/crawls/:crawlId/cancel', { schema: { params: CrawlJobParams, response: { 200: CrawlView } } }, async (request) => {
     const auth = requireAuth(request);
     return cancelCrawl(db, auth.customerId, request.params.id, request.params.crawlId);
+  });
+
+  const ScheduleView = Type.Object({ every: Type.Union([Type.Literal('off'), Type.Literal('daily'), Type.Literal('weekly')]), nextRunAt: Type.Union([Type.String(), Type.Null()]) });
+  app.get('/api/portal/chatbots/:id/sources/schedule', { schema: { params: CrawlParams, response: { 200: ScheduleView } } }, async (request) => {
+    const auth = requireAuth(request);
+    return getResyncSchedule(db, auth.customerId, request.params.id);
+  });
+
+  app.put('/api/portal/chatbots/:id/sources/schedule', {
+    schema: { params: CrawlParams, body: Type.Object({ every: Type.Union([Type.Literal('off'), Type.Literal('daily'), Type.Literal('weekly')]) }, { additionalProperties: false }), response: { 200: ScheduleView } },
+  }, async (request) => {
+    const auth = requireAuth(request);
+    return setResyncSchedule(db, auth.customerId, request.params.id, request.body.every);
   });
 
   app.post('/api/portal/chatbots/:id/sources/resync', { schema: { params: CrawlParams, response: { 202: CrawlView } } }, async (request, reply) => {

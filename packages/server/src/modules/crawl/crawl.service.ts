@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { sql, type Kysely } from 'kysely';
 import { isUniqueViolation } from '../../db/database.js';
-import type { Database } from '../../db/schema.js';
+import type { CrawlScheduleEvery, Database } from '../../db/schema.js';
 import { AppError, assertFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { decodeCursor, toPage } from '../../lib/pagination.js';
 import { addMs, nowIso, toWireTime } from '../../lib/time.js';
+import { isCustomerActive } from '../accounts/accounts.service.js';
 import { getChatbot } from '../chatbots/chatbots.service.js';
 import { assertResolvesPublic, checkWebhookUrl } from '../delivery/url-guard.js';
 import { countPages, type CrawlJobRow, type CrawlPageRow, type PageCounts } from './crawl.repository.js';
@@ -143,21 +144,85 @@ export async function startCrawl(
   return toCrawlView(db, row);
 }
 
+async function firstPageUrl(db: Kysely<Database>, chatbotId: string): Promise<string | null> {
+  const first = await db.selectFrom('knowledge_sources').select('url').where('chatbot_id', '=', chatbotId).where('kind', '=', 'page').where('status', '!=', 'excluded')
+    .orderBy('created_at').limit(1).executeTakeFirst();
+  return first?.url ?? null;
+}
+
 /** Queues a re-sync of the chatbot's web pages: each is fetched again only if it changed. */
 export async function startResync(db: Kysely<Database>, customerId: string, chatbotId: string): Promise<CrawlView> {
   await getChatbot(db, customerId, chatbotId);
-  const first = await db.selectFrom('knowledge_sources').select('url').where('chatbot_id', '=', chatbotId).where('kind', '=', 'page').where('status', '!=', 'excluded')
-    .orderBy('created_at').limit(1).executeTakeFirst();
-  if (!first?.url) throw new AppError('unprocessable', 'This chatbot has no website pages to re-sync; import a website first.');
+  const url = await firstPageUrl(db, chatbotId);
+  if (url === null) throw new AppError('unprocessable', 'This chatbot has no website pages to re-sync; import a website first.');
   await assertCanStart(db, customerId, chatbotId);
+  return toCrawlView(db, await queueResync(db, customerId, chatbotId, url));
+}
+
+async function queueResync(db: Kysely<Database>, customerId: string, chatbotId: string, firstUrl: string): Promise<CrawlJobRow> {
   const now = nowIso();
   const row: CrawlJobRow = {
-    id: newId('crl'), customer_id: customerId, chatbot_id: chatbotId, kind: 'resync', start_url: first.url, status: 'queued',
+    id: newId('crl'), customer_id: customerId, chatbot_id: chatbotId, kind: 'resync', start_url: firstUrl, status: 'queued',
     max_pages: CRAWL_LIMITS.maxPagesPerImport * 5, max_depth: 0, time_budget_ms: CRAWL_LIMITS.timeBudgetMs, is_seeded: 0, is_cancel_requested: 0,
     stop_reason: null, error: null, lease_owner: null, lease_expires_at: null, runs: 0, created_at: now, started_at: null, finished_at: null, updated_at: now,
   };
   await insertJob(db, row);
-  return toCrawlView(db, row);
+  return row;
+}
+
+const SCHEDULE_INTERVAL_MS: Record<CrawlScheduleEvery, number> = { daily: DAY_MS, weekly: 7 * DAY_MS };
+/** A due re-sync that cannot start now (an import is running) is tried again this much later. */
+const SCHEDULE_RETRY_MS = 60 * 60_000;
+
+export interface ScheduleView { every: 'off' | CrawlScheduleEvery; nextRunAt: string | null }
+
+/** The chatbot's automatic re-sync. */
+export async function getResyncSchedule(db: Kysely<Database>, customerId: string, chatbotId: string): Promise<ScheduleView> {
+  await getChatbot(db, customerId, chatbotId);
+  const row = await db.selectFrom('crawl_schedules').selectAll().where('chatbot_id', '=', chatbotId).where('customer_id', '=', customerId).executeTakeFirst();
+  return row ? { every: row.every, nextRunAt: toWireTime(row.next_run_at) } : { every: 'off', nextRunAt: null };
+}
+
+/** Turns the automatic re-sync on (daily or weekly, the first one an interval from now) or off. */
+export async function setResyncSchedule(db: Kysely<Database>, customerId: string, chatbotId: string, every: ScheduleView['every']): Promise<ScheduleView> {
+  await getChatbot(db, customerId, chatbotId);
+  if (every === 'off') {
+    await db.deleteFrom('crawl_schedules').where('chatbot_id', '=', chatbotId).where('customer_id', '=', customerId).execute();
+    return { every: 'off', nextRunAt: null };
+  }
+  const now = nowIso();
+  const nextRunAt = addMs(now, SCHEDULE_INTERVAL_MS[every]);
+  await db.insertInto('crawl_schedules').values({ chatbot_id: chatbotId, customer_id: customerId, every, next_run_at: nextRunAt, updated_at: now })
+    .onConflict((oc) => oc.column('chatbot_id').doUpdateSet({ every, next_run_at: nextRunAt, updated_at: now })).execute();
+  return { every, nextRunAt: toWireTime(nextRunAt) };
+}
+
+/**
+ * Queues the re-syncs that are due (the crawl worker calls it every minute). Each schedule moves on before its
+ * job is queued, guarded by its old due time, so two workers never queue one twice; a chatbot with an import
+ * running is tried again an hour later, and lapsed accounts and chatbots without web pages are skipped.
+ */
+export async function queueDueResyncs(db: Kysely<Database>, now: string = nowIso()): Promise<number> {
+  const due = await db.selectFrom('crawl_schedules').innerJoin('customers', 'customers.id', 'crawl_schedules.customer_id')
+    .select(['crawl_schedules.chatbot_id', 'crawl_schedules.customer_id', 'crawl_schedules.every', 'crawl_schedules.next_run_at', 'customers.status', 'customers.trial_ends_at'])
+    .where('crawl_schedules.next_run_at', '<=', now).orderBy('crawl_schedules.next_run_at').limit(50).execute();
+  let queuedCount = 0;
+  for (const schedule of due) {
+    const active = await db.selectFrom('crawl_jobs').select('id').where('chatbot_id', '=', schedule.chatbot_id).where('status', 'in', ['queued', 'running']).executeTakeFirst();
+    const next = addMs(now, active ? SCHEDULE_RETRY_MS : SCHEDULE_INTERVAL_MS[schedule.every]);
+    const moved = await db.updateTable('crawl_schedules').set({ next_run_at: next, updated_at: now })
+      .where('chatbot_id', '=', schedule.chatbot_id).where('next_run_at', '=', schedule.next_run_at).executeTakeFirst();
+    if (Number(moved.numUpdatedRows) !== 1 || active || !isCustomerActive(schedule, now)) continue;
+    const url = await firstPageUrl(db, schedule.chatbot_id);
+    if (url === null) continue;
+    try {
+      await queueResync(db, schedule.customer_id, schedule.chatbot_id, url);
+      queuedCount += 1;
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === 'crawl_in_progress')) throw error;
+    }
+  }
+  return queuedCount;
 }
 
 async function getJob(db: Kysely<Database>, customerId: string, chatbotId: string, crawlId: string): Promise<CrawlJobRow> {

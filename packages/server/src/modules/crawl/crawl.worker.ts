@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { AppConfig } from '../../config.js';
 import type { Database } from '../../db/schema.js';
 import { claimCrawlJobs, releaseCrawlJob, renewCrawlLease, type CrawlJobRow } from './crawl.repository.js';
-import { onCrawlQueued } from './crawl.service.js';
+import { onCrawlQueued, queueDueResyncs } from './crawl.service.js';
 import { CRAWLER_TOKEN, runCrawlJob, type CrawlRunOutcome } from './crawler.js';
 import { createSiteFetcher, type SiteFetcher } from './site-fetcher.js';
 import type { ResolveAllFn } from '../delivery/url-guard.js';
@@ -14,6 +14,8 @@ export const CRAWL_LEASE_MS = 60_000;
 const CRAWL_POLL_INTERVAL_MS = 2_000;
 /** Imports one worker runs at once (each is capped at two requests to its site). */
 const JOBS_PER_WORKER = 4;
+/** How often scheduled (daily, weekly) re-syncs are looked for. */
+const SCHEDULE_SWEEP_MS = 60_000;
 
 export interface CrawlWorkerOptions {
   db: Kysely<Database>;
@@ -55,6 +57,7 @@ export function createCrawlWorker(options: CrawlWorkerOptions): CrawlWorker {
   const running = new Map<string, Promise<CrawlRunOutcome>>();
   let isRunning = false;
   let timer: NodeJS.Timeout | null = null;
+  let scheduleTimer: NodeJS.Timeout | null = null;
   let unsubscribe: (() => void) | null = null;
   let claiming: Promise<CrawlJobRow[]> | null = null;
 
@@ -105,12 +108,19 @@ export function createCrawlWorker(options: CrawlWorkerOptions): CrawlWorker {
       unsubscribe = onCrawlQueued(wake);
       timer = setInterval(wake, pollIntervalMs);
       timer.unref();
+      const sweepSchedules = (): void => {
+        void queueDueResyncs(db).then((count) => { if (count > 0) wake(); }).catch((error: unknown) => log.error({ err: error }, 'queueing scheduled re-syncs failed'));
+      };
+      scheduleTimer = setInterval(sweepSchedules, SCHEDULE_SWEEP_MS);
+      scheduleTimer.unref();
+      sweepSchedules();
       wake();
     },
     async stop() {
       isRunning = false;
       unsubscribe?.();
       if (timer) clearInterval(timer);
+      if (scheduleTimer) clearInterval(scheduleTimer);
       await claiming?.catch(() => undefined);
       abort.abort();
       await Promise.allSettled([...running.values()]);
