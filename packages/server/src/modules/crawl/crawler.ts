@@ -264,7 +264,7 @@ class CrawlRun {
     const extracted = extractPage(decodeBody(response.body, contentType), finalUrl);
     if (this.job.kind === 'import' && !extracted.isNoFollow && page.depth < this.job.max_depth) await this.admit(extracted.links, page.depth + 1);
     if (extracted.isNoIndex) return record({ status: 'skipped', reason: 'the page asks not to be indexed (meta robots noindex)', httpStatus: status, title: extracted.title });
-    if (extracted.passages.length === 0) return record({ status: 'skipped', reason: 'no text found on the page', httpStatus: status, title: extracted.title });
+    if (extracted.passages.length === 0) return record({ status: 'skipped', reason: 'no text found on the page (only links, or nothing)', httpStatus: status, title: extracted.title });
     const contentHash = hashPassages(extracted.title, extracted.passages);
     const twin = this.seenHashes.get(contentHash);
     if (twin !== undefined && twin !== finalUrl.href) return record({ status: 'skipped', reason: `same text as ${twin}`, httpStatus: status, title: extracted.title });

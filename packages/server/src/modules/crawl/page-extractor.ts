@@ -30,6 +30,8 @@ export interface ExtractedPage {
 export const MAX_PASSAGES_PER_PAGE = 200;
 /** Links read from one page at most. */
 export const MAX_LINKS_PER_PAGE = 1_000;
+/** Main text that is at least this share link text is a menu or an index page, not knowledge. */
+const MAX_LINK_TEXT_SHARE = 0.8;
 /** Below this much main text, Readability probably missed the content: fall back to the whole body. */
 const MIN_ARTICLE_CHARS = 200;
 const HEADING_MARK = '\u0001';
@@ -40,6 +42,7 @@ const CHROME_SELECTOR = 'script, style, noscript, template, nav, header, footer,
 /** The little of the DOM we use (the server is compiled without the DOM library; linkedom provides it). */
 interface DomElement {
   getAttribute(name: string): string | null;
+  textContent: string | null;
   remove(): void;
   innerHTML: string;
 }
@@ -195,6 +198,17 @@ export function passagesFromHtml(html: string, pageTitle: string): ExtractedPass
   return passages;
 }
 
+/** True for content that is mostly link text, headings aside (a home page listing the site's pages): it would only add noise. */
+function isMostlyLinks(html: string): boolean {
+  const content = parseDocument(`<!doctype html><html><body>${html}</body></html>`);
+  // Headings do not count: a page that is a title over a list of links is still an index.
+  for (const heading of Array.from(content.querySelectorAll(HEADING_TAGS.join(', ')))) heading.remove();
+  const total = collapse(content.body?.textContent ?? '').length;
+  if (total === 0) return false;
+  const linked = Array.from(content.querySelectorAll('a')).reduce((sum, anchor) => sum + collapse(anchor.textContent ?? '').length, 0);
+  return linked / total >= MAX_LINK_TEXT_SHARE;
+}
+
 /** Extracts the title, passages and links of an HTML page fetched from `pageUrl`. */
 export function extractPage(html: string, pageUrl: URL): ExtractedPage {
   const document = parseDocument(html);
@@ -203,6 +217,6 @@ export function extractPage(html: string, pageUrl: URL): ExtractedPage {
   // Readability changes the document it reads: links and meta tags are read above, before it runs.
   const content = mainContentHtml(html, document);
   const pageTitle = clip(content.title || pageUrl.pathname, MAX_TITLE_CHARS);
-  const passages = passagesFromHtml(content.html, pageTitle);
+  const passages = isMostlyLinks(content.html) ? [] : passagesFromHtml(content.html, pageTitle);
   return { title: pageTitle, passages, links, isNoIndex, isNoFollow };
 }
