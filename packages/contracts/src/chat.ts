@@ -32,7 +32,11 @@ export const SystemChatRequest = Type.Object(
 );
 export type SystemChatRequest = Static<typeof SystemChatRequest>;
 
-export const ChatSource = Type.Object({ id: Type.String(), title: Type.String() });
+/**
+ * A knowledge entry the answer came from. `url` (extension, issue 14): the web page a passage was imported
+ * from, present only for passages of an imported website, so a client can link to it.
+ */
+export const ChatSource = Type.Object({ id: Type.String(), title: Type.String(), url: Type.Optional(Type.String()) });
 export type ChatSource = Static<typeof ChatSource>;
 
 /**

@@ -33,6 +33,8 @@ import { registerTrainingRoutes } from './modules/training/training.routes.js';
 import { registerInviteRoutes, registerTeamRoutes } from './modules/team/team.routes.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
 import { registerKnowledgeRoutes } from './modules/knowledge/knowledge.routes.js';
+import { registerSourceRoutes } from './modules/knowledge/sources.routes.js';
+import { registerCrawlRoutes } from './modules/crawl/crawl.routes.js';
 import { registerChatPreviewRoutes } from './modules/chat-preview/chat-preview.routes.js';
 import { registerPortalStatic } from './modules/portal-static/portal-static.routes.js';
 import { registerSatisfactionRoutes } from './modules/satisfaction/satisfaction.routes.js';
@@ -229,6 +231,8 @@ export async function buildApp({ config, database, redis = null, liveBus, logStr
     registerChatbotRoutes(portal, deps);
     registerInstallRoutes(portal, { db: database.db, siteChecker, allowPrivate: config.allowPrivateWebhookTargets });
     registerKnowledgeRoutes(portal, deps);
+    registerSourceRoutes(portal, deps);
+    registerCrawlRoutes(portal, deps);
     registerConversationRoutes(portal, deps);
     registerHandoffRoutes(portal, { db: database.db, liveBus: bus });
     registerTeamRoutes(portal, { ...deps, liveBus: bus });

@@ -42,6 +42,8 @@ export interface AppConfig {
   publicUrl: string | null;
   scryptLogN: number;
   version: string;
+  /** Where site owners learn about our crawler (FC_CRAWLER_CONTACT_URL); named in its User-Agent. */
+  crawlerContactUrl: string;
   /** SMTP for "new escalation" e-mails (FC_SMTP_*); null when FC_SMTP_HOST is unset: no e-mails. */
   smtp: SmtpConfig | null;
 }
@@ -68,6 +70,7 @@ export class ConfigError extends Error {
 
 const SECRET_KEY_BYTES = 32;
 const SECRET_KEY_FILE = 'secret.key';
+const DEFAULT_CRAWLER_CONTACT_URL = 'https://fusionchatalyst.com/bot';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 type Env = Record<string, string | undefined>;
@@ -206,6 +209,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
     problems.push('FC_SMTP_HOST is required when other FC_SMTP_* settings are set');
   }
 
+  let crawlerContactUrl = DEFAULT_CRAWLER_CONTACT_URL;
+  if (env.FC_CRAWLER_CONTACT_URL && env.FC_CRAWLER_CONTACT_URL.trim() !== '') {
+    const raw = env.FC_CRAWLER_CONTACT_URL.trim();
+    try {
+      const url = new URL(raw);
+      if (url.protocol !== 'https:' && url.protocol !== 'http:' && url.protocol !== 'mailto:') throw new Error('scheme');
+      // It goes into a request header: visible ASCII only.
+      if (!/^[\x21-\x7e]+$/.test(url.href)) throw new Error('characters');
+      crawlerContactUrl = url.href;
+    } catch {
+      problems.push(`FC_CRAWLER_CONTACT_URL must be an http(s) or mailto: URL without spaces (got "${raw}")`);
+    }
+  }
+
   const scryptLogNRaw = env.FC_SCRYPT_LOG_N ?? '17';
   const scryptLogN = Number(scryptLogNRaw);
   if (!Number.isInteger(scryptLogN) || scryptLogN < 10 || scryptLogN > 20) {
@@ -231,6 +248,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   return {
     port, host, database, redisUrl, rateLimitPrefix, secretKey, allowPrivateWebhookTargets, deliveryWorker, dataDir,
-    retryScheduleMs, deliveryLeaseMs, deliveryConcurrency, googleSheetsBaseUrl, sheetsBatchMs, seedDemo, logLevel, trustProxy, cookieSecure, publicUrl, scryptLogN, version: readPackageVersion(), smtp,
+    retryScheduleMs, deliveryLeaseMs, deliveryConcurrency, googleSheetsBaseUrl, sheetsBatchMs, seedDemo, logLevel, trustProxy, cookieSecure, publicUrl, scryptLogN, version: readPackageVersion(), smtp, crawlerContactUrl,
   };
 }

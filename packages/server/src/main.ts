@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { warmUpClassifiers } from './modules/chat/engine/message-classifiers.js';
 import { getWordVectors } from './modules/chat/engine/word-vectors.js';
 import { openRuntime } from './runtime.js';
+import { createCrawlWorker, type CrawlWorker } from './modules/crawl/crawl.worker.js';
 import { createDeliveryWorker, type DeliveryWorker } from './worker.js';
 import { createEmbeddingSyncLoop, type EmbeddingSyncLoop } from './modules/chat/knowledge-embeddings.js';
 import { createLlmProvider, type LlmProvider } from './modules/chat/llm.provider.js';
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   let worker: DeliveryWorker | null = null;
   let embeddingSync: EmbeddingSyncLoop | null = null;
   let embeddingProvider: LlmProvider | null = null;
+  let crawler: CrawlWorker | null = null;
   let app: Awaited<ReturnType<typeof buildApp>> | null = null;
   if (role === 'api') {
     // The engine's word vectors and classifiers load before the first visitor, not during their first message.
@@ -61,6 +63,9 @@ async function main(): Promise<void> {
     embeddingProvider = createLlmProvider({ allowPrivate: config.allowPrivateWebhookTargets });
     embeddingSync = createEmbeddingSyncLoop({ db: runtime.database.db, provider: embeddingProvider, secretKey: config.secretKey, log, intervalMs: EMBEDDING_SYNC_INTERVAL_MS });
     embeddingSync.start();
+    // Website imports run where deliveries run: leased jobs, off the request path.
+    crawler = createCrawlWorker({ db: runtime.database.db, config, log });
+    crawler.start();
     if (role === 'worker') console.log(`FusionChatalyst delivery worker ${worker.owner} started (database: ${config.database.kind})`);
   }
 
@@ -76,6 +81,7 @@ async function main(): Promise<void> {
     if (worker) await worker.stop(SHUTDOWN_GRACE_MS / 2);
     await embeddingSync?.stop();
     await embeddingProvider?.close();
+    if (crawler) await crawler.stop();
     await runtime.close();
     process.exit(0);
   };

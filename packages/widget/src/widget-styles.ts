@@ -34,6 +34,8 @@ svg{width:20px;height:20px;fill:currentColor;display:block}
 .v .bub{background:var(--a);color:var(--at);border-color:transparent}
 .a .bub{background:#ecfdf5;border-color:#a7f3d0}
 .bub a{color:#1d4ed8;text-decoration:underline}
+.src{margin-top:3px;font-size:12px;color:#6b7280;overflow-wrap:anywhere}
+.src a{color:#1d4ed8}
 .v .bub a{color:inherit}
 .failed .bub{opacity:.6}
 .err{color:#b91c1c}

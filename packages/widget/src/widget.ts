@@ -359,6 +359,19 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
     scrollDown();
   }
 
+  /** "from: Opening hours – acme.com" under an answer taken from a page of the business's website. */
+  function addSource(row: HTMLElement, sources: SystemChatReply['sources']): void {
+    const cited = sources.find((source) => source.url !== undefined && /^https?:\/\//i.test(source.url));
+    if (!cited?.url) return;
+    const line = el('div', 'src', 'from: ');
+    const link = el('a', '', `${displayable(cited.title)} – ${new URL(cited.url).hostname.replace(/^www\./, '')}`);
+    link.href = cited.url;
+    link.target = '_blank';
+    link.rel = 'noopener noreferrer';
+    line.append(link);
+    row.querySelector('.bub')?.after(line);
+  }
+
   function addRating(row: HTMLElement, messageId: string): void {
     const bar = el('div', 'rate');
     const status = el('span');
@@ -679,7 +692,8 @@ function startWidget(script: HTMLScriptElement, chatbotId: string): void {
       const answer = reply.message;
       // While a person is awaited or answering the bot is silent: the reply is a notice, shown once.
       if (row) finishMessage(row, 'assistant', answer.text, answer.id);
-      else if (!shownIds.has(answer.id)) addMessage(answer.role, answer.text, answer.id, answer.authorName, answer.kind);
+      const answerRow = row ?? (shownIds.has(answer.id) ? null : addMessage(answer.role, answer.text, answer.id, answer.authorName, answer.kind));
+      if (answerRow && answer.role === 'assistant') addSource(answerRow, reply.sources);
       if (answer.role !== 'system' || !row) announce(answer.role === 'system' ? answer.text : `${botName()}: ${answer.text}`);
       isBusy = false;
       handleReply(reply, details);

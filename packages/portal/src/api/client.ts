@@ -81,6 +81,8 @@ async function toApiError(response: Response): Promise<ApiError> {
 export interface RequestOptions {
   /** Raw body (e.g. CSV text) instead of JSON. */
   rawBody?: string;
+  /** A multipart upload (the browser sets its Content-Type with the boundary). */
+  formData?: FormData;
   contentType?: string;
   signal?: AbortSignal;
   /** Do not treat a 401 as "session ended" (login form, session probe). */
@@ -94,8 +96,10 @@ export interface RequestOptions {
 /** Sends one request to the API; resolves with the JSON body (undefined for 204) or rejects with an ApiError. */
 export async function request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  let payload: string | undefined;
-  if (options.rawBody !== undefined) {
+  let payload: string | FormData | undefined;
+  if (options.formData !== undefined) {
+    payload = options.formData;
+  } else if (options.rawBody !== undefined) {
     payload = options.rawBody;
     headers['content-type'] = options.contentType ?? 'text/plain';
   } else if (body !== undefined) {
@@ -137,6 +141,12 @@ export const api = {
   post: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>('POST', path, body ?? {}, options),
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
   delete: (path: string) => request<void>('DELETE', path),
+  /** Uploads one file as multipart/form-data in the field `file`. */
+  upload: <T>(path: string, file: File) => {
+    const formData = new FormData();
+    formData.append('file', file, file.name);
+    return request<T>('POST', path, undefined, { formData });
+  },
 };
 
 /** Builds a query string from the defined, non-empty values. */

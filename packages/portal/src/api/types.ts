@@ -131,6 +131,62 @@ export interface KnowledgeEntry {
 export interface Source {
   id: string;
   title: string;
+  /** The web page the passage came from (imported websites only). */
+  url?: string;
+}
+
+export interface PageCounts {
+  found: number;
+  queued: number;
+  fetched: number;
+  unchanged: number;
+  skipped: number;
+  failed: number;
+}
+
+/** A website import or re-sync. */
+export interface CrawlJob {
+  id: string;
+  chatbotId: string;
+  kind: 'import' | 'resync' | string;
+  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | string;
+  startUrl: string;
+  maxPages: number;
+  maxDepth: number;
+  pages: PageCounts;
+  passages: number;
+  stopReason: string | null;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface CrawlPage {
+  url: string;
+  depth: number;
+  status: 'queued' | 'fetched' | 'unchanged' | 'skipped' | 'failed' | string;
+  reason: string | null;
+  httpStatus: number | null;
+  title: string | null;
+  passages: number;
+  sourceId: string | null;
+  updatedAt: string;
+}
+
+/** A web page (or file) whose passages are in the knowledge base. */
+export interface KnowledgeSource {
+  id: string;
+  chatbotId: string;
+  kind: 'page' | 'file' | string;
+  url: string | null;
+  title: string;
+  status: 'active' | 'excluded' | 'failed' | string;
+  passages: number;
+  lastSyncedAt: string | null;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface ChatReply {

@@ -23,20 +23,22 @@ export interface EvalArgs {
   leaveOneOut: boolean;
   /** --fit: fit the tuning on the five dev sets, write engine-tuning.data.json, print nothing else. */
   fit: boolean;
+  /** --from-website: also import each dataset by crawling it served as a local website, and compare. */
+  fromWebsite: boolean;
   /** --bench (engine-only script): also the retrieval latency at 1k/10k/100k entries. */
   bench: boolean;
   /** --llm <baseUrl> --model <name> (HTTP eval only): every chatbot reads questions with this OpenAI-compatible model. */
   llm: { baseUrl: string; model: string } | null;
 }
 
-const FLAGS = { '--failures': 'printFailures', '--leave-one-out': 'leaveOneOut', '--fit': 'fit', '--bench': 'bench' } as const;
+const FLAGS = { '--failures': 'printFailures', '--leave-one-out': 'leaveOneOut', '--fit': 'fit', '--bench': 'bench', '--from-website': 'fromWebsite' } as const;
 /** Flags that take a value (the next argument). */
 const VALUE_FLAGS = ['--llm', '--model'] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 
 /** Parses the eval scripts' arguments; an unknown flag is an error rather than a silently different run. */
 export function parseEvalArgs(argv: string[], allowedFlags: (keyof typeof FLAGS | ValueFlag)[]): EvalArgs {
-  const args: EvalArgs = { files: [], printFailures: false, leaveOneOut: false, fit: false, bench: false, llm: null };
+  const args: EvalArgs = { files: [], printFailures: false, leaveOneOut: false, fit: false, bench: false, fromWebsite: false, llm: null };
   const values: Partial<Record<ValueFlag, string>> = {};
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] ?? '';

@@ -7,6 +7,7 @@ import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { createCrawlWorker } from '../modules/crawl/crawl.worker.js';
 
 /**
  * The real app on 127.0.0.1 and a throw-away database, for `npm run eval` and `npm run bench`: a fresh
@@ -25,6 +26,8 @@ export interface LocalAppOptions {
   postgresUrl?: string | undefined;
   /** Extra settings, as environment variable names (FC_TRUST_PROXY, LOG_LEVEL, …). */
   env?: Record<string, string>;
+  /** Run the website-import worker beside the API (as `npm start` does), for website imports. */
+  crawlWorker?: boolean;
 }
 
 const POSTGRES_CONNECT_TIMEOUT_MS = 2_000;
@@ -82,12 +85,15 @@ export async function startLocalApp(options: LocalAppOptions = {}): Promise<Loca
   await migrateToLatest(database.db);
   const app = await buildApp({ config, database });
   await app.listen({ host: config.host, port: config.port });
+  const crawler = options.crawlWorker ? createCrawlWorker({ db: database.db, config, log: app.log, pollIntervalMs: 100 }) : null;
+  crawler?.start();
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('the local app is not listening on a TCP port');
   return {
     baseUrl: `http://127.0.0.1:${address.port}`,
     databaseKind: database.dialect,
     async close() {
+      await crawler?.stop();
       await app.close();
       await database.close();
       await dropSchema();

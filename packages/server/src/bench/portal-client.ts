@@ -31,6 +31,17 @@ export interface PortalClient {
   /** The knowledge entries of a chatbot as `id → title`. */
   listKnowledgeTitles(chatbotId: string): Promise<Map<string, string>>;
   listLeads(filter: { chatbotId: string; conversationId: string }): Promise<LeadItem[]>;
+  /** Imports a website through the portal API and waits until the import has ended. */
+  importWebsite(chatbotId: string, body: { url: string; maxPages?: number }, pollMs?: number): Promise<CrawlResult>;
+}
+
+export interface CrawlResult {
+  id: string;
+  status: string;
+  stopReason: string | null;
+  error: string | null;
+  pages: { found: number; fetched: number; unchanged: number; skipped: number; failed: number };
+  passages: number;
 }
 
 async function requestJson<T>(url: string, init: { method: string; headers?: Record<string, string>; body?: unknown }): Promise<{ status: number; body: T; headers: Headers }> {
@@ -80,6 +91,14 @@ export async function signUpPortalClient(baseUrl: string, company: string): Prom
         cursor = page.nextCursor;
       } while (cursor);
       return titles;
+    },
+    async importWebsite(chatbotId, body, pollMs = 100) {
+      let crawl = (await requestJson<CrawlResult>(`${baseUrl}/api/portal/chatbots/${chatbotId}/crawls`, { method: 'POST', headers, body })).body;
+      while (crawl.status === 'queued' || crawl.status === 'running') {
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+        crawl = (await requestJson<CrawlResult>(`${baseUrl}/api/portal/chatbots/${chatbotId}/crawls/${crawl.id}`, { method: 'GET', headers })).body;
+      }
+      return crawl;
     },
     async listLeads(filter) {
       const query = new URLSearchParams(filter).toString();

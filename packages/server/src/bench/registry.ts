@@ -1,4 +1,5 @@
 import { chatPostgresScenario, chatSqliteScenario } from './chat.scenario.js';
+import { crawlScenario } from './crawl.scenario.js';
 import { deliveryScenario } from './delivery.scenario.js';
 import { embeddingsScenario } from './embeddings.scenario.js';
 import { loadScenario, soakScenario } from './load.scenario.js';
@@ -25,7 +26,7 @@ import type { BenchScenario } from './scenario.js';
  *   4. Keep a default scenario to about 20 s; longer ones set `isDefault: false` and run only by name.
  *   5. Add it to the list below. Never turn bench figures into thresholds in unit tests.
  */
-export const BENCH_SCENARIOS: readonly BenchScenario[] = [chatSqliteScenario, chatPostgresScenario, retrievalScenario, retrieval100kScenario, embeddingsScenario, deliveryScenario, widgetScenario, loadScenario, soakScenario, noisyNeighbourScenario];
+export const BENCH_SCENARIOS: readonly BenchScenario[] = [chatSqliteScenario, chatPostgresScenario, retrievalScenario, retrieval100kScenario, embeddingsScenario, deliveryScenario, widgetScenario, loadScenario, soakScenario, noisyNeighbourScenario, crawlScenario];
 
 /** Finds a scenario by its command-line name. */
 export function findBenchScenario(name: string): BenchScenario | undefined {

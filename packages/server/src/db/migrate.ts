@@ -15,6 +15,7 @@ import * as idempotency from './migrations/2026-12-03-20-idempotency.js';
 import * as maskLoggedHeaderValues from './migrations/2026-12-03-21-mask-logged-header-values.js';
 import * as llmUsage from './migrations/2026-12-04-30-llm-usage.js';
 import * as knowledgeEmbeddings from './migrations/2026-12-04-31-knowledge-embeddings.js';
+import * as knowledgeSourcesAndCrawls from './migrations/2026-12-04-31-knowledge-sources-and-crawls.js';
 import * as teamMembersInvites from './migrations/2026-12-04-team-members-invites.js';
 import * as conversationSatisfaction from './migrations/2026-12-04-widget-conversation-satisfaction.js';
 
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03-21-mask-logged-header-values': maskLoggedHeaderValues,
   '2026-12-04-30-llm-usage': llmUsage,
   '2026-12-04-31-knowledge-embeddings': knowledgeEmbeddings,
+  '2026-12-04-31-knowledge-sources-and-crawls': knowledgeSourcesAndCrawls,
   '2026-12-04-team-members-invites': teamMembersInvites,
   '2026-12-04-widget-conversation-satisfaction': conversationSatisfaction,
 };

@@ -109,7 +109,85 @@ export interface KnowledgeEntriesTable {
   question: string | null;
   answer: string | null;
   text: string | null;
+  /** The web page or file this passage was imported from (null for entries typed or imported as JSON/CSV). */
+  source_id: string | null;
   created_at: string;
+  updated_at: string;
+}
+
+export type KnowledgeSourceKind = 'page' | 'file';
+export type KnowledgeSourceStatus = 'active' | 'excluded' | 'failed';
+
+/** A web page or file whose passages are knowledge entries (issue 14). */
+export interface KnowledgeSourcesTable {
+  id: string;
+  customer_id: string;
+  chatbot_id: string;
+  kind: KnowledgeSourceKind;
+  url: string | null;
+  title: string;
+  status: KnowledgeSourceStatus;
+  passages: number;
+  etag: string | null;
+  last_modified: string | null;
+  content_hash: string | null;
+  last_error: string | null;
+  last_synced_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type CrawlJobKind = 'import' | 'resync';
+export type CrawlJobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface CrawlJobsTable {
+  id: string;
+  customer_id: string;
+  chatbot_id: string;
+  kind: CrawlJobKind;
+  start_url: string;
+  status: CrawlJobStatus;
+  max_pages: number;
+  max_depth: number;
+  time_budget_ms: number;
+  is_seeded: number;
+  is_cancel_requested: number;
+  /** Why the crawl stopped before running out of pages (a cap, the time budget, a cancel), in words. */
+  stop_reason: string | null;
+  error: string | null;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  /** How many times a worker took the job (more than 1 after a crash or a restart). */
+  runs: number;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  updated_at: string;
+}
+
+export type CrawlPageStatus = 'queued' | 'fetching' | 'fetched' | 'unchanged' | 'skipped' | 'failed';
+
+export interface CrawlPagesTable {
+  job_id: string;
+  url: string;
+  seq: number;
+  depth: number;
+  status: CrawlPageStatus;
+  reason: string | null;
+  http_status: number | null;
+  title: string | null;
+  passages: number;
+  source_id: string | null;
+  updated_at: string;
+}
+
+export type CrawlScheduleEvery = 'daily' | 'weekly';
+
+export interface CrawlSchedulesTable {
+  chatbot_id: string;
+  customer_id: string;
+  every: CrawlScheduleEvery;
+  next_run_at: string;
   updated_at: string;
 }
 
@@ -397,6 +475,10 @@ export interface Database {
   api_keys: ApiKeysTable;
   chatbots: ChatbotsTable;
   knowledge_entries: KnowledgeEntriesTable;
+  knowledge_sources: KnowledgeSourcesTable;
+  crawl_jobs: CrawlJobsTable;
+  crawl_pages: CrawlPagesTable;
+  crawl_schedules: CrawlSchedulesTable;
   conversations: ConversationsTable;
   messages: MessagesTable;
   ratings: RatingsTable;

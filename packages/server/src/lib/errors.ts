@@ -31,6 +31,8 @@ export const ERROR_STATUS = {
   not_resolved: 409,
   /** A second, different satisfaction rating for the same resolution. */
   already_rated: 409,
+  /** A website import or re-sync of this chatbot is already running (one at a time per chatbot). */
+  crawl_in_progress: 409,
   gone: 410,
   payload_too_large: 413,
   knowledge_limit: 413,
@@ -45,6 +47,8 @@ export const ERROR_STATUS = {
   /** Password reset by e-mail needs SMTP and FC_PUBLIC_URL; the detail says what to do instead. */
   password_reset_unavailable: 403,
   rate_limited: 429,
+  /** A website-import cap (imports running per account, imports per day); the detail names the cap. */
+  crawl_limit: 429,
   internal: 500,
   unavailable: 503,
 } as const;

@@ -2,7 +2,7 @@ import { randomBase64url } from './crypto.js';
 
 export type IdPrefix =
   | 'cus' | 'usr' | 'ses' | 'key' | 'bot' | 'kb' | 'conv' | 'msg' | 'lead' | 'esc' | 'evt' | 'wh'
-  | 'dlv' | 'att' | 'rat' | 'rev' | 'lrn' | 'zap' | 'gs' | 'eml' | 'inv' | 'prs';
+  | 'dlv' | 'att' | 'rat' | 'rev' | 'lrn' | 'zap' | 'gs' | 'eml' | 'inv' | 'prs' | 'src' | 'crl';
 
 const ID_RANDOM_BYTES = 12;
 

@@ -1,5 +1,5 @@
 /**
- * `npm run eval [-- dataset.json ...] [--failures] [--leave-one-out] [--fit]`: the chat engine measured the way a
+ * `npm run eval [-- dataset.json ...] [--failures] [--leave-one-out] [--fit] [--from-website]`: the chat engine measured the way a
  * visitor meets it. Starts the real app on 127.0.0.1 with a temporary SQLite database and, per dataset, signs a
  * customer up, creates a chatbot with the business's phone region and locale, imports the knowledge over the
  * portal API, sends every case's visitor messages to POST /api/public/system-chat (a new conversation per case)
@@ -7,6 +7,9 @@
  * dataset per case type and per lead field, the chat round-trip p50/p99, how an in-process run with the same
  * settings compares, and writes the failures to a file. Datasets default to every file in
  * modules/chat/engine/fixtures/ (the five dev sets and the holdout set).
+ *
+ * --from-website also serves each dataset as a website on 127.0.0.1 (bench/local-website.ts), imports it with the
+ * crawler instead of the JSON import, runs the same cases and prints both accuracies side by side.
  *
  * --leave-one-out and --fit run in-process (bench/eval-cli.ts): the portal API has no answerThreshold setting,
  * so a held-out chatbot cannot be given a fitted tuning over HTTP.
@@ -19,6 +22,8 @@ import { performance } from 'node:perf_hooks';
 import { describeShippedTuning, fitAndWriteTuning, parseEvalArgs, printEvalTables, printLeaveOneOut, PRODUCT_ENGINE_SETTINGS, reportFailures, type EvalArgs } from '../bench/eval-cli.js';
 import { listDevFixtureFiles, listEvalFixtureFiles, readEvalDataset } from '../bench/eval-fixtures.js';
 import { startLocalApp } from '../bench/local-app.js';
+import { knowledgeWebsiteRoutes, startLocalWebsite } from '../bench/local-website.js';
+import { scoreReport } from '../modules/chat/engine/engine-tuning.fit.js';
 import { quantile, sendChatMessage, signUpPortalClient, type PortalClient } from '../bench/portal-client.js';
 import {
   caseTurns, createEvalReport, EVAL_CASE_TYPES, EVAL_LEAD_FIELDS, formatMarkdownTable, runEvaluation, scoreCase,
@@ -34,6 +39,8 @@ interface DatasetRun {
   engine: EvalReport;
   latenciesMs: number[];
   elapsedMs: number;
+  /** What the website import brought in (empty for the JSON import). */
+  imported: string;
 }
 
 async function runCase(baseUrl: string, portal: PortalClient, chatbotId: string, testCase: EvalCase, sourceKeys: Map<string, string>, latenciesMs: number[]): Promise<CaseObservation> {
@@ -57,7 +64,32 @@ async function runCase(baseUrl: string, portal: PortalClient, chatbotId: string,
 /** How long the eval waits for the model on one turn (local models on a CPU are slow). */
 const EVAL_LLM_TIMEOUT_MS = 60_000;
 
-async function runDataset(baseUrl: string, dataset: EvalDataset, llm: EvalArgs['llm']): Promise<DatasetRun> {
+/** How the knowledge gets in: the JSON import, or a crawl of the knowledge served as a local website. */
+type ImportMode = 'json' | 'website';
+
+function collapse(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+async function importDatasetKnowledge(portal: PortalClient, chatbotId: string, dataset: EvalDataset, mode: ImportMode): Promise<string> {
+  if (mode === 'json') {
+    await portal.importKnowledge(chatbotId, {
+      faqs: dataset.knowledge.faqs.map(({ question, answer }) => ({ question, answer })),
+      documents: dataset.knowledge.documents.map(({ title, text }) => ({ title, text })),
+    });
+    return '';
+  }
+  const site = await startLocalWebsite(knowledgeWebsiteRoutes(dataset.knowledge, dataset.business.name));
+  try {
+    const crawl = await portal.importWebsite(chatbotId, { url: `${site.origin}/`, maxPages: 1_000 });
+    if (crawl.status !== 'done') throw new Error(`the website import of ${dataset.name} ended ${crawl.status}: ${crawl.error ?? crawl.stopReason ?? ''}`);
+    return `${crawl.pages.fetched} pages, ${crawl.passages} passages (${crawl.pages.skipped} skipped, ${crawl.pages.failed} failed)`;
+  } finally {
+    await site.close();
+  }
+}
+
+async function runDataset(baseUrl: string, dataset: EvalDataset, mode: ImportMode, llm: EvalArgs['llm']): Promise<DatasetRun> {
   const startedAt = performance.now();
   const portal = await signUpPortalClient(baseUrl, dataset.business.name);
   const { id: chatbotId } = await portal.createChatbot({
@@ -75,23 +107,32 @@ async function runDataset(baseUrl: string, dataset: EvalDataset, llm: EvalArgs['
       } : {}),
     },
   });
-  await portal.importKnowledge(chatbotId, {
-    faqs: dataset.knowledge.faqs.map(({ question, answer }) => ({ question, answer })),
-    documents: dataset.knowledge.documents.map(({ title, text }) => ({ title, text })),
-  });
-  // Failures name the dataset's keys, as the engine-only eval does, rather than the generated kb_ ids.
+  const imported = await importDatasetKnowledge(portal, chatbotId, dataset, mode);
+  // Failures name the dataset's keys, as the engine-only eval does, rather than the generated kb_ ids; a crawled
+  // passage is titled by its page's heading, which is the FAQ's question or the document's title.
   const keyByTitle = new Map<string, string>([
-    ...dataset.knowledge.faqs.map((f) => [f.question, f.key] as const),
-    ...dataset.knowledge.documents.map((d) => [d.title, d.key] as const),
+    ...dataset.knowledge.faqs.map((f) => [collapse(f.question), f.key] as const),
+    ...dataset.knowledge.documents.map((d) => [collapse(d.title), d.key] as const),
   ]);
   const sourceKeys = new Map<string, string>();
-  for (const [id, title] of await portal.listKnowledgeTitles(chatbotId)) sourceKeys.set(id, keyByTitle.get(title) ?? id);
+  for (const [id, title] of await portal.listKnowledgeTitles(chatbotId)) sourceKeys.set(id, keyByTitle.get(collapse(title)) ?? id);
 
   const http = createEvalReport();
   const latenciesMs: number[] = [];
   for (const testCase of dataset.cases) scoreCase(http, testCase, await runCase(baseUrl, portal, chatbotId, testCase, sourceKeys, latenciesMs));
   const elapsedMs = performance.now() - startedAt;
-  return { dataset, http, engine: runEvaluation(dataset, PRODUCT_ENGINE_SETTINGS), latenciesMs, elapsedMs };
+  return { dataset, http, engine: runEvaluation(dataset, PRODUCT_ENGINE_SETTINGS), latenciesMs, elapsedMs, imported };
+}
+
+/** The JSON import's accuracy next to the website import's, per dataset (the mean pass rate over case types). */
+function formatWebsiteComparison(json: DatasetRun[], website: DatasetRun[]): string[] {
+  const rows = json.map((run, index) => {
+    const crawled = website[index] as DatasetRun;
+    const [a, b] = [scoreReport(run.http), scoreReport(crawled.http)];
+    const answers = (report: EvalReport) => `${report.byType.answer?.passed ?? 0}/${report.byType.answer?.total ?? 0}`;
+    return [run.dataset.name, (100 * a).toFixed(1), (100 * b).toFixed(1), (100 * (b - a)).toFixed(1), answers(run.http), answers(crawled.http), crawled.imported];
+  });
+  return formatMarkdownTable(['dataset', 'JSON import %', 'website import %', 'gap (points)', 'answers (JSON)', 'answers (website)', 'crawled'], rows);
 }
 
 function formatLatencyTable(runs: DatasetRun[]): string[] {
@@ -118,17 +159,21 @@ function describeEngineDifferences(runs: DatasetRun[]): string[] {
 }
 
 async function main(): Promise<void> {
-  const args = parseEvalArgs(process.argv.slice(2), ['--failures', '--leave-one-out', '--fit', '--llm', '--model']);
+  const args = parseEvalArgs(process.argv.slice(2), ['--failures', '--leave-one-out', '--fit', '--from-website', '--llm', '--model']);
   if (args.fit) {
     fitAndWriteTuning(listDevFixtureFiles().map(readEvalDataset));
     return;
   }
   const datasets = (args.files.length > 0 ? args.files : listEvalFixtureFiles()).map(readEvalDataset);
-  // A model server on this machine or the local network is the usual way to try one; the URL is the operator's own.
-  const app = await startLocalApp({ env: { LOG_LEVEL: 'error', ...(args.llm ? { FC_ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true' } : {}) } });
+  // --from-website crawls a site on 127.0.0.1, and --llm usually names a model server on this machine or the local
+  // network: the operator's setting that allows private addresses is on for them.
+  const allowPrivate = args.fromWebsite || args.llm !== null;
+  const app = await startLocalApp({ env: { LOG_LEVEL: 'error', ...(allowPrivate ? { FC_ALLOW_PRIVATE_WEBHOOK_TARGETS: 'true' } : {}) }, crawlWorker: args.fromWebsite });
   const runs: DatasetRun[] = [];
+  const websiteRuns: DatasetRun[] = [];
   try {
-    for (const dataset of datasets) runs.push(await runDataset(app.baseUrl, dataset, args.llm));
+    for (const dataset of datasets) runs.push(await runDataset(app.baseUrl, dataset, 'json', args.llm));
+    if (args.fromWebsite) for (const dataset of datasets) websiteRuns.push(await runDataset(app.baseUrl, dataset, 'website', args.llm));
   } finally {
     await app.close();
   }
@@ -138,6 +183,12 @@ async function main(): Promise<void> {
   console.log(['### chat round trip (POST /api/public/system-chat)', '', ...formatLatencyTable(runs), ''].join('\n'));
   console.log(describeEngineDifferences(runs).join('\n'));
   reportFailures('http', rows, args.printFailures);
+  if (args.fromWebsite) {
+    const websiteRows = websiteRuns.map((run) => ({ name: run.dataset.name, report: run.http }));
+    printEvalTables('imported by crawling each dataset served as a local website (one page per document, the FAQs on one page under headings)', websiteRows);
+    console.log(['### JSON import vs website import', '', ...formatWebsiteComparison(runs, websiteRuns), ''].join('\n'));
+    reportFailures('website', websiteRows, args.printFailures);
+  }
   if (args.leaveOneOut) {
     printLeaveOneOut(listDevFixtureFiles().map(readEvalDataset), 'in-process, as the portal API has no answerThreshold setting to give a held-out chatbot its fitted tuning');
   }

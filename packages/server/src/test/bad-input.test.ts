@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createChatbotFor, createTestApp, signUpAccount, type TestAccount, type TestContext } from './harness.js';
+import { createChatbotFor, createTestApp, multipartFile, signUpAccount, type TestAccount, type TestContext } from './harness.js';
 
 /**
  * Bad input on every route with a body: malformed JSON, wrong types, missing fields, oversized bodies and
@@ -21,7 +21,7 @@ interface Ids {
 }
 
 interface BodyRoute {
-  method: 'POST' | 'PATCH';
+  method: 'POST' | 'PATCH' | 'PUT';
   url: string;
   path: (ids: Ids) => string;
   /** A body of the right shape but wrong types. */
@@ -45,6 +45,9 @@ const BODY_ROUTES: BodyRoute[] = [
   { method: 'PATCH', url: '/api/portal/chatbots/:id/knowledge/:entryId', path: (i) => `/api/portal/chatbots/${i.chatbotId}/knowledge/${i.entryId}`, wrongTypes: { answer: 99 } },
   { method: 'POST', url: '/api/portal/chatbots/:id/site-check', path: (i) => `/api/portal/chatbots/${i.chatbotId}/site-check`, wrongTypes: { url: 5 } },
   { method: 'POST', url: '/api/portal/chatbots/:id/test-question', path: (i) => `/api/portal/chatbots/${i.chatbotId}/test-question`, wrongTypes: { question: 5 } },
+  { method: 'POST', url: '/api/portal/chatbots/:id/crawls', path: (i) => `/api/portal/chatbots/${i.chatbotId}/crawls`, wrongTypes: { url: 5, maxPages: 'lots', maxDepth: 1.5 } },
+  { method: 'PUT', url: '/api/portal/chatbots/:id/sources/schedule', path: (i) => `/api/portal/chatbots/${i.chatbotId}/sources/schedule`, wrongTypes: { every: 7 } },
+  { method: 'PATCH', url: '/api/portal/chatbots/:id/sources/:sourceId', path: (i) => `/api/portal/chatbots/${i.chatbotId}/sources/src_badinput0001`, wrongTypes: { excluded: 'yes' } },
   { method: 'POST', url: '/api/portal/chatbots/:id/knowledge/import', path: (i) => `/api/portal/chatbots/${i.chatbotId}/knowledge/import`, wrongTypes: { faqs: 'all of them' } },
   { method: 'POST', url: '/api/portal/reviews/:id/resolve', path: (i) => `/api/portal/reviews/${i.reviewId}/resolve`, wrongTypes: { answer: ['x'] } },
   { method: 'POST', url: '/api/portal/paraphrases/:id/approve', path: (i) => `/api/portal/paraphrases/${i.paraphraseId}/approve`, wrongTypes: { question: 5 }, emptyIsValid: true },
@@ -68,11 +71,15 @@ const BODY_ROUTES: BodyRoute[] = [
   { method: 'POST', url: '/api/public/conversations/:id/satisfaction', path: (i) => `/api/public/conversations/${i.conversationId}/satisfaction`, wrongTypes: { score: 'great', comment: 5, conversationToken: 2 } },
 ];
 
+/** Routes that take a multipart upload, not JSON: checked by 'rejects bad uploads' below. */
+const MULTIPART_ROUTES = new Set(['POST /api/portal/chatbots/:id/sources/files']);
+
 /** Routes whose body is ignored (no fields), with the reason. */
 const BODYLESS_WRITES = new Set([
   'POST /api/portal/logout', 'POST /api/portal/account/cancel', 'POST /api/portal/account/sign-out-everywhere', 'POST /api/portal/reviews/:id/dismiss', 'POST /api/portal/paraphrases/:id/dismiss',
   'POST /api/portal/webhooks/:id/test', 'POST /api/portal/deliveries/:id/resend', 'POST /api/portal/deliveries/:id/retry-now',
   'POST /api/portal/webhooks/:id/retry-now', 'POST /api/portal/integrations/sheets/:id/test-connection', 'POST /api/portal/integrations/sheets/:id/test-row',
+  'POST /api/portal/chatbots/:id/crawls/:crawlId/cancel', 'POST /api/portal/chatbots/:id/sources/resync',
   'POST /api/portal/inbox/:id/claim', 'POST /api/portal/inbox/:id/hand-back', 'POST /api/portal/inbox/:id/resolve', 'POST /api/portal/inbox/:id/read',
 ]);
 
@@ -80,6 +87,7 @@ const TABLES = [
   'customers', 'users', 'sessions', 'password_resets', 'api_keys', 'chatbots', 'knowledge_entries', 'conversations', 'messages', 'ratings', 'leads',
   'escalations', 'reviews', 'learned_examples', 'events', 'webhooks', 'deliveries', 'delivery_attempts', 'sheets_destinations',
   'sheets_appended_events', 'escalation_emails', 'memberships', 'invites', 'inbox_presence',
+  'knowledge_sources', 'crawl_jobs', 'crawl_pages', 'crawl_schedules',
 ] as const;
 
 describe('bad input', () => {
@@ -158,6 +166,18 @@ describe('bad input', () => {
     });
   });
 
+  it('rejects bad uploads (JSON, another media type, no file, an oversized file, a binary named .txt)', async () => {
+    const url = `/api/portal/chatbots/${ids.chatbotId}/sources/files`;
+    await expectRejected({ method: 'POST', url, headers: account.headers, payload: { file: 'x' } }, [415]);
+    await expectRejected({ method: 'POST', url, headers: { ...account.headers, 'content-type': 'application/xml' }, payload: '<a/>' }, [415]);
+    const wrongField = multipartFile('a.txt', 'hello', { field: 'other' });
+    await expectRejected({ method: 'POST', url, headers: { ...account.headers, ...wrongField.headers }, payload: wrongField.payload }, [400]);
+    const huge = multipartFile('huge.txt', Buffer.alloc(11 * 1024 * 1024, 'a'));
+    await expectRejected({ method: 'POST', url, headers: { ...account.headers, ...huge.headers }, payload: huge.payload }, [413]);
+    const binary = multipartFile('a.txt', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0, 8, 0]));
+    await expectRejected({ method: 'POST', url, headers: { ...account.headers, ...binary.headers }, payload: binary.payload }, [415, 422]);
+  });
+
   it('rejects bad list queries and cursors', async () => {
     await expectRejected({ method: 'GET', url: '/api/portal/chatbots?limit=abc', headers: account.headers }, [400]);
     await expectRejected({ method: 'GET', url: '/api/portal/chatbots?limit=100000', headers: account.headers }, [400]);
@@ -175,7 +195,7 @@ describe('bad input', () => {
     const missing = ctx.app.routeTable
       .filter((r) => ['POST', 'PATCH', 'PUT'].includes(r.method))
       .map((r) => `${r.method} ${r.url}`)
-      .filter((key) => !covered.has(key) && !BODYLESS_WRITES.has(key));
+      .filter((key) => !covered.has(key) && !BODYLESS_WRITES.has(key) && !MULTIPART_ROUTES.has(key));
     expect(missing).toEqual([]);
   });
 });

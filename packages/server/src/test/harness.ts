@@ -167,3 +167,11 @@ export async function addTeamMember(app: App, owner: TestAccount, options: { rol
     headers: { cookie, 'x-csrf-token': body.csrfToken },
   };
 }
+
+/** A multipart/form-data body with one file (uploads through `app.inject`). */
+export function multipartFile(fileName: string, bytes: Buffer | string, options: { contentType?: string; field?: string } = {}): { payload: Buffer; headers: Record<string, string> } {
+  const boundary = `----fc-test-${randomBytes(8).toString('hex')}`;
+  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${options.field ?? 'file'}"; filename="${fileName}"\r\nContent-Type: ${options.contentType ?? 'application/octet-stream'}\r\n\r\n`);
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  return { payload: Buffer.concat([head, Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes), tail]), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { savePageSource } from '../modules/knowledge/sources.service.js';
 import { createChatbotFor, createTestApp, signUpAccount, type TestAccount, type TestContext } from './harness.js';
 
 /**
@@ -21,6 +22,8 @@ interface Owned {
   sheetsId: string;
   userId: string;
   inviteId: string;
+  crawlId: string;
+  sourceId: string;
 }
 
 type Case = { method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT'; url: string; path: (a: Owned) => string; payload?: unknown };
@@ -37,6 +40,19 @@ const ID_ROUTES: Case[] = [
   { method: 'PATCH', url: '/api/portal/chatbots/:id/knowledge/:entryId', path: (a) => `/api/portal/chatbots/${a.chatbotId}/knowledge/${a.entryId}`, payload: { answer: 'Stolen' } },
   { method: 'DELETE', url: '/api/portal/chatbots/:id/knowledge/:entryId', path: (a) => `/api/portal/chatbots/${a.chatbotId}/knowledge/${a.entryId}` },
   { method: 'POST', url: '/api/portal/chatbots/:id/site-check', path: (a) => `/api/portal/chatbots/${a.chatbotId}/site-check`, payload: { url: 'http://127.0.0.1:9/' } },
+  { method: 'GET', url: '/api/portal/chatbots/:id/crawls', path: (a) => `/api/portal/chatbots/${a.chatbotId}/crawls` },
+  { method: 'POST', url: '/api/portal/chatbots/:id/crawls', path: (a) => `/api/portal/chatbots/${a.chatbotId}/crawls`, payload: { url: 'http://127.0.0.1:9/' } },
+  { method: 'GET', url: '/api/portal/chatbots/:id/crawls/:crawlId', path: (a) => `/api/portal/chatbots/${a.chatbotId}/crawls/${a.crawlId}` },
+  { method: 'GET', url: '/api/portal/chatbots/:id/crawls/:crawlId/pages', path: (a) => `/api/portal/chatbots/${a.chatbotId}/crawls/${a.crawlId}/pages` },
+  { method: 'POST', url: '/api/portal/chatbots/:id/crawls/:crawlId/cancel', path: (a) => `/api/portal/chatbots/${a.chatbotId}/crawls/${a.crawlId}/cancel` },
+  { method: 'POST', url: '/api/portal/chatbots/:id/sources/resync', path: (a) => `/api/portal/chatbots/${a.chatbotId}/sources/resync` },
+  { method: 'GET', url: '/api/portal/chatbots/:id/sources', path: (a) => `/api/portal/chatbots/${a.chatbotId}/sources` },
+  { method: 'GET', url: '/api/portal/chatbots/:id/sources/schedule', path: (a) => `/api/portal/chatbots/${a.chatbotId}/sources/schedule` },
+  { method: 'PUT', url: '/api/portal/chatbots/:id/sources/schedule', path: (a) => `/api/portal/chatbots/${a.chatbotId}/sources/schedule`, payload: { every: 'daily' } },
+  { method: 'POST', url: '/api/portal/chatbots/:id/sources/files', path: (a) => `/api/portal/chatbots/${a.chatbotId}/sources/files`, payload: { file: 'stolen' } },
+  { method: 'GET', url: '/api/portal/chatbots/:id/sources/:sourceId', path: (a) => `/api/portal/chatbots/${a.chatbotId}/sources/${a.sourceId}` },
+  { method: 'PATCH', url: '/api/portal/chatbots/:id/sources/:sourceId', path: (a) => `/api/portal/chatbots/${a.chatbotId}/sources/${a.sourceId}`, payload: { excluded: true } },
+  { method: 'DELETE', url: '/api/portal/chatbots/:id/sources/:sourceId', path: (a) => `/api/portal/chatbots/${a.chatbotId}/sources/${a.sourceId}` },
   { method: 'POST', url: '/api/portal/chatbots/:id/test-question', path: (a) => `/api/portal/chatbots/${a.chatbotId}/test-question`, payload: { question: 'Secret?' } },
   { method: 'DELETE', url: '/api/portal/api-keys/:id', path: (a) => `/api/portal/api-keys/${a.apiKeyId}` },
   { method: 'GET', url: '/api/portal/conversations/:id', path: (a) => `/api/portal/conversations/${a.conversationId}` },
@@ -185,9 +201,15 @@ describe('tenancy', () => {
       method: 'POST', url: '/api/portal/integrations/sheets', headers: owner.headers,
       payload: { serviceAccountKey: { type: 'service_account', client_email: 'owner@owner-project.iam.gserviceaccount.com', private_key: privateKey, token_uri: 'https://oauth2.googleapis.com/token' }, spreadsheetId: '1OwnerOnlySpreadsheet0123456789', tabName: 'Owner leads' },
     })).json<{ id: string }>();
+    // A website import (queued: no worker runs here) and a page source with one passage.
+    const crawl = (await ctx.app.inject({ method: 'POST', url: `/api/portal/chatbots/${chatbot.id}/crawls`, headers: owner.headers, payload: { url: 'http://127.0.0.1:9/' } })).json<{ id: string }>();
+    const source = await savePageSource(ctx.database.db, {
+      customerId: owner.customerId, chatbotId: chatbot.id, url: 'http://127.0.0.1:9/hours', title: 'Owner hours', passages: [{ kind: 'document', title: 'Hours', text: 'Owner only' }], etag: null, lastModified: null, contentHash: 'x',
+    });
     const invite = (await ctx.app.inject({ method: 'POST', url: '/api/portal/team/invites', headers: owner.headers, payload: { email: 'owner-invitee@example.com', role: 'agent' } })).json<{ invite: { id: string } }>();
     owned = {
       userId: owner.userId, inviteId: invite.invite.id,
+      crawlId: crawl.id, sourceId: source.source.id,
       zapierHookId: zapierHook.id, sheetsId: sheets.id,
       webhookId: webhook.id, deliveryId: test.deliveryId,
       chatbotId: chatbot.id, entryId: entry.json().id, apiKeyId: key.json().id, conversationId: first.conversationId,

@@ -9,7 +9,10 @@ import { EmptyState, ErrorNotice, Field, LoadMore, Loading, Notice, describedBy 
 import { formatRelative } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
 import { useCurrentChatbot } from './chatbot-layout';
+import { FileUploadPanel } from './file-upload-panel';
 import { ImportPanel } from './import-panel';
+import { SourcesList } from './sources-list';
+import { WebsiteImportPanel } from './website-import-panel';
 import { TestQuestionBox } from './test-question-box';
 
 type Kind = '' | 'faq' | 'document' | 'curated';
@@ -127,7 +130,7 @@ export function KnowledgeTab() {
   const [params] = useSearchParams();
   const [search, setSearch] = useState('');
   const [kind, setKind] = useState<Kind>('');
-  const [panel, setPanel] = useState<'add' | 'import'>('add');
+  const [panel, setPanel] = useState<'add' | 'import' | 'website' | 'files'>('add');
   const q = useDebouncedValue(search.trim(), 250);
   const entries = usePagedList<KnowledgeEntry>(`/api/portal/chatbots/${chatbot.id}/knowledge`, { q: q || undefined, kind: kind || undefined });
   const total = entries.data?.items.length ?? 0;
@@ -147,11 +150,17 @@ export function KnowledgeTab() {
           <div className="segmented" role="tablist" aria-label="Add knowledge">
             <button type="button" role="tab" aria-selected={panel === 'add'} className={panel === 'add' ? 'active' : ''} onClick={() => setPanel('add')}>Add one</button>
             <button type="button" role="tab" aria-selected={panel === 'import'} className={panel === 'import' ? 'active' : ''} onClick={() => setPanel('import')}>Bulk import</button>
+            <button type="button" role="tab" aria-selected={panel === 'website'} className={panel === 'website' ? 'active' : ''} onClick={() => setPanel('website')}>Website</button>
+            <button type="button" role="tab" aria-selected={panel === 'files'} className={panel === 'files' ? 'active' : ''} onClick={() => setPanel('files')}>Files</button>
           </div>
-          {panel === 'add' ? <EntryForm chatbotId={chatbot.id} onDone={() => undefined} /> : <ImportPanel chatbotId={chatbot.id} />}
+          {panel === 'add' ? <EntryForm chatbotId={chatbot.id} onDone={() => undefined} />
+            : panel === 'import' ? <ImportPanel chatbotId={chatbot.id} />
+              : panel === 'website' ? <WebsiteImportPanel chatbotId={chatbot.id} /> : <FileUploadPanel chatbotId={chatbot.id} />}
         </section>
         <TestQuestionBox chatbotId={chatbot.id} />
       </div>
+
+      <SourcesList chatbotId={chatbot.id} />
 
       <section className="card">
         <div className="list-toolbar">

@@ -1,4 +1,4 @@
-import type { EventContext, SystemChatReply, SystemChatRequest } from '@fc/contracts';
+import type { ChatSource, EventContext, SystemChatReply, SystemChatRequest } from '@fc/contracts';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, HandoffState, MessageRole } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
@@ -9,6 +9,7 @@ import { addMs, nowIso, toWireTime } from '../../lib/time.js';
 import { isCustomerActive } from '../accounts/accounts.service.js';
 import { readCachedSettings, type StoredSettings } from '../chatbots/chatbots.service.js';
 import { appendEvent } from '../events/events.service.js';
+import { findSourceUrls } from '../knowledge/sources.service.js';
 import { createInitialState, restoreState, runTurn, type ConversationState, type EngineSettings, type LeadResult, type TurnResult, type TurnUnderstanding } from './engine/index.js';
 import { readTokensUsed, recordLlmCall, usageDay } from './llm-usage.repository.js';
 import type { UnderstandOutcome, UnderstandRequest } from './llm.understanding.js';
@@ -142,6 +143,17 @@ export function conversationTokenExpiresAt(conversation: Pick<ConversationRow, '
   return conversation.token_expires_at ?? addMs(conversation.last_message_at, CONVERSATION_TOKEN_TTL_MS);
 }
 
+
+/** The engine's sources, each passage imported from a web page with that page's address (`sources[].url`). */
+async function citeSources(db: Kysely<Database>, sources: { id: string; title: string }[]): Promise<ChatSource[]> {
+  if (sources.length === 0) return [];
+  const urls = await findSourceUrls(db, sources.map((source) => source.id));
+  return sources.map((source) => {
+    const url = urls.get(source.id);
+    return url === undefined ? source : { ...source, url };
+  });
+}
+
 /** Refuses a right token that has expired with 401 `conversation_expired` (a wrong one answers 404 before this). */
 export function assertTokenLive(conversation: Pick<ConversationRow, 'token_expires_at' | 'last_message_at'>, now = nowIso()): void {
   if (conversationTokenExpiresAt(conversation) <= now) throw new AppError('conversation_expired', CONVERSATION_EXPIRED_DETAIL);
@@ -199,7 +211,7 @@ async function prepareTurn(
   }
   const index = await deps.indexCache.get(target.chatbot_id, target.knowledge_version);
   const result = runTurn({ message: input.message, state: parseState(conversation.state), settings: toEngineSettings(target, settings), index, ...(understanding ? { understanding } : {}) });
-  return { conversation, isNew, token, result };
+  return { conversation, isNew, token, result: { ...result, sources: await citeSources(deps.db, result.sources) } };
 }
 
 /** What a turn stores besides the visitor's message. */

@@ -30,7 +30,7 @@ export function toEntryView(row: KnowledgeRow): EntryView {
 }
 
 function toRow(customerId: string, chatbotId: string, entry: NewEntry, now: string): KnowledgeRow {
-  const base = { id: newId('kb'), customer_id: customerId, chatbot_id: chatbotId, created_at: now, updated_at: now };
+  const base = { id: newId('kb'), customer_id: customerId, chatbot_id: chatbotId, source_id: null, created_at: now, updated_at: now };
   return entry.kind === 'faq'
     ? { ...base, kind: 'faq', title: entry.question.trim(), question: entry.question.trim(), answer: entry.answer.trim(), text: null }
     : { ...base, kind: 'document', title: entry.title.trim(), question: null, answer: null, text: entry.text.trim() };
@@ -47,12 +47,13 @@ export const KNOWLEDGE_LIMITS = {
   charsPerAccount: 20_000_000,
 } as const;
 
-function countChars(row: Pick<KnowledgeRow, 'kind' | 'question' | 'answer' | 'text' | 'title'>): number {
+/** Characters an entry adds to its chatbot's knowledge (what `KNOWLEDGE_LIMITS` counts). */
+export function countChars(row: Pick<KnowledgeRow, 'kind' | 'question' | 'answer' | 'text' | 'title'>): number {
   return (row.question?.length ?? 0) + (row.answer?.length ?? 0) + (row.text?.length ?? 0) + (row.kind === 'document' ? row.title.length : 0);
 }
 
 /** Refuses (413, naming the limit) a change that would take a chatbot or its account past `KNOWLEDGE_LIMITS`. */
-async function assertKnowledgeRoom(trx: Transaction<Database>, customerId: string, chatbotId: string, addedEntries: number, addedChars: number): Promise<void> {
+export async function assertKnowledgeRoom(trx: Transaction<Database>, customerId: string, chatbotId: string, addedEntries: number, addedChars: number): Promise<void> {
   const totals = (scope: 'chatbot' | 'account') => trx.selectFrom('knowledge_entries')
     .select([
       sql<number>`count(*)`.as('entries'),

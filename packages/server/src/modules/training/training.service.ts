@@ -121,7 +121,7 @@ export async function resolveReview(
   if (question === '') throw new AppError('validation_failed', 'The question to answer is empty.', [{ field: 'body.question', message: 'is required' }]);
   const entry: KnowledgeRow = {
     id: newId('kb'), customer_id: customerId, chatbot_id: review.chatbot_id, kind: 'curated', title: question, question,
-    answer: input.answer.trim(), text: null, created_at: now, updated_at: now,
+    answer: input.answer.trim(), text: null, source_id: null, created_at: now, updated_at: now,
   };
   await db.transaction().execute(async (trx) => {
     await trx.insertInto('knowledge_entries').values(entry).execute();
