@@ -1,6 +1,7 @@
 import multipart from '@fastify/multipart';
 import { Type } from '@sinclair/typebox';
 import { requireAuth } from '../../http/auth.js';
+import { SECURITY } from '../../http/openapi.js';
 import type { App, RouteDeps } from '../../http/types.js';
 import { AppError } from '../../lib/errors.js';
 import { DEFAULT_PAGE_SIZE, PageQuery } from '../../lib/pagination.js';
@@ -28,21 +29,21 @@ export function registerSourceRoutes(app: App, { database }: RouteDeps): void {
   const { db } = database;
 
   app.get('/api/portal/chatbots/:id/sources', {
-    schema: { params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), querystring: SourcesQuery, response: { 200: Type.Object({ items: Type.Array(SourceView), nextCursor: Type.Union([Type.String(), Type.Null()]) }) } },
+    schema: { summary: 'List knowledge sources (web pages and files) with status and last sync', tags: ['Knowledge sources'], security: SECURITY.portalRead,  params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), querystring: SourcesQuery, response: { 200: Type.Object({ items: Type.Array(SourceView), nextCursor: Type.Union([Type.String(), Type.Null()]) }) } },
   }, async (request) => {
     const auth = requireAuth(request);
     const { limit, ...filter } = request.query;
     return listSources(db, auth.customerId, request.params.id, { ...filter, limit: limit ?? DEFAULT_PAGE_SIZE });
   });
 
-  app.get('/api/portal/chatbots/:id/sources/:sourceId', { schema: { params: SourceParams, response: { 200: SourceWithPassages } } }, async (request) => {
+  app.get('/api/portal/chatbots/:id/sources/:sourceId', { schema: { summary: 'One source with its passages', tags: ['Knowledge sources'], security: SECURITY.portalRead,  params: SourceParams, response: { 200: SourceWithPassages } } }, async (request) => {
     const auth = requireAuth(request);
     const source = await getSource(db, auth.customerId, request.params.id, request.params.sourceId);
     const entries = await listSourcePassages(db, auth.customerId, source.id);
     return { ...toSourceView(source), entries: entries.map(toEntryView) };
   });
 
-  app.patch('/api/portal/chatbots/:id/sources/:sourceId', { schema: { params: SourceParams, body: UpdateSourceBody, response: { 200: SourceView } } }, async (request) => {
+  app.patch('/api/portal/chatbots/:id/sources/:sourceId', { schema: { summary: 'Exclude a source from answers, or include it again', tags: ['Knowledge sources'], security: SECURITY.portalWrite,  params: SourceParams, body: UpdateSourceBody, response: { 200: SourceView } } }, async (request) => {
     const auth = requireAuth(request);
     return toSourceView(await setSourceExcluded(db, auth.customerId, request.params.id, request.params.sourceId, request.body.excluded));
   });
@@ -51,7 +52,7 @@ export function registerSourceRoutes(app: App, { database }: RouteDeps): void {
   void app.register(async (uploads: App) => {
     await uploads.register(multipart, { limits: { fileSize: FILE_LIMITS.maxBytes, files: 1, fields: 0, parts: 1, headerPairs: 100 } });
     uploads.post('/api/portal/chatbots/:id/sources/files', {
-      schema: { params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 201: SourceView } },
+      schema: { summary: 'Upload a file (PDF, DOCX, Markdown, HTML or text) as a source', description: 'multipart/form-data with one field named `file`; the type is read from the bytes; 10 MB and 300 PDF pages at most; a scanned PDF without text answers 422.', tags: ['Knowledge sources'], security: SECURITY.portalWrite,  params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 201: SourceView } },
     }, async (request, reply) => {
       const auth = requireAuth(request);
       await getChatbot(db, auth.customerId, request.params.id);
@@ -71,7 +72,7 @@ export function registerSourceRoutes(app: App, { database }: RouteDeps): void {
     });
   });
 
-  app.delete('/api/portal/chatbots/:id/sources/:sourceId', { schema: { params: SourceParams, response: { 204: Type.Null() } } }, async (request, reply) => {
+  app.delete('/api/portal/chatbots/:id/sources/:sourceId', { schema: { summary: 'Delete a source: its passages leave the index at once', tags: ['Knowledge sources'], security: SECURITY.portalWrite,  params: SourceParams, response: { 204: Type.Null() } } }, async (request, reply) => {
     const auth = requireAuth(request);
     await deleteSource(db, auth.customerId, request.params.id, request.params.sourceId);
     return reply.status(204).send(null);
