@@ -1,5 +1,6 @@
 import { Agent } from 'undici';
 import { BLOCKED_ADDRESS_ERROR_CODE, checkWebhookUrl, createGuardedLookup, type ResolveAllFn } from '../delivery/url-guard.js';
+import { errorCodeOf } from '../delivery/http-sender.js';
 
 /**
  * The crawler's only way out to the internet. Every request — the start page, robots.txt, sitemaps and each
@@ -75,16 +76,6 @@ class FetchTimeoutError extends Error {
     super(`no complete answer within ${Math.round(timeoutMs / 1000)} s`);
     this.name = 'FetchTimeoutError';
   }
-}
-
-function errorCodeOf(error: unknown): string {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return '';
 }
 
 function describeNetworkError(error: unknown): { kind: FetchFailureKind; message: string } {

@@ -106,7 +106,8 @@ export function parseRetryAfter(value: string | string[] | undefined, nowMs: num
   return Math.min(Math.max(0, delayMs), RETRY_AFTER_MAX_MS);
 }
 
-function errorCodeOf(error: unknown): string {
+/** The first `code` on an error's cause chain (undici sometimes wraps the socket error): what went wrong on the wire. */
+export function errorCodeOf(error: unknown): string {
   let current: unknown = error;
   // undici sometimes wraps the socket error; the first code on the cause chain is the informative one.
   for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth += 1) {
