@@ -27,13 +27,16 @@ export interface EvalArgs {
   fromWebsite: boolean;
   /** --bench (engine-only script): also the retrieval latency at 1k/10k/100k entries. */
   bench: boolean;
-  /** --llm <baseUrl> --model <name> (HTTP eval only): every chatbot reads questions with this OpenAI-compatible model. */
-  llm: { baseUrl: string; model: string } | null;
+  /**
+   * --llm <baseUrl> --model <name> [--embeddings <name>] (HTTP eval only): every chatbot reads questions with this
+   * OpenAI-compatible model, and with --embeddings also searches its knowledge with that embeddings model.
+   */
+  llm: { baseUrl: string; model: string; embeddingsModel: string | null } | null;
 }
 
 const FLAGS = { '--failures': 'printFailures', '--leave-one-out': 'leaveOneOut', '--fit': 'fit', '--bench': 'bench', '--from-website': 'fromWebsite' } as const;
 /** Flags that take a value (the next argument). */
-const VALUE_FLAGS = ['--llm', '--model'] as const;
+const VALUE_FLAGS = ['--llm', '--model', '--embeddings'] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 
 /** Parses the eval scripts' arguments; an unknown flag is an error rather than a silently different run. */
@@ -52,7 +55,10 @@ export function parseEvalArgs(argv: string[], allowedFlags: (keyof typeof FLAGS 
     } else args[FLAGS[arg as keyof typeof FLAGS]] = true;
   }
   if ((values['--llm'] === undefined) !== (values['--model'] === undefined)) throw new Error('--llm <baseUrl> and --model <name> go together');
-  if (values['--llm'] !== undefined && values['--model'] !== undefined) args.llm = { baseUrl: values['--llm'], model: values['--model'] };
+  if (values['--embeddings'] !== undefined && values['--llm'] === undefined) throw new Error('--embeddings <name> needs --llm <baseUrl> --model <name>');
+  if (values['--llm'] !== undefined && values['--model'] !== undefined) {
+    args.llm = { baseUrl: values['--llm'], model: values['--model'], embeddingsModel: values['--embeddings'] ?? null };
+  }
   return args;
 }
 

@@ -7,6 +7,8 @@ import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { syncKnowledgeEmbeddings, type EmbeddingSyncResult } from '../modules/chat/knowledge-embeddings.js';
+import { createLlmProvider, type LlmProvider } from '../modules/chat/llm.provider.js';
 import { createCrawlWorker } from '../modules/crawl/crawl.worker.js';
 
 /**
@@ -18,6 +20,8 @@ export interface LocalApp {
   /** `http://127.0.0.1:<port>` */
   baseUrl: string;
   databaseKind: 'sqlite' | 'postgres';
+  /** Embeds a chatbot's knowledge with its embeddings model now, as the worker's background sync would (eval --embeddings). */
+  syncEmbeddings(chatbotId: string): Promise<EmbeddingSyncResult>;
   close(): Promise<void>;
 }
 
@@ -89,10 +93,16 @@ export async function startLocalApp(options: LocalAppOptions = {}): Promise<Loca
   crawler?.start();
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('the local app is not listening on a TCP port');
+  let embeddingProvider: LlmProvider | null = null;
   return {
     baseUrl: `http://127.0.0.1:${address.port}`,
     databaseKind: database.dialect,
+    syncEmbeddings(chatbotId) {
+      embeddingProvider ??= createLlmProvider({ allowPrivate: config.allowPrivateWebhookTargets });
+      return syncKnowledgeEmbeddings({ db: database.db, provider: embeddingProvider, secretKey: config.secretKey }, chatbotId);
+    },
     async close() {
+      await embeddingProvider?.close();
       await crawler?.stop();
       await app.close();
       await database.close();

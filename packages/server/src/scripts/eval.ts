@@ -14,14 +14,14 @@
  * --leave-one-out and --fit run in-process (bench/eval-cli.ts): the portal API has no answerThreshold setting,
  * so a held-out chatbot cannot be given a fitted tuning over HTTP.
  *
- * --llm <baseUrl> --model <name>: every chatbot names that OpenAI-compatible provider (understanding mode, the
+ * --llm <baseUrl> --model <name> [--embeddings <name>]: every chatbot names that OpenAI-compatible provider (understanding mode, the
  * business's description as its About text, the key from FC_EVAL_LLM_API_KEY when set), so the tables measure the
  * model path against the same cases; a provider on a loopback or private address (Ollama, llama.cpp) is allowed.
  */
 import { performance } from 'node:perf_hooks';
 import { describeShippedTuning, fitAndWriteTuning, parseEvalArgs, printEvalTables, printLeaveOneOut, PRODUCT_ENGINE_SETTINGS, reportFailures, type EvalArgs } from '../bench/eval-cli.js';
 import { listDevFixtureFiles, listEvalFixtureFiles, readEvalDataset } from '../bench/eval-fixtures.js';
-import { startLocalApp } from '../bench/local-app.js';
+import { startLocalApp, type LocalApp } from '../bench/local-app.js';
 import { knowledgeWebsiteRoutes, startLocalWebsite } from '../bench/local-website.js';
 import { scoreReport } from '../modules/chat/engine/engine-tuning.fit.js';
 import { quantile, sendChatMessage, signUpPortalClient, type PortalClient } from '../bench/portal-client.js';
@@ -89,7 +89,8 @@ async function importDatasetKnowledge(portal: PortalClient, chatbotId: string, d
   }
 }
 
-async function runDataset(baseUrl: string, dataset: EvalDataset, mode: ImportMode, llm: EvalArgs['llm']): Promise<DatasetRun> {
+async function runDataset(app: LocalApp, dataset: EvalDataset, mode: ImportMode, llm: EvalArgs['llm']): Promise<DatasetRun> {
+  const { baseUrl } = app;
   const startedAt = performance.now();
   const portal = await signUpPortalClient(baseUrl, dataset.business.name);
   const { id: chatbotId } = await portal.createChatbot({
@@ -101,13 +102,15 @@ async function runDataset(baseUrl: string, dataset: EvalDataset, mode: ImportMod
       ...(llm ? {
         description: (dataset.business.description ?? '').slice(0, 1_000),
         llm: {
-          ...llm, mode: 'understand', timeoutMs: EVAL_LLM_TIMEOUT_MS, dailyTokenLimit: 100_000_000,
+          baseUrl: llm.baseUrl, model: llm.model, embeddingsModel: llm.embeddingsModel, mode: 'understand', timeoutMs: EVAL_LLM_TIMEOUT_MS, dailyTokenLimit: 100_000_000,
           ...(process.env.FC_EVAL_LLM_API_KEY ? { apiKey: process.env.FC_EVAL_LLM_API_KEY } : {}),
         },
       } : {}),
     },
   });
   const imported = await importDatasetKnowledge(portal, chatbotId, dataset, mode);
+  // The worker embeds in the background; the eval embeds before the first question instead.
+  if (llm?.embeddingsModel) await app.syncEmbeddings(chatbotId);
   // Failures name the dataset's keys, as the engine-only eval does, rather than the generated kb_ ids; a crawled
   // passage is titled by its page's heading, which is the FAQ's question or the document's title.
   const keyByTitle = new Map<string, string>([
@@ -159,7 +162,7 @@ function describeEngineDifferences(runs: DatasetRun[]): string[] {
 }
 
 async function main(): Promise<void> {
-  const args = parseEvalArgs(process.argv.slice(2), ['--failures', '--leave-one-out', '--fit', '--from-website', '--llm', '--model']);
+  const args = parseEvalArgs(process.argv.slice(2), ['--failures', '--leave-one-out', '--fit', '--from-website', '--llm', '--model', '--embeddings']);
   if (args.fit) {
     fitAndWriteTuning(listDevFixtureFiles().map(readEvalDataset));
     return;
@@ -172,13 +175,13 @@ async function main(): Promise<void> {
   const runs: DatasetRun[] = [];
   const websiteRuns: DatasetRun[] = [];
   try {
-    for (const dataset of datasets) runs.push(await runDataset(app.baseUrl, dataset, 'json', args.llm));
-    if (args.fromWebsite) for (const dataset of datasets) websiteRuns.push(await runDataset(app.baseUrl, dataset, 'website', args.llm));
+    for (const dataset of datasets) runs.push(await runDataset(app, dataset, 'json', args.llm));
+    if (args.fromWebsite) for (const dataset of datasets) websiteRuns.push(await runDataset(app, dataset, 'website', args.llm));
   } finally {
     await app.close();
   }
   const rows = runs.map((run) => ({ name: run.dataset.name, report: run.http }));
-  const heading = args.llm ? `with the model ${args.llm.model} at ${args.llm.baseUrl} (understanding mode)` : `tuning ${describeShippedTuning()}`;
+  const heading = args.llm ? `with the model ${args.llm.model}${args.llm.embeddingsModel ? ` and embeddings ${args.llm.embeddingsModel}` : ''} at ${args.llm.baseUrl} (understanding mode)` : `tuning ${describeShippedTuning()}`;
   printEvalTables(`over HTTP (POST /api/public/system-chat, ${app.databaseKind}), ${heading}`, rows);
   console.log(['### chat round trip (POST /api/public/system-chat)', '', ...formatLatencyTable(runs), ''].join('\n'));
   console.log(describeEngineDifferences(runs).join('\n'));
