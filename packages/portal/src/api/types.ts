@@ -96,7 +96,7 @@ export interface ChatbotSettings {
   intents: { name: string; examples: string[]; captureLead: boolean }[];
   quickReplies: string[];
   appearance: { title: string; color: string; position: 'bottom-right' | 'bottom-left'; avatarUrl: string | null };
-  llm: { baseUrl: string; model: string; timeoutMs: number; apiKeySet?: boolean; mode?: 'understand' | 'phrase'; dailyTokenLimit?: number } | null;
+  llm: { baseUrl: string; model: string; timeoutMs: number; apiKeySet?: boolean; mode?: 'understand' | 'phrase'; dailyTokenLimit?: number; embeddingsModel?: string | null } | null;
   /** What the business does, in a few sentences (read by a configured language model). */
   description?: string;
   businessHours: BusinessHours;

@@ -25,7 +25,7 @@ describe('chatbot settings form', () => {
     const { appearance: _appearance, llm, ...rest } = chatbot.settings;
     expect(body.settings).toMatchObject(rest);
     // A chatbot saved before the mode and the token limit existed gets the server's defaults written out.
-    expect(body.settings.llm).toEqual({ baseUrl: 'https://llm.example/v1', model: 'small', timeoutMs: 8000, mode: 'understand', dailyTokenLimit: 200_000 });
+    expect(body.settings.llm).toEqual({ baseUrl: 'https://llm.example/v1', model: 'small', timeoutMs: 8000, mode: 'understand', dailyTokenLimit: 200_000, embeddingsModel: null });
     expect(llm?.apiKeySet).toBe(true);
     expect(body.settings).not.toHaveProperty('appearance');
   });

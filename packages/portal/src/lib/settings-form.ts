@@ -46,7 +46,7 @@ export interface SettingsFormValues {
   idleMinutesBeforeEnded: number;
   customIntents: CustomIntentRow[];
   llmEnabled: boolean;
-  llm: { baseUrl: string; model: string; timeoutMs: number; apiKey: string; clearApiKey: boolean; mode: 'understand' | 'phrase'; dailyTokenLimit: number };
+  llm: { baseUrl: string; model: string; timeoutMs: number; apiKey: string; clearApiKey: boolean; mode: 'understand' | 'phrase'; dailyTokenLimit: number; embeddingsModel: string };
   businessHours: { enabled: boolean; timezone: string; days: BusinessDayRow[] };
 }
 
@@ -106,7 +106,7 @@ export function toFormValues(chatbot: Chatbot): SettingsFormValues {
     llmEnabled: s.llm !== null,
     llm: {
       baseUrl: s.llm?.baseUrl ?? '', model: s.llm?.model ?? '', timeoutMs: s.llm?.timeoutMs ?? DEFAULT_LLM_TIMEOUT_MS, apiKey: '', clearApiKey: false,
-      mode: s.llm?.mode ?? 'understand', dailyTokenLimit: s.llm?.dailyTokenLimit ?? DEFAULT_DAILY_TOKEN_LIMIT,
+      mode: s.llm?.mode ?? 'understand', dailyTokenLimit: s.llm?.dailyTokenLimit ?? DEFAULT_DAILY_TOKEN_LIMIT, embeddingsModel: s.llm?.embeddingsModel ?? '',
     },
     businessHours: toBusinessHoursForm(s.businessHours),
   };
@@ -122,6 +122,7 @@ export function toUpdateBody(values: SettingsFormValues): { name: string; settin
       timeoutMs: Number(values.llm.timeoutMs),
       mode: values.llm.mode,
       dailyTokenLimit: Number(values.llm.dailyTokenLimit),
+      embeddingsModel: values.llm.embeddingsModel.trim() || null,
       ...(values.llm.apiKey.trim() !== '' ? { apiKey: values.llm.apiKey.trim() } : values.llm.clearApiKey ? { apiKey: null } : {}),
     }
     : null;

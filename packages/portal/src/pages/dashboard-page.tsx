@@ -167,7 +167,7 @@ export function DashboardPage() {
         <section className="card" aria-label="Language model">
           <h2>Language model</h2>
           <p className="muted small">
-            {stats.data.model.totals.calls} calls: {stats.data.model.totals.answered} answered, {stats.data.model.totals.declined} found no answer,
+            {stats.data.model.totals.calls} {stats.data.model.totals.calls === 1 ? 'call' : 'calls'}: {stats.data.model.totals.answered} answered, {stats.data.model.totals.declined} found no answer,
             {' '}{stats.data.model.totals.failures} failed (the built-in engine answered) · {stats.data.model.totals.skipped} turns over the daily token limit ·
             {' '}{stats.data.model.totals.tokens.toLocaleString()} tokens
           </p>

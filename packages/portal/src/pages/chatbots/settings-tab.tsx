@@ -262,6 +262,9 @@ export function SettingsTab() {
             <Field id="llmDailyTokens" label="Daily token limit" hint="Prompt and answer tokens per day, as the provider counts them; then the built-in engine answers alone." error={errors.llm?.dailyTokenLimit?.message}>
               <input id="llmDailyTokens" type="number" min={1000} max={100000000} step={1000} {...register('llm.dailyTokenLimit', { valueAsNumber: true, min: { value: 1000, message: '1,000 to 100,000,000.' }, max: { value: 100000000, message: '1,000 to 100,000,000.' } })} />
             </Field>
+            <Field id="llmEmbeddings" label="Embeddings model (optional)" hint="On the same provider, e.g. text-embedding-3-small or nomic-embed-text: your knowledge is embedded in the background and searched by meaning too." error={errors.llm?.embeddingsModel?.message}>
+              <input id="llmEmbeddings" {...register('llm.embeddingsModel', { maxLength: { value: 200, message: 'At most 200 characters.' } })} />
+            </Field>
             <Field id="description" label="About the business" hint="A few sentences on what you do and for whom; the model reads them with your knowledge." error={errors.description?.message}>
               <textarea id="description" rows={3} {...register('description', { maxLength: { value: 1000, message: 'At most 1,000 characters.' } })} />
             </Field>
