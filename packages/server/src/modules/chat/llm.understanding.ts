@@ -86,7 +86,15 @@ const RRF_K = 10;
  * reciprocal rank with the model-embedding neighbours when the chatbot has them (a passage both find comes first).
  */
 export function offerPassages(index: KnowledgeIndex, message: string, semantic: readonly KnowledgePassage[] = []): OfferedPassage[] {
-  const hits: RetrievalHit[] = index.search(message, PASSAGE_LIMIT).filter((hit) => hit.confidence >= PASSAGE_MIN_CONFIDENCE);
+  return fusePassages(searchPassages(index, message), semantic);
+}
+
+/** The built-in index's hits for a message, the wide net the model is offered. */
+function searchPassages(index: KnowledgeIndex, message: string): RetrievalHit[] {
+  return index.search(message, PASSAGE_LIMIT).filter((hit) => hit.confidence >= PASSAGE_MIN_CONFIDENCE);
+}
+
+function fusePassages(hits: readonly RetrievalHit[], semantic: readonly KnowledgePassage[]): OfferedPassage[] {
   const fused = new Map<string, { entryId: string; title: string; text: string; score: number }>();
   const add = (entryId: string, title: string, text: string, rank: number): void => {
     const key = `${entryId}\u0000${text}`;
@@ -256,7 +264,9 @@ function addUsage(a: CompletionResult['usage'], b: CompletionResult['usage']): C
 export async function understandMessage(options: UnderstandOptions, request: UnderstandRequest): Promise<UnderstandOutcome> {
   const startedAt = performance.now();
   const llm = request.settings.llm;
-  let passages = offerPassages(request.index, request.message);
+  // Searched once: the embedding neighbours, when there are any, are fused into these same hits.
+  const hits = searchPassages(request.index, request.message);
+  let passages = fusePassages(hits, []);
   let embeddingUsage: CompletionResult['usage'] = null;
   const failed = (error: unknown, usage: CompletionResult['usage'] = embeddingUsage): UnderstandOutcome => ({
     status: 'failed', reason: error instanceof Error ? error.message : String(error), understanding: null, passages, usedPassageIds: [], usage,
@@ -268,7 +278,7 @@ export async function understandMessage(options: UnderstandOptions, request: Und
     const apiKey = revealLlmApiKey(options.secretKey, request.target.chatbot_id, request.settings);
     const semantic = await findSemanticPassages(options, request, apiKey);
     embeddingUsage = semantic.usage;
-    if (semantic.passages.length > 0) passages = offerPassages(request.index, request.message, semantic.passages);
+    if (semantic.passages.length > 0) passages = fusePassages(hits, semantic.passages);
     const system = buildUnderstandingPrompt(request.target.customer_name, request.settings.description, passages);
     result = await options.provider.complete({
       baseUrl: llm.baseUrl,
